@@ -1,0 +1,146 @@
+"""jxjd: the registry service for Hunan's provincial continuing-education bases."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from jxjd.config import Config, TestConfig
+from jxjd.errors import register_error_handlers
+from jxjd.extensions import csrf, db, limiter, login_manager, migrate
+
+# Feature packages, in dependency order; each has views.py registering on its `bp`.
+FEATURES = ("main", "accounts", "bases")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, with optional config overrides (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    overrides = dict(overrides or {})
+    app.config.from_object(TestConfig if overrides.pop("TESTING_CONFIG", False) else Config)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "jxjd.sqlite3"
+        )
+    if not app.config.get("JXJD_KEY_DIR"):
+        app.config["JXJD_KEY_DIR"] = os.path.join(app.instance_path, "keys")
+    if not app.config.get("JXJD_QR_CACHE_DIR"):
+        app.config["JXJD_QR_CACHE_DIR"] = os.path.join(app.instance_path, "qr-cache")
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked for pages only, see below
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from jxjd.common.crypto import KeyStore
+
+    store = KeyStore(app.config["JXJD_KEY_DIR"])
+    app.extensions["jxjd_keystore"] = store
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = store.secret("session-secret").hex()
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login_page"
+    login_manager.login_message = "请先登录"
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    _register_features(app)
+    register_error_handlers(app)
+    _register_page_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _register_features(app: Flask) -> None:
+    from jxjd.openapi import bp as openapi_bp
+
+    app.register_blueprint(openapi_bp)
+    for name in FEATURES:
+        package = importlib.import_module(f"jxjd.{name}")
+        importlib.import_module(f"jxjd.{name}.views")
+        app.register_blueprint(package.bp)
+    # Every model must be imported before migrations or create_all look at the metadata.
+    importlib.import_module("jxjd.models")
+
+
+def _register_page_hooks(app: Flask) -> None:
+    from flask import request
+
+    from jxjd.common import enums
+    from jxjd.common.time import isoformat, to_local
+
+    @login_manager.user_loader
+    def _load_account(account_id: str):
+        from jxjd.accounts.models import Account
+
+        try:
+            return db.session.get(Account, int(account_id))
+        except ValueError:
+            return None
+
+    @app.before_request
+    def _csrf_for_pages():
+        # The JSON API authenticates with bearer tokens (no ambient cookie), so only the
+        # cookie-authenticated pages need CSRF tokens.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.path.startswith(
+            "/api/"
+        ):
+            csrf.protect()
+
+    @app.after_request
+    def _security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        return resp
+
+    from jxjd.web import NAV_ITEMS
+
+    app.jinja_env.globals.update(label=enums.label, enums=enums, nav_items=NAV_ITEMS)
+    app.jinja_env.filters["localtime"] = lambda v: (
+        to_local(v).strftime("%Y-%m-%d %H:%M") if v else ""
+    )
+    app.jinja_env.filters["isotime"] = isoformat
+
+
+def _register_cli(app: Flask) -> None:
+    from jxjd.accounts.cli import account_cli, token_cli
+    from jxjd.audit.cli import audit_cli
+    from jxjd.demo import demo_command
+
+    app.cli.add_command(token_cli)
+    app.cli.add_command(account_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(demo_command)

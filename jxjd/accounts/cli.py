@@ -1,0 +1,72 @@
+"""`flask token create` and `flask account create`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from jxjd.accounts.models import ROLES
+from jxjd.accounts.services import create_account, create_token, resolve_scope
+from jxjd.auth import CLI
+from jxjd.errors import Problem
+from jxjd.extensions import db
+
+token_cli = AppGroup("token", help="API token commands.")
+account_cli = AppGroup("account", help="Web account commands.")
+
+
+def _scope_options(command):
+    for option in reversed(
+        [
+            click.option("--role", type=click.Choice(ROLES), required=True),
+            click.option("--name", required=True, help="Who the credential is for."),
+            click.option("--base-id", type=int, help="For role base."),
+            click.option("--department", help="For role dept."),
+            click.option("--id-number", help="For role person."),
+            click.option("--credit-code", help="For role applicant."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _scope(role, name, base_id, department, id_number, credit_code):
+    try:
+        return resolve_scope(
+            role,
+            name,
+            base_id=base_id,
+            department=department,
+            id_number=id_number,
+            credit_code=credit_code,
+        )
+    except Problem as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.detail) from None
+
+
+@token_cli.command("create")
+@_scope_options
+def token_create(role, name, base_id, department, id_number, credit_code) -> None:
+    """Create an API token; the token is printed as the last line of standard output."""
+    scope = _scope(role, name, base_id, department, id_number, credit_code)
+    token, plain = create_token(CLI, scope)
+    db.session.commit()
+    click.echo(f"created {role} token #{token.id} for {name} (store it now; it is not kept)")
+    click.echo(plain)
+
+
+@account_cli.command("create")
+@_scope_options
+@click.option("--username", required=True)
+@click.password_option()
+def account_create(role, name, base_id, department, id_number, credit_code, username, password):
+    """Create a web login account for the pages."""
+    scope = _scope(role, name, base_id, department, id_number, credit_code)
+    try:
+        account = create_account(CLI, username, password, scope)
+    except Problem as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.detail) from None
+    db.session.commit()
+    click.echo(f"created account {account.username} ({role})")

@@ -1,0 +1,70 @@
+"""API tokens (stored only as hashes) and web accounts (strong password hashes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from jxjd.common.types import UTCDateTime
+from jxjd.extensions import db
+
+ROLES = ("admin", "dept", "base", "employer", "person", "applicant")
+ROLE_LABELS = {
+    "admin": "省人社厅",
+    "dept": "主管部门",
+    "base": "继续教育基地",
+    "employer": "用人单位",
+    "person": "专业技术人员",
+    "applicant": "申报单位",
+}
+
+
+class ScopeMixin:
+    """The role and the one thing it is bound to (a base, a department, a person, a unit)."""
+
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    base_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("bases.id"), index=True)
+    department: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people.id"), index=True)
+    credit_code: so.Mapped[str | None] = so.mapped_column(sa.String(18))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+
+class ApiToken(ScopeMixin, db.Model):
+    """A bearer token; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+
+class Account(UserMixin, ScopeMixin, db.Model):
+    """A web login (username + password) for the pages."""
+
+    __tablename__ = "accounts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Person accounts: one per person at most.
+    __table_args__ = (sa.UniqueConstraint("person_id", name="uq_accounts_person_id"),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def actor(self):
+        """The Actor this account acts as."""
+        from jxjd.auth import actor_from_scope
+
+        return actor_from_scope(self, f"account:{self.id}")

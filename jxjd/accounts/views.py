@@ -1,0 +1,82 @@
+"""POST /api/v1/tokens; the sign-in and sign-out pages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from jxjd.accounts import bp
+from jxjd.accounts.schemas import TokenArgs, TokenSchema
+from jxjd.accounts.services import authenticate, create_token, resolve_scope
+from jxjd.auth import current_actor, require
+from jxjd.common.schema import json_body, load
+from jxjd.extensions import db
+from jxjd.openapi import doc
+from jxjd.people.models import Person
+from jxjd.web import safe_next
+
+HOME_BY_ROLE = {
+    "admin": "bases.bases_page",
+    "dept": "bases.bases_page",
+    "base": "bases.bases_page",
+}
+
+
+@bp.post("/api/v1/tokens")
+@require(roles={"admin"})
+@doc(
+    "创建访问令牌（令牌只显示这一次）",
+    body=TokenArgs,
+    response=TokenSchema,
+    status=201,
+    tags=["tokens"],
+    errors=(422,),
+)
+def create_token_view():
+    """Issue a token for a role and scope."""
+    args = load(TokenArgs(), json_body())
+    scope = resolve_scope(
+        args["role"],
+        args["name"],
+        base_id=args["base_id"],
+        department=args["department"],
+        id_number=args["id_number"],
+        credit_code=args["credit_code"],
+    )
+    token, plain = create_token(current_actor(), scope)
+    db.session.commit()
+    person = db.session.get(Person, token.person_id) if token.person_id else None
+    body = {
+        "id": token.id,
+        "token": plain,
+        "role": token.role,
+        "name": token.name,
+        "base_id": token.base_id,
+        "department": token.department,
+        "credit_code": token.credit_code,
+        "id_masked": person.id_masked if person else None,
+        "created_at": token.created_at,
+    }
+    return TokenSchema().dump(body), 201
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login_page():
+    """Sign in with username and password."""
+    if request.method == "POST":
+        account = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        if account is None:
+            flash("用户名或密码不正确", "error")
+            return render_template("accounts/login.html"), 401
+        login_user(account)
+        endpoint = HOME_BY_ROLE.get(account.role, "main.home")
+        return redirect(safe_next(request.args.get("next"), url_for(endpoint)))
+    return render_template("accounts/login.html")
+
+
+@bp.post("/logout")
+def logout_page():
+    """Sign out."""
+    logout_user()
+    flash("已退出登录", "info")
+    return redirect(url_for("accounts.login_page"))

@@ -1,0 +1,44 @@
+"""Audit events and the single chain head that serialises appends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.common.types import UTCDateTime
+from jxjd.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(db.Model):
+    """One state-changing action: who, in which role, did what to which target, when."""
+
+    __tablename__ = "audit_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    actor_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    actor_ref: so.Mapped[str] = so.mapped_column(sa.String(64))
+    action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    target_type: so.Mapped[str] = so.mapped_column(sa.String(32))
+    target_id: so.Mapped[str] = so.mapped_column(sa.String(64))
+    summary: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    # A chain never forks: each hash is somebody's predecessor at most once.
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+
+    __table_args__ = (sa.Index("ix_audit_events_target", "target_type", "target_id"),)
+
+
+class AuditHead(db.Model):
+    """The single row naming the chain's last hash; updating it first serialises writers."""
+
+    __tablename__ = "audit_heads"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    last_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    count: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)

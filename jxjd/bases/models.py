@@ -1,0 +1,82 @@
+"""Bases, their recognized specialties and their status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.common.types import UTCDateTime
+from jxjd.extensions import db
+
+ACTIVE_STATUSES = ("recognized", "rectifying")
+
+
+class Base(db.Model):
+    """A continuing-education base (继续教育基地)."""
+
+    __tablename__ = "bases"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # At most one base per unit, ever: a barred or revoked unit cannot come back under a new row.
+    credit_code: so.Mapped[str] = so.mapped_column(sa.String(18), unique=True)
+    department: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    contact_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    contact_phone: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+    contact_email: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    recognized_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    plaque_number: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+    specialties: so.Mapped[list[BaseSpecialty]] = so.relationship(
+        back_populates="base", cascade="all, delete-orphan", order_by="BaseSpecialty.position"
+    )
+    status_changes: so.Mapped[list[BaseStatusChange]] = so.relationship(
+        back_populates="base", order_by="BaseStatusChange.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def specialty(self, name: str) -> BaseSpecialty | None:
+        """The recognized specialty called `name`, if any."""
+        return next((s for s in self.specialties if s.name == name), None)
+
+
+class BaseSpecialty(db.Model):
+    """One recognized specialty with the levels and audiences it may serve (B1)."""
+
+    __tablename__ = "base_specialties"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id", ondelete="CASCADE"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    levels: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+    audiences: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    base: so.Mapped[Base] = so.relationship(back_populates="specialties")
+
+    __table_args__ = (sa.UniqueConstraint("base_id", "name"),)
+
+
+class BaseStatusChange(db.Model):
+    """One status move with who, when and why (B3)."""
+
+    __tablename__ = "base_status_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), index=True)
+    from_status: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    to_status: so.Mapped[str] = so.mapped_column(sa.String(16))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    actor_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+    base: so.Mapped[Base] = so.relationship(back_populates="status_changes")

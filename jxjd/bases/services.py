@@ -1,0 +1,235 @@
+"""Base registry services: create, read within scope, change status, replace specialties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.audit.services import record_event
+from jxjd.auth import Actor
+from jxjd.bases.models import Base, BaseSpecialty, BaseStatusChange
+from jxjd.common.enums import AUDIENCES, BASE_STATUSES, LEVELS
+from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.time import local_today, utcnow
+from jxjd.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
+from jxjd.extensions import db
+
+# CONTRACT §3: applying→recognized; recognized↔rectifying; recognized|rectifying→revoked; any→barred.
+TRANSITIONS: dict[str, set[str]] = {
+    "applying": {"recognized", "barred"},
+    "recognized": {"rectifying", "revoked", "barred"},
+    "rectifying": {"recognized", "revoked", "barred"},
+    "revoked": {"barred"},
+    "barred": set(),
+}
+
+
+class DuplicateCreditCode(Conflict):
+    code, title = "duplicate_credit_code", "该统一社会信用代码已登记为基地"
+
+
+def _ordered_unique(values: list[str], order: dict[str, str]) -> list[str]:
+    return [v for v in order if v in set(values)]
+
+
+def normalized_specialties(items: list[dict[str, Any]], field: str = "specialties") -> list[dict]:
+    """Specialties with de-duplicated, canonically ordered levels and audiences; names unique."""
+    seen: set[str] = set()
+    errors = []
+    out = []
+    for i, item in enumerate(items):
+        name = item["name"].strip()
+        if name in seen:
+            errors.append(
+                field_error("duplicate_specialty", f"专业“{name}”重复", field=f"{field}[{i}].name")
+            )
+        seen.add(name)
+        out.append(
+            {
+                "name": name,
+                "levels": _ordered_unique(item["levels"], LEVELS),
+                "audiences": _ordered_unique(item["audiences"], AUDIENCES),
+            }
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def checked_credit_code(raw: str, field: str = "credit_code") -> str:
+    """Normalise a credit code or raise 422 invalid_credit_code."""
+    code = normalize_credit_code(raw)
+    if not is_valid_credit_code(code):
+        raise ValidationFailed(
+            [field_error("invalid_credit_code", "统一社会信用代码校验不通过，请核对", field=field)]
+        )
+    return code
+
+
+def ensure_code_accepted(code: str, field: str = "credit_code") -> None:
+    """Refuse a unit that was barred (第二十四条) or that already has a base."""
+    existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
+    if existing is None:
+        return
+    if existing.status == "barred":
+        raise ValidationFailed(
+            [
+                field_error(
+                    "applicant_barred",
+                    "该单位曾因弄虚作假被取消资格，不再受理其申请（第二十四条）",
+                    field=field,
+                )
+            ]
+        )
+    raise DuplicateCreditCode(f"统一社会信用代码 {code} 已登记为基地（编号 {existing.id}）")
+
+
+def _set_specialties(base: Base, specialties: list[dict]) -> None:
+    base.specialties = [
+        BaseSpecialty(name=s["name"], levels=s["levels"], audiences=s["audiences"], position=i)
+        for i, s in enumerate(specialties)
+    ]
+
+
+def create_base(actor: Actor, data: dict[str, Any]) -> Base:
+    """Register a base with its specialties; the first status is kept in the history."""
+    code = checked_credit_code(data["credit_code"])
+    specialties = normalized_specialties(data.get("specialties") or [])
+    ensure_code_accepted(code)
+    status = data.get("status", "recognized")
+    contact = data.get("contact") or {}
+    base = Base(
+        name=data["name"].strip(),
+        credit_code=code,
+        department=data["department"].strip(),
+        address=(data.get("address") or "").strip(),
+        status=status,
+        contact_name=contact.get("name", ""),
+        contact_phone=contact.get("phone", ""),
+        contact_email=contact.get("email", ""),
+        recognized_on=data.get("recognized_on")
+        or (local_today() if status == "recognized" else None),
+        plaque_number=data.get("plaque_number"),
+        created_at=utcnow(),
+    )
+    _set_specialties(base, specialties)
+    db.session.add(base)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise DuplicateCreditCode(f"统一社会信用代码 {code} 已登记为基地") from None
+    db.session.add(
+        BaseStatusChange(
+            base_id=base.id,
+            from_status=None,
+            to_status=status,
+            reason="登记",
+            actor_role=actor.role,
+            actor_name=actor.name,
+            at=base.created_at,
+        )
+    )
+    record_event(
+        actor, "base.create", "base", base.id, name=base.name, credit_code=code, status=status
+    )
+    db.session.flush()
+    return base
+
+
+def can_read_base(actor: Actor, base: Base) -> bool:
+    """Admin sees all; a department its own bases; a base itself."""
+    if actor.role == "admin":
+        return True
+    if actor.role == "dept":
+        return base.department == actor.department
+    if actor.role == "base":
+        return base.id == actor.base_id
+    return False
+
+
+def get_base_for(actor: Actor, base_id: int) -> Base:
+    """The base, if the actor may read it: 404 unknown, 403 out of scope."""
+    base = db.session.get(Base, base_id)
+    if base is None:
+        raise NotFound(f"基地 {base_id} 不存在")
+    if not can_read_base(actor, base):
+        raise Forbidden("无权查看其他基地的数据")
+    return base
+
+
+def get_base_for_write(actor: Actor, base_id: int) -> Base:
+    """The base, if the actor may act for it (admin, or the base itself)."""
+    base = get_base_for(actor, base_id)
+    if actor.role not in ("admin", "base"):
+        raise Forbidden("只有基地本身或省人社厅可以执行此操作")
+    return base
+
+
+def list_bases_for(
+    actor: Actor, *, status: str | None = None, department: str | None = None
+) -> list[Base]:
+    """The bases in the actor's scope, by name."""
+    query = sa.select(Base).options(so.selectinload(Base.specialties)).order_by(Base.id)
+    if actor.role == "dept":
+        query = query.where(Base.department == actor.department)
+    elif actor.role == "base":
+        query = query.where(Base.id == actor.base_id)
+    elif actor.role != "admin":
+        raise Forbidden("无权查看基地列表")
+    if status:
+        query = query.where(Base.status == status)
+    if department:
+        query = query.where(Base.department == department)
+    return list(db.session.scalars(query))
+
+
+def change_base_status(actor: Actor, base: Base, status: str, reason: str) -> Base:
+    """Move a base to `status` if the contract allows it; keep who, when and why."""
+    if status not in TRANSITIONS.get(base.status, set()):
+        raise InvalidTransition(
+            f"基地状态不能从“{BASE_STATUSES[base.status]}”变更为“{BASE_STATUSES.get(status, status)}”"
+        )
+    previous = base.status
+    base.status = status
+    if status == "recognized" and base.recognized_on is None:
+        base.recognized_on = local_today()
+    db.session.add(
+        BaseStatusChange(
+            base_id=base.id,
+            from_status=previous,
+            to_status=status,
+            reason=reason,
+            actor_role=actor.role,
+            actor_name=actor.name,
+            at=utcnow(),
+        )
+    )
+    record_event(
+        actor, "base.status", "base", base.id, from_status=previous, to_status=status, reason=reason
+    )
+    db.session.flush()
+    return base
+
+
+def replace_specialties(actor: Actor, base: Base, specialties: list[dict]) -> Base:
+    """Replace the recognized specialty list (admin)."""
+    new = normalized_specialties(specialties)
+    before = [s.name for s in base.specialties]
+    base.specialties = []
+    db.session.flush()  # delete the old rows before inserting new ones with the same names
+    _set_specialties(base, new)
+    record_event(
+        actor, "base.specialties", "base", base.id, before=before, after=[s["name"] for s in new]
+    )
+    db.session.flush()
+    return base

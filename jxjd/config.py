@@ -1,0 +1,36 @@
+"""Configuration: every value from the environment, with a safe default."""
+
+from __future__ import annotations
+
+import os
+
+
+class Config:
+    """Production-shaped defaults; the environment overrides each value."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")  # None: instance SQLite
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = os.environ.get("JXJD_SECRET_KEY")  # None: generated into the key store
+    JXJD_PUBLIC_URL: str = os.environ.get("JXJD_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    JXJD_KEY_DIR: str | None = os.environ.get("JXJD_KEY_DIR")  # None: <instance>/keys
+    JXJD_QR_CACHE_DIR: str | None = os.environ.get("JXJD_QR_CACHE_DIR")  # None: <instance>/qr-cache
+    MAX_UPLOAD_MB: int = int(os.environ.get("JXJD_MAX_UPLOAD_MB", "5"))
+    # Failed certificate look-ups per client (CONTRACT §7).
+    JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")
+    RATELIMIT_STORAGE_URI: str = os.environ.get("JXJD_RATELIMIT_STORAGE", "memory://")
+    RATELIMIT_HEADERS_ENABLED: bool = True
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = os.environ.get("JXJD_SECURE_COOKIES", "0") == "1"
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    JSON_AS_ASCII: bool = False
+    TESTING: bool = False
+
+
+class TestConfig(Config):
+    """For the test suite: an explicit database, no CSRF tokens to juggle in API tests."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SECRET_KEY = "test-secret-key"
+    RATELIMIT_ENABLED = True

@@ -1,0 +1,186 @@
+"""The Problem hierarchy (RFC 9457) and the handlers that render it as JSON or a Chinese page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TYPE_BASE = "https://jxjd.hrss.hunan.gov.cn/problems/"
+
+
+def field_error(
+    code: str, message: str, *, field: str | None = None, row: int | None = None
+) -> dict[str, Any]:
+    """One entry of a problem's `errors` list, in the shape CONTRACT §1 fixes."""
+    return {"code": code, "field": field, "row": row, "message": message}
+
+
+class Problem(Exception):
+    """An error a client can act on; rendered as application/problem+json."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "请求有误"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        code: str | None = None,
+        title: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if title is not None:
+            self.title = title
+        if status is not None:
+            self.status = status
+        self.detail = detail or self.title
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+        super().__init__(self.detail)
+
+    @property
+    def type(self) -> str:
+        return TYPE_BASE + self.code.replace("_", "-")
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(Problem):
+    status, code, title = 400, "bad_request", "请求格式有误"
+
+
+class Unauthorized(Problem):
+    status, code, title = 401, "unauthorized", "需要登录或有效的访问令牌"
+
+
+class Forbidden(Problem):
+    status, code, title = 403, "forbidden", "无权执行此操作"
+
+
+class NotFound(Problem):
+    status, code, title = 404, "not_found", "资源不存在"
+
+
+class Conflict(Problem):
+    status, code, title = 409, "conflict", "与现有数据冲突"
+
+
+class InvalidTransition(Conflict):
+    code, title = "invalid_transition", "当前状态不允许此操作"
+
+
+class Gone(Problem):
+    status, code, title = 410, "gone", "资源已失效"
+
+
+class PayloadTooLarge(Problem):
+    status, code, title = 413, "file_too_large", "上传文件过大"
+
+
+class UnsupportedMediaType(Problem):
+    status, code, title = 415, "unsupported_file", "不支持的文件类型"
+
+
+class ValidationFailed(Problem):
+    """422: the input broke one or more rules; `errors` lists every one, nothing was stored."""
+
+    status, code, title = 422, "validation_failed", "数据校验未通过"
+
+    def __init__(self, errors: list[dict[str, Any]], detail: str | None = None, **kw: Any):
+        if detail is None:
+            detail = "；".join(e["message"] for e in errors[:3]) + ("……" if len(errors) > 3 else "")
+        super().__init__(detail, errors=errors, **kw)
+
+
+class TooManyRequests(Problem):
+    status, code, title = 429, "too_many_requests", "请求过于频繁，请稍后再试"
+
+
+HTTP_TITLES = {
+    400: ("bad_request", "请求格式有误"),
+    401: ("unauthorized", "需要登录或有效的访问令牌"),
+    403: ("forbidden", "无权执行此操作"),
+    404: ("not_found", "页面或资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("file_too_large", "上传文件过大"),
+    415: ("unsupported_file", "不支持的文件类型"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，请稍后再试"),
+}
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON get problem+json; browsers get a page."""
+    if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and "text/html" not in request.accept_mimetypes.values()
+
+
+def render_problem(problem: Problem) -> Response:
+    """Render a Problem for the client that asked: JSON for APIs, a Chinese page for browsers."""
+    if wants_json():
+        resp = jsonify(problem.to_dict())
+        resp.mimetype = "application/problem+json"
+    else:
+        html = render_template("errors/problem.html", problem=problem)
+        resp = Response(html, mimetype="text/html")
+    resp.status_code = problem.status
+    for key, value in problem.headers.items():
+        resp.headers[key] = value
+    return resp
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn every error into a Problem rendering; never leak a stack trace."""
+    from jxjd.extensions import db
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):
+        db.session.rollback()
+        return render_problem(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        status = exc.code or 500
+        code, title = HTTP_TITLES.get(status, ("http_error", exc.name))
+        headers = {}
+        if status == 429:
+            retry = getattr(exc, "retry_after", None) or 60
+            headers["Retry-After"] = str(int(retry))
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            headers["Allow"] = exc.get_response().headers["Allow"]
+        return render_problem(
+            Problem(title, code=code, title=title, status=status, headers=headers)
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        code, title = HTTP_TITLES[500]
+        return render_problem(Problem(title, code=code, title=title, status=500))

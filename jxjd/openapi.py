@@ -1,0 +1,162 @@
+"""The OpenAPI document, built with apispec from the marshmallow schemas the views use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, current_app, jsonify, render_template
+from marshmallow import Schema
+
+bp = Blueprint("openapi", __name__)
+
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def doc(
+    summary: str,
+    *,
+    body: type[Schema] | Schema | None = None,
+    response: type[Schema] | Schema | None = None,
+    status: int = 200,
+    tags: list[str] | None = None,
+    query: dict[str, str] | None = None,
+    public: bool = False,
+    content: str | None = None,
+    errors: tuple[int, ...] = (),
+) -> Callable:
+    """Attach OpenAPI metadata to a view; read when the document is built."""
+
+    def decorator(view: Callable) -> Callable:
+        view.openapi = {
+            "summary": summary,
+            "body": body,
+            "response": response,
+            "status": status,
+            "tags": tags,
+            "query": query or {},
+            "public": public,
+            "content": content,
+            "errors": errors,
+        }
+        return view
+
+    return decorator
+
+
+def _schema_ref(schema: type[Schema] | Schema) -> Any:
+    return schema if isinstance(schema, Schema) else schema
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    """Walk the URL map and describe every documented /api/v1 route."""
+    spec = APISpec(
+        title="jxjd 湖南省省级专业技术人员继续教育基地管理服务",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "继续教育基地、年度计划、培训班次、学员名单、电子证书与学时档案的接口。"
+        },
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    problem = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "field": {"type": ["string", "null"]},
+                        "row": {"type": ["integer", "null"]},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+    spec.components.schema("Problem", problem)
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        meta = getattr(view, "openapi", None)
+        if meta is None:
+            continue
+        path = _PARAM.sub(r"{\2}", rule.rule)
+        params = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if conv == "int" else "string"},
+            }
+            for conv, name in _PARAM.findall(rule.rule)
+        ]
+        params += [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": text,
+            }
+            for name, text in meta["query"].items()
+        ]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op: dict[str, Any] = {"summary": meta["summary"], "parameters": params}
+            op["tags"] = meta["tags"] or [rule.endpoint.split(".")[0]]
+            roles = getattr(view, "required_roles", None)
+            if roles:
+                op["description"] = "角色：" + "、".join(sorted(roles))
+            if not meta["public"]:
+                op["security"] = [{"bearer": []}]
+            if meta["body"] is not None and method in ("POST", "PUT", "PATCH"):
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema_ref(meta["body"])}},
+                }
+            ok: dict[str, Any] = {"description": "成功"}
+            if meta["content"]:
+                ok["content"] = {
+                    meta["content"]: {"schema": {"type": "string", "format": "binary"}}
+                }
+            elif meta["response"] is not None:
+                ok["content"] = {"application/json": {"schema": _schema_ref(meta["response"])}}
+            responses: dict[str, Any] = {str(meta["status"]): ok}
+            problem_ref = {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }
+            default_errors = (401, 403) if not meta["public"] else ()
+            for code in sorted(set(default_errors) | set(meta["errors"])):
+                responses[str(code)] = {"description": "错误", "content": problem_ref}
+            op["responses"] = responses
+            paths.setdefault(path, {})[method.lower()] = op
+    for path, ops in paths.items():
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.1 document of this API."""
+    cached = current_app.extensions.get("jxjd_openapi")
+    if cached is None:
+        cached = current_app.extensions["jxjd_openapi"] = build_spec(current_app)
+    return jsonify(cached)
+
+
+@bp.get("/api/docs")
+def api_docs():
+    """A readable page listing every endpoint of the OpenAPI document."""
+    spec = current_app.extensions.get("jxjd_openapi") or build_spec(current_app)
+    return render_template("api_docs.html", spec=spec)

@@ -1,0 +1,43 @@
+"""Finding and creating people by ID number."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from jxjd.common.crypto import id_lookup_hash, protect_id_number
+from jxjd.common.ids import id_number_problem, mask_id_number, normalize_id_number
+from jxjd.common.time import utcnow
+from jxjd.errors import ValidationFailed, field_error
+from jxjd.extensions import db
+from jxjd.people.models import Person
+
+
+def checked_id_number(raw: str, field: str = "id_number") -> str:
+    """Normalise an ID number or raise 422 invalid_id_number."""
+    value = normalize_id_number(raw or "")
+    problem = id_number_problem(value)
+    if problem:
+        raise ValidationFailed([field_error("invalid_id_number", problem, field=field)])
+    return value
+
+
+def find_person(id_number: str) -> Person | None:
+    """The person with this (normalised) ID number, if known."""
+    return db.session.scalar(sa.select(Person).where(Person.id_hash == id_lookup_hash(id_number)))
+
+
+def ensure_person(id_number: str, name: str) -> Person:
+    """The person with this ID number, created with `name` when new."""
+    person = find_person(id_number)
+    if person is None:
+        encrypted, digest = protect_id_number(id_number)
+        person = Person(
+            id_hash=digest,
+            id_encrypted=encrypted,
+            id_masked=mask_id_number(id_number),
+            name=name,
+            created_at=utcnow(),
+        )
+        db.session.add(person)
+        db.session.flush()
+    return person

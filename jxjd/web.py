@@ -1,0 +1,43 @@
+"""Helpers shared by the HTML pages: login-required with roles, flash of problems."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import redirect, request, url_for
+from flask_login import current_user
+
+from jxjd.errors import Forbidden
+
+
+def require_page(roles: Iterable[str]) -> Callable:
+    """Decorator for pages: sign in first (redirect), then the role must be one of `roles`."""
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts.login_page", next=request.full_path))
+            if current_user.role not in allowed:
+                raise Forbidden("当前账号无权访问此页面")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after login."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+# (endpoint, label, roles that see it) for the header navigation, in display order.
+NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
+    ("bases.bases_page", "基地", frozenset({"admin", "dept", "base"})),
+]

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up, migrate the embedded SQLite database, load the demo data, serve on 127.0.0.1:5000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export FLASK_APP=app
+.venv/bin/flask db upgrade
+.venv/bin/flask demo
+echo "serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up, lint, and run the whole test suite on SQLite, then on a throwaway PostgreSQL server
+# when PostgreSQL's server binaries are installed (required when CI=true).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+echo "== pytest on SQLite"
+.venv/bin/python -m pytest "$@"
+
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL server binaries not found, but CI requires the PostgreSQL pass" >&2
+    exit 1
+  fi
+  echo "== PostgreSQL server binaries not found: skipping the PostgreSQL pass"
+  exit 0
+fi
+
+echo "== pytest on PostgreSQL ($PG_BIN)"
+PGDIR=$(mktemp -d /tmp/jxjd-pg.XXXXXX)
+PGPORT="${JXJD_TEST_PGPORT:-54329}"
+as_pg() {
+  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+if [ "$(id -u)" = "0" ]; then chown postgres "$PGDIR"; fi
+as_pg "$PG_BIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
+  -o "-h 127.0.0.1 -p $PGPORT -k $PGDIR -c fsync=off -c synchronous_commit=off -c max_connections=100" start >/dev/null
+cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+trap cleanup EXIT
+as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres jxjd_test
+TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/jxjd_test" \
+  .venv/bin/python -m pytest "$@"

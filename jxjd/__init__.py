@@ -14,7 +14,7 @@ from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, limiter, login_manager, migrate
 
 # Feature packages, in dependency order; each has views.py registering on its `bp`.
-FEATURES = ("main", "accounts", "bases")
+FEATURES = ("main", "accounts", "bases", "rules", "plans", "sessions", "reports", "spotchecks")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -93,6 +93,12 @@ def _register_features(app: Flask) -> None:
         app.register_blueprint(package.bp)
     # Every model must be imported before migrations or create_all look at the metadata.
     importlib.import_module("jxjd.models")
+    for name in FEATURES:  # demo steps register themselves in feature order
+        try:
+            importlib.import_module(f"jxjd.{name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"jxjd.{name}.demo":
+                raise
 
 
 def _register_page_hooks(app: Flask) -> None:
@@ -128,7 +134,9 @@ def _register_page_hooks(app: Flask) -> None:
 
     from jxjd.web import NAV_ITEMS
 
-    app.jinja_env.globals.update(label=enums.label, enums=enums, nav_items=NAV_ITEMS)
+    app.jinja_env.globals.update(
+        label=enums.label, enums=enums, nav_items=NAV_ITEMS, url_endpoints=app.view_functions
+    )
     app.jinja_env.filters["localtime"] = lambda v: (
         to_local(v).strftime("%Y-%m-%d %H:%M") if v else ""
     )

@@ -40,4 +40,7 @@ def safe_next(target: str | None, default: str) -> str:
 # (endpoint, label, roles that see it) for the header navigation, in display order.
 NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
     ("bases.bases_page", "基地", frozenset({"admin", "dept", "base"})),
+    ("plans.plans_page", "年度计划", frozenset({"admin", "dept", "base"})),
+    ("sessions.sessions_page", "培训班次", frozenset({"base"})),
+    ("reports.reports_page", "年度报告", frozenset({"admin", "dept"})),
 ]

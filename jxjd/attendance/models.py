@@ -1,0 +1,57 @@
+"""Attendance records (one per person and session) and the uploads that brought them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.common.types import Hours, UTCDateTime
+from jxjd.extensions import db
+
+
+class AttendanceUpload(db.Model):
+    """One roster upload: a receipt of what came in and what was stored."""
+
+    __tablename__ = "attendance_uploads"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_sessions.id"), index=True)
+    actor_ref: so.Mapped[str] = so.mapped_column(sa.String(64))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    mode: so.Mapped[str] = so.mapped_column(sa.String(8))
+    filename: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    received: so.Mapped[int] = so.mapped_column()
+    recorded: so.Mapped[int] = so.mapped_column()
+    already_recorded: so.Mapped[int] = so.mapped_column()
+    rejected: so.Mapped[int] = so.mapped_column()
+    certificates_issued: so.Mapped[int] = so.mapped_column()
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+
+class AttendanceRecord(db.Model):
+    """A person's attendance of a session, as uploaded; at most one per person and session."""
+
+    __tablename__ = "attendance_records"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_sessions.id"))
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), index=True)
+    upload_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("attendance_uploads.id"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    employer: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    hours: so.Mapped[Decimal] = so.mapped_column(Hours)
+    result: so.Mapped[str] = so.mapped_column(sa.String(8))
+    # What the archive counts: the hours on a pass, 0 on a fail.
+    credited_hours: so.Mapped[Decimal] = so.mapped_column(Hours)
+    name_differs: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+    certificate: so.Mapped[Certificate | None] = so.relationship(  # noqa: F821
+        back_populates="record", uselist=False
+    )
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "person_id"),)

@@ -1,0 +1,418 @@
+"""Ed25519 certificate signing keys (JWKS-published, rotatable) and compact JWS sign/verify."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import builtins
+import contextlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+from jxjd.common.crypto import FieldCipher, KeyStore
+
+try:  # POSIX only; elsewhere key creation relies on atomic renames alone
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+ALGORITHM = "EdDSA"
+
+KEY_FILE_VERSION = 1
+MAX_TOKEN_LENGTH = 8192
+_KID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_COMPACT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_SIGNING_DIR = "signing"
+_LOCK_NAME = ".lock"
+
+# One shared, algorithm-restricted PyJWS/PyJWT instance each: building them per call is costly.
+_JWS = jwt.PyJWS(algorithms=[ALGORITHM])
+_JWT = jwt.PyJWT(
+    options={
+        "verify_signature": True,
+        "verify_exp": False,
+        "verify_nbf": False,
+        "verify_iat": False,
+        "verify_aud": False,
+        "verify_iss": False,
+        "verify_sub": False,
+        "verify_jti": False,
+        "require": [],
+    }
+)
+
+
+def _b64url(data: bytes) -> str:
+    """Unpadded base64url text."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    """Decode unpadded (or padded) base64url text."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _now() -> datetime:
+    """The current time, UTC-aware."""
+    return datetime.now(UTC)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 timestamp from a key file, or None."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def _new_kid(now: datetime) -> str:
+    """A short, URL-safe, unique key id: "k" + UTC date + 8 random hex (17 chars)."""
+    return f"k{now:%Y%m%d}{secrets.token_hex(4)}"
+
+
+def _public_x(public_key: Ed25519PublicKey) -> str:
+    """The raw 32-byte public key as base64url (the JWK "x")."""
+    return _b64url(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def _jwk(info: KeyInfo) -> dict[str, str]:
+    """The public JWK of one key."""
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": info.public_x,
+        "kid": info.kid,
+        "alg": ALGORITHM,
+        "use": "sig",
+    }
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """Public facts about one signing key."""
+
+    kid: str
+    created_at: datetime
+    retired_at: datetime | None
+    public_x: str  # base64url raw public key
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """The key that signs new certificates; holds the loaded private key object."""
+
+    kid: str
+    private_key: Ed25519PrivateKey = field(repr=False, compare=False)
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        """A compact JWS over the compactly serialised JSON payload."""
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _JWS.encode(
+            body,
+            self.private_key,
+            algorithm=ALGORITHM,
+            headers={"kid": self.kid, "typ": "JWT"},
+        )
+
+
+class SigningKeys:
+    """Ed25519 keys in <keystore>/signing/<kid>.json, private halves AES-GCM-wrapped."""
+
+    def __init__(self, keystore: KeyStore) -> None:
+        self.keystore = keystore
+        Path(keystore.directory).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory = Path(keystore.directory) / _SIGNING_DIR
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        self._private_cache: dict[str, Ed25519PrivateKey] = {}
+        self._public_cache: dict[str, Ed25519PublicKey] = {}
+
+    # -- public API -------------------------------------------------------------------------
+
+    def active(self) -> ActiveKey:
+        """The current signing key (newest non-retired); creates the first key if none exists."""
+        kid = self._active_kid()
+        if kid is None:
+            with self._locked():
+                kid = self._active_kid()  # another process may have created one meanwhile
+                if kid is None:
+                    self._create_key()
+                    kid = self._active_kid()
+        if kid is None:  # pragma: no cover - only if the directory is being tampered with
+            raise RuntimeError("no active signing key after creating one")
+        return ActiveKey(kid=kid, private_key=self._private_key(kid))
+
+    def rotate(self) -> KeyInfo:
+        """Create a new active key and retire every other key; all stay published."""
+        with self._locked():
+            new = self._create_key()
+            when = _now()
+            for info in self.list():
+                if info.kid != new.kid and info.retired_at is None:
+                    self._retire(info.kid, when)
+        return new
+
+    def list(self) -> builtins.list[KeyInfo]:
+        """Every key, oldest first (by created_at, then kid)."""
+        infos = [self._info(record) for record in self._records()]
+        return sorted(infos, key=lambda i: (i.created_at, i.kid))
+
+    def jwks(self) -> dict[str, Any]:
+        """The JWK Set of every key that ever signed, retired ones included."""
+        return {"keys": [_jwk(info) for info in self.list()]}
+
+    def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        """The public key for `kid`, or None when unknown."""
+        if not isinstance(kid, str) or not _KID_RE.fullmatch(kid):
+            return None
+        cached = self._public_cache.get(kid)
+        if cached is not None:
+            return cached
+        record = self._read(kid)
+        if record is None:
+            return None
+        key = Ed25519PublicKey.from_public_bytes(_unb64url(record["x"]))
+        self._public_cache[kid] = key
+        return key
+
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        """Every public key by kid, for verify_token."""
+        keys: dict[str, Ed25519PublicKey] = {}
+        for info in self.list():
+            key = self.public_key(info.kid)
+            if key is not None:
+                keys[info.kid] = key
+        return keys
+
+    # -- storage ----------------------------------------------------------------------------
+
+    def _cipher(self) -> FieldCipher:
+        """The AES-GCM cipher that wraps private keys."""
+        return FieldCipher(self.keystore.secret("signing-wrap"))
+
+    def _path(self, kid: str) -> Path:
+        """The file of one key."""
+        return self.directory / f"{kid}.json"
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        """Every key file's content (temporary and damaged files skipped)."""
+        for path in self.directory.glob("*.json"):
+            kid = path.stem
+            if not _KID_RE.fullmatch(kid):
+                continue
+            record = self._read(kid)
+            if record is not None:
+                yield record
+
+    def _read(self, kid: str) -> dict[str, Any] | None:
+        """One key file's content, or None when absent."""
+        try:
+            record = json.loads(self._path(kid).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        if not isinstance(record, dict) or record.get("kid") != kid:
+            raise ValueError(f"signing key file for {kid!r} is damaged")
+        return record
+
+    def _info(self, record: dict[str, Any]) -> KeyInfo:
+        """KeyInfo from a key file's content."""
+        created = _parse_time(record.get("created_at"))
+        if created is None:
+            raise ValueError(f"signing key file for {record.get('kid')!r} has no created_at")
+        return KeyInfo(
+            kid=record["kid"],
+            created_at=created,
+            retired_at=_parse_time(record.get("retired_at")),
+            public_x=record["x"],
+        )
+
+    def _write(self, kid: str, record: dict[str, Any]) -> None:
+        """Atomically (re)write one key file with mode 0600."""
+        final = self._path(kid)
+        tmp = self.directory / f".{kid}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+
+    def _create_key(self) -> KeyInfo:
+        """Generate, wrap and store a new key; returns its info."""
+        now = _now()
+        private = Ed25519PrivateKey.generate()
+        kid = _new_kid(now)
+        while self._path(kid).exists():  # pragma: no cover - 2^-32 chance per day
+            kid = _new_kid(now)
+        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        wrapped = self._cipher().encrypt(_b64url(raw), context=f"signing-key:{kid}")
+        record = {
+            "version": KEY_FILE_VERSION,
+            "kid": kid,
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "alg": ALGORITHM,
+            "x": _public_x(private.public_key()),
+            "d_wrapped": _b64url(wrapped),
+            "created_at": now.isoformat(),
+            "retired_at": None,
+        }
+        self._write(kid, record)
+        self._private_cache[kid] = private
+        return self._info(record)
+
+    def _retire(self, kid: str, when: datetime) -> None:
+        """Mark a key retired (it stays published for verification)."""
+        record = self._read(kid)
+        if record is None or record.get("retired_at"):
+            return
+        record["retired_at"] = when.isoformat()
+        self._write(kid, record)
+
+    def _active_kid(self) -> str | None:
+        """The kid of the newest non-retired key (by created_at, then kid), or None."""
+        live = [info for info in self.list() if info.retired_at is None]
+        return live[-1].kid if live else None
+
+    def _private_key(self, kid: str) -> Ed25519PrivateKey:
+        """Unwrap (once, then cached) the private key of `kid`."""
+        cached = self._private_cache.get(kid)
+        if cached is not None:
+            return cached
+        record = self._read(kid)
+        if record is None:
+            raise KeyError(kid)
+        try:
+            blob = _unb64url(record["d_wrapped"])
+            raw = _unb64url(self._cipher().decrypt(blob, context=f"signing-key:{kid}"))
+        except (InvalidTag, ValueError, binascii.Error) as exc:
+            raise ValueError(f"cannot unwrap signing key {kid!r}: wrong signing-wrap?") from exc
+        private = Ed25519PrivateKey.from_private_bytes(raw)
+        if _public_x(private.public_key()) != record["x"]:
+            raise ValueError(f"signing key {kid!r}: private and public halves do not match")
+        self._private_cache[kid] = private
+        return private
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive inter-process lock over key creation and rotation."""
+        if fcntl is None:  # pragma: no cover - Windows
+            yield
+            return
+        fd = os.open(self.directory / _LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def jwks_from_document(doc: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+    """Public keys by kid from a JWK Set document (non-OKP/Ed25519 or unusable entries ignored)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
+        raise ValueError('not a JWK Set: expected {"keys": [...]}')
+    keys: dict[str, Ed25519PublicKey] = {}
+    for entry in doc["keys"]:
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
+            continue
+        if entry.get("alg", ALGORITHM) != ALGORITHM or entry.get("use", "sig") != "sig":
+            continue
+        kid, x = entry.get("kid"), entry.get("x")
+        if not isinstance(kid, str) or not kid or not isinstance(x, str):
+            continue
+        try:
+            raw = _unb64url(x)
+            if len(raw) != 32:
+                continue
+            keys[kid] = Ed25519PublicKey.from_public_bytes(raw)
+        except (ValueError, binascii.Error):
+            continue
+    return keys
+
+
+@dataclass
+class TokenCheck:
+    """The outcome of verifying one token, step by step."""
+
+    checks: list[dict[str, Any]]  # [{"step": "well_formed"|"key_known"|"signature", "ok": bool}]
+    kid: str | None
+    payload: dict[str, Any] | None  # only set when the signature verified
+    error: str | None  # short English reason
+
+    @property
+    def valid(self) -> bool:
+        """True when every step passed and the payload is available."""
+        return self.payload is not None and all(c["ok"] for c in self.checks)
+
+
+def _well_formed(token: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The protected header when `token` is a well-formed EdDSA compact JWS, else an error."""
+    if not isinstance(token, str) or not token:
+        return None, "token is empty"
+    if len(token) > MAX_TOKEN_LENGTH:
+        return None, "token is too long"
+    if not _COMPACT_RE.fullmatch(token):
+        return None, "token is not three base64url parts"
+    header_segment, payload_segment, _ = token.split(".")
+    try:
+        header = json.loads(_unb64url(header_segment))
+        payload = json.loads(_unb64url(payload_segment))
+    except (ValueError, binascii.Error, RecursionError):
+        return None, "token parts are not base64url-encoded JSON"
+    if not isinstance(header, dict):
+        return None, "header is not a JSON object"
+    if header.get("alg") != ALGORITHM:
+        return None, f"algorithm {header.get('alg')!r} is not allowed"
+    if "b64" in header or "crit" in header:
+        return None, "unsupported header parameters"
+    if not isinstance(header.get("kid"), str) or not header["kid"]:
+        return None, "header has no kid"
+    if not isinstance(payload, dict):
+        return None, "payload is not a JSON object"
+    return header, None
+
+
+def verify_token(token: str, keys: dict[str, Ed25519PublicKey]) -> TokenCheck:
+    """Check a compact JWS: well formed, signed by a known key, signature valid."""
+    token = token.strip() if isinstance(token, str) else token
+    header, problem = _well_formed(token)
+    if header is None:
+        return TokenCheck([{"step": "well_formed", "ok": False}], None, None, problem)
+    checks: list[dict[str, Any]] = [{"step": "well_formed", "ok": True}]
+    kid = header["kid"]
+    key = keys.get(kid)
+    if key is None:
+        checks.append({"step": "key_known", "ok": False})
+        return TokenCheck(checks, kid, None, f"unknown signing key {kid!r}")
+    checks.append({"step": "key_known", "ok": True})
+    try:
+        payload = _JWT.decode(token, key, algorithms=[ALGORITHM])
+    except jwt.InvalidSignatureError:
+        checks.append({"step": "signature", "ok": False})
+        return TokenCheck(checks, kid, None, "signature does not match")
+    except jwt.PyJWTError as exc:
+        checks.append({"step": "signature", "ok": False})
+        return TokenCheck(checks, kid, None, f"signature check failed: {exc}")
+    checks.append({"step": "signature", "ok": True})
+    return TokenCheck(checks, kid, payload, None)

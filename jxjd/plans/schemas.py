@@ -1,0 +1,66 @@
+"""Plan shapes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from jxjd.common.enums import AUDIENCES, CATEGORIES, FORMS, LEVELS
+from jxjd.common.fields import HoursField, Timestamp
+from jxjd.common.schema import Args
+
+
+class PlanItemArgs(Args):
+    specialty = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)))
+    level = fields.String(required=True, validate=validate.OneOf(list(LEVELS)))
+    audience = fields.String(required=True, validate=validate.OneOf(list(AUDIENCES)))
+    form = fields.String(required=True, validate=validate.OneOf(list(FORMS)))
+    sessions = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    trainees = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    hours = HoursField(required=True)
+
+
+class PlanArgs(Args):
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    items = fields.List(fields.Nested(PlanItemArgs), required=True)
+
+
+class PlanItemsArgs(Args):
+    items = fields.List(fields.Nested(PlanItemArgs), required=True)
+
+
+class ReviewArgs(Args):
+    approve = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class PlanItemSchema(Schema):
+    id = fields.Integer()
+    specialty = fields.String()
+    title = fields.String()
+    category = fields.String()
+    level = fields.String()
+    audience = fields.String()
+    form = fields.String()
+    sessions = fields.Integer()
+    trainees = fields.Integer()
+    hours = HoursField()
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    base_id = fields.Integer()
+    year = fields.Integer()
+    version = fields.Integer()
+    status = fields.String()
+    late = fields.Boolean()
+    current = fields.Boolean(attribute="is_current_filed")
+    submitted_at = Timestamp()
+    reviewed_at = Timestamp()
+    reviewed_by = fields.String(allow_none=True)
+    review_comment = fields.String(allow_none=True)
+    filed_at = Timestamp()
+    superseded_at = Timestamp()
+    created_at = Timestamp()
+    items = fields.List(fields.Nested(PlanItemSchema))

@@ -1,0 +1,75 @@
+"""CONTRACT §9 and the province-wide report (JSON, .xlsx, page with a chart)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+
+from jxjd.auth import current_actor, require
+from jxjd.bases.services import get_base_for, list_bases_for
+from jxjd.common.time import local_today
+from jxjd.errors import ValidationFailed, field_error
+from jxjd.openapi import doc
+from jxjd.reports import bp
+from jxjd.reports.exporting import province_report_xlsx
+from jxjd.reports.services import base_report, province_report
+from jxjd.web import require_page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _year_arg(default: int | None = None) -> int:
+    year = request.args.get("year", type=int) or default
+    if year is None or not 2000 <= year <= 2100:
+        raise ValidationFailed([field_error("required", "请指定年度（year=YYYY）", field="year")])
+    return year
+
+
+@bp.get("/api/v1/bases/<int:base_id>/report")
+@require(roles={"admin", "dept", "base"})
+@doc("基地年度培训完成情况", tags=["reports"], query={"year": "年度（必填）"}, errors=(404, 422))
+def get_base_report(base_id: int):
+    """Sessions, trainees, person-times, trainee-hours and plan vs actual for a year."""
+    base = get_base_for(current_actor(), base_id)
+    return base_report(base, _year_arg())
+
+
+@bp.get("/api/v1/reports/<int:year>")
+@require(roles={"admin", "dept"})
+@doc("全省（或本部门）基地年度培训完成情况", tags=["reports"])
+def get_province_report(year: int):
+    """Every base's figures for a year (a department sees its own bases)."""
+    return province_report(year, list_bases_for(current_actor()))
+
+
+@bp.get("/api/v1/reports/<int:year>.xlsx")
+@require(roles={"admin", "dept"})
+@doc("全省基地年度培训完成情况（Excel）", tags=["reports"], content=XLSX)
+def get_province_report_xlsx(year: int):
+    """The same report as a workbook."""
+    report = province_report(year, list_bases_for(current_actor()))
+    return Response(
+        province_report_xlsx(report),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename=jxjd-report-{year}.xlsx"},
+    )
+
+
+@bp.get("/reports")
+@require_page(roles={"admin", "dept"})
+def reports_page():
+    """The yearly report with a bar chart of trainees per base against the minimum line."""
+    year = _year_arg(default=local_today().year)
+    report = province_report(year, list_bases_for(current_actor()))
+    return render_template("reports/province.html", report=report, year=year)
+
+
+@bp.get("/reports/<int:year>.xlsx")
+@require_page(roles={"admin", "dept"})
+def reports_xlsx_page(year: int):
+    """Download the report from the page."""
+    report = province_report(year, list_bases_for(current_actor()))
+    return Response(
+        province_report_xlsx(report),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename=jxjd-report-{year}.xlsx"},
+    )

@@ -1,0 +1,103 @@
+"""CONTRACT §5 endpoints and the session pages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from jxjd.auth import current_actor, require
+from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.schema import json_body, load
+from jxjd.errors import Problem
+from jxjd.extensions import db
+from jxjd.openapi import doc
+from jxjd.plans.services import current_filed_plan
+from jxjd.sessions import bp, services
+from jxjd.sessions.schemas import SessionArgs, SessionSchema
+from jxjd.web import require_page
+
+
+@bp.post("/api/v1/bases/<int:base_id>/sessions")
+@require(roles={"base", "admin"})
+@doc(
+    "登记培训班次（先检查范围与备案计划，任何一项不通过都不保存）",
+    body=SessionArgs,
+    response=SessionSchema,
+    status=201,
+    tags=["sessions"],
+    errors=(404, 422),
+)
+def create_session(base_id: int):
+    """Create a session after every check passes."""
+    actor = current_actor()
+    base = get_base_for_write(actor, base_id)
+    args = load(SessionArgs(), json_body())
+    session = services.schedule_session(actor, base, args)
+    db.session.commit()
+    return SessionSchema().dump(session), 201
+
+
+@bp.get("/api/v1/sessions/<int:session_id>")
+@require(roles={"admin", "dept", "base"})
+@doc("培训班次详情（含检查结果与提示）", response=SessionSchema, tags=["sessions"], errors=(404,))
+def get_session(session_id: int):
+    """One session."""
+    return SessionSchema().dump(services.get_session_for(current_actor(), session_id))
+
+
+@bp.get("/api/v1/bases/<int:base_id>/sessions")
+@require(roles={"admin", "dept", "base"})
+@doc(
+    "基地的培训班次",
+    response=SessionSchema(many=True),
+    tags=["sessions"],
+    query={"year": "年度（按结束日期）"},
+)
+def list_sessions(base_id: int):
+    """A base's sessions, optionally for one year."""
+    base = get_base_for(current_actor(), base_id)
+    year = request.args.get("year", type=int)
+    return {"sessions": SessionSchema(many=True).dump(services.list_sessions(base, year))}
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+@require_page(roles={"base"})
+def sessions_page():
+    """A base's sessions and the form that creates one, showing failed checks in words."""
+    actor = current_actor()
+    base = get_base_for(actor, actor.base_id)
+    problem = None
+    if request.method == "POST":
+        raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        if raw.get("plan_item_id", "").isdigit():
+            raw["plan_item_id"] = int(raw["plan_item_id"])
+        else:
+            raw["plan_item_id"] = None
+        try:
+            session = services.schedule_session(actor, base, load(SessionArgs(), raw))
+            db.session.commit()
+            flash(f"已登记培训班次“{session.title}”", "success")
+            return redirect(url_for("sessions.sessions_page"))
+        except Problem as exc:
+            db.session.rollback()
+            problem = exc
+    year = request.args.get("year", type=int)
+    plans = {}
+    for y in sorted({s.year for s in services.list_sessions(base)} | _nearby_years()):
+        plan = current_filed_plan(base.id, y)
+        if plan is not None:
+            plans[y] = plan
+    return render_template(
+        "sessions/base.html",
+        base=base,
+        sessions=services.list_sessions(base, year),
+        plans=plans,
+        problem=problem,
+        form=request.form if problem else {},
+    ), (problem.status if problem else 200)
+
+
+def _nearby_years() -> set[int]:
+    from jxjd.common.time import local_today
+
+    this = local_today().year
+    return {this - 1, this, this + 1}

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Verify an electronic training certificate offline, against a saved JWKS (no server needed)."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if "jxjd" not in sys.modules:
+    # jxjd/__init__.py builds the Flask app; the verifier needs none of it, so register the
+    # bare package without running it (jxjd.certificates and jxjd.common have empty __init__s).
+    _package = types.ModuleType("jxjd")
+    _package.__path__ = [str(ROOT / "jxjd")]
+    sys.modules["jxjd"] = _package
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from datetime import datetime  # noqa: E402
+from typing import Any  # noqa: E402
+from urllib.parse import parse_qs, unquote, urlsplit  # noqa: E402
+
+from jxjd.certificates.signing import jwks_from_document, verify_token  # noqa: E402
+
+EXIT_VALID = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+REVOCATION_NOTE = "离线验证无法确认证书是否已被撤销，请以在线查询为准。"
+
+STEP_LABELS = {
+    "well_formed": "令牌格式 well-formed",
+    "key_known": "签名密钥已知 key known",
+    "signature": "签名有效 signature",
+    "serial_match": "证书编号一致 serial matches URL",
+}
+CATEGORY_LABELS = {"general": "公需科目", "professional": "专业科目"}
+FIELD_LABELS = [
+    ("sn", "证书编号"),
+    ("name", "姓名"),
+    ("id_masked", "身份证号"),
+    ("title", "培训项目"),
+    ("base", "基地"),
+    ("category", "科目类别"),
+    ("hours", "学时"),
+    ("end_date", "结束日期"),
+    ("iat", "签发时间"),
+]
+_SERIAL_PATH = re.compile(r"/v/([^/?#]+)/?$")
+
+
+def parse_qr_text(text: str) -> tuple[str, str | None]:
+    """The token and, when `text` is a verification URL, the serial in its path."""
+    text = text.strip()
+    if "://" not in text and "?" not in text and "/" not in text:
+        return text, None
+    parts = urlsplit(text)
+    tokens = parse_qs(parts.query).get("t")
+    if not tokens:
+        raise ValueError("URL has no t= parameter / 链接中没有 t= 参数")
+    match = _SERIAL_PATH.search(parts.path)
+    if match is None:
+        raise ValueError("URL path is not /v/<serial> / 链接路径不是 /v/<证书编号>")
+    return tokens[0], unquote(match.group(1))
+
+
+def decode_image(path: Path) -> list[str]:
+    """Every QR code's text in an image file (pyzbar + Pillow)."""
+    from PIL import Image
+    from pyzbar.pyzbar import ZBarSymbol
+    from pyzbar.pyzbar import decode as zbar_decode
+
+    with Image.open(path) as image:
+        image.load()
+        symbols = zbar_decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE])
+    return [symbol.data.decode("utf-8", errors="replace") for symbol in symbols]
+
+
+def _format_value(key: str, value: Any) -> str:
+    """A payload value for display."""
+    if key == "category" and isinstance(value, str):
+        label = CATEGORY_LABELS.get(value)
+        return f"{label} ({value})" if label else value
+    if key == "iat" and isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            local = datetime.fromtimestamp(value).astimezone()
+        except (OverflowError, OSError, ValueError):
+            return str(value)
+        return local.strftime("%Y-%m-%d %H:%M:%S %z")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _print_report(
+    checks: list[dict[str, Any]], payload: dict[str, Any] | None, kid: str | None
+) -> None:
+    """Print the checks and, if given, the certificate fields."""
+    print("检查项 Checks:")
+    for check in checks:
+        mark = "通过 OK  " if check["ok"] else "失败 FAIL"
+        print(f"  [{mark}] {STEP_LABELS.get(check['step'], check['step'])}")
+    if payload is None:
+        return
+    print()
+    print("证书内容 Certificate:")
+    for key, label in FIELD_LABELS:
+        if key in payload:
+            print(f"  {label} ({key}): {_format_value(key, payload[key])}")
+    known = {key for key, _ in FIELD_LABELS}
+    for key, value in payload.items():
+        if key not in known:
+            print(f"  {key}: {_format_value(key, value)}")
+    print(f"  密钥 (kid): {kid}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        description=(
+            "离线验证电子培训证书（无需连接服务器）。"
+            " Verify an electronic training certificate offline against a saved JWKS."
+        ),
+        epilog=(
+            "退出码 Exit status: 0 有效 valid, 1 无效 invalid, 2 输入错误 usage/input error. "
+            + REVOCATION_NOTE
+        ),
+    )
+    parser.add_argument(
+        "--jwks",
+        required=True,
+        type=Path,
+        help="保存的公钥集文件 (/.well-known/jwks.json) / saved JWKS file",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "qr_text",
+        nargs="?",
+        help="二维码内容：链接 https://.../v/编号?t=令牌 或令牌 / QR text: URL or bare token",
+    )
+    source.add_argument(
+        "--image", type=Path, help="二维码图片 (PNG/JPEG) / image file containing the QR code"
+    )
+    return parser
+
+
+def _load_keys(path: Path) -> dict[str, Any]:
+    """The public keys of a saved JWKS file."""
+    return jwks_from_document(json.loads(path.read_text(encoding="utf-8")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the verifier; returns the exit status."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    try:
+        keys = _load_keys(args.jwks)
+    except (OSError, ValueError) as exc:
+        print(f"无法读取公钥集 cannot read JWKS {args.jwks}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not keys:
+        print(f"公钥集中没有 Ed25519 公钥 no Ed25519 keys in {args.jwks}", file=sys.stderr)
+        return EXIT_USAGE
+
+    if args.image is not None:
+        try:
+            texts = decode_image(args.image)
+        except (OSError, ValueError) as exc:
+            print(f"无法读取图片 cannot read image {args.image}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if not texts:
+            print(f"图片中未找到二维码 no QR code found in {args.image}", file=sys.stderr)
+            return EXIT_USAGE
+        if len(texts) > 1:
+            print(
+                f"图片中有 {len(texts)} 个二维码，验证第一个 / {len(texts)} QR codes, using first"
+            )
+        qr_text = texts[0]
+        print(f"二维码内容 QR text: {qr_text}")
+    else:
+        qr_text = args.qr_text
+
+    try:
+        token, serial = parse_qr_text(qr_text)
+    except ValueError as exc:
+        print(f"无法识别的二维码内容 unrecognised QR text: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+
+    result = verify_token(token, keys)
+    checks = list(result.checks)
+    valid = result.valid
+    if valid and serial is not None:
+        match = result.payload is not None and result.payload.get("sn") == serial
+        checks.append({"step": "serial_match", "ok": match})
+        valid = match
+
+    _print_report(checks, result.payload if valid else None, result.kid)
+    print()
+    if valid:
+        print("结论 Result: 证书有效 VALID — 签名由发证机构密钥签发。")
+    else:
+        reason = result.error or "URL serial does not match the signed certificate number"
+        print(f"结论 Result: 证书无效 INVALID — {reason}")
+    print(f"注意 Note: {REVOCATION_NOTE}")
+    return EXIT_VALID if valid else EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,7 +14,18 @@ from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, limiter, login_manager, migrate
 
 # Feature packages, in dependency order; each has views.py registering on its `bp`.
-FEATURES = ("main", "accounts", "bases", "rules", "plans", "sessions", "reports", "spotchecks")
+FEATURES = (
+    "main",
+    "accounts",
+    "bases",
+    "rules",
+    "plans",
+    "sessions",
+    "reports",
+    "spotchecks",
+    "attendance",
+    "certificates",
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -88,9 +99,8 @@ def _register_features(app: Flask) -> None:
 
     app.register_blueprint(openapi_bp)
     for name in FEATURES:
-        package = importlib.import_module(f"jxjd.{name}")
-        importlib.import_module(f"jxjd.{name}.views")
-        app.register_blueprint(package.bp)
+        views = importlib.import_module(f"jxjd.{name}.views")
+        app.register_blueprint(views.bp)
     # Every model must be imported before migrations or create_all look at the metadata.
     importlib.import_module("jxjd.models")
     for name in FEATURES:  # demo steps register themselves in feature order
@@ -146,9 +156,11 @@ def _register_page_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from jxjd.accounts.cli import account_cli, token_cli
     from jxjd.audit.cli import audit_cli
+    from jxjd.certificates.cli import keys_cli
     from jxjd.demo import demo_command
 
     app.cli.add_command(token_cli)
     app.cli.add_command(account_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(demo_command)

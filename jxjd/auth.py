@@ -62,6 +62,19 @@ def _bearer_actor() -> Actor | None:
     return actor
 
 
+# Per-request state that Flask, Flask-Login and Flask-WTF keep on `g`. `g` lives as long as the
+# app context, and a request reuses an app context that is already pushed (the test suite, scripts
+# driving a test client), so without clearing it one caller's identity and CSRF verdict would carry
+# over to the next request.
+_REQUEST_STATE = ("actor", "_login_user", "csrf_token", "csrf_valid")
+
+
+def forget_request_identity() -> None:
+    """Drop the previous request's caller, login and CSRF state from `g` (before every request)."""
+    for key in _REQUEST_STATE:
+        g.pop(key, None)
+
+
 def current_actor(optional: bool = False) -> Actor | None:
     """The caller: bearer token on API paths, the logged-in account on pages."""
     if "actor" in g:

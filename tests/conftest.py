@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from jxjd import create_app
 from jxjd.extensions import db
 
-pytest_plugins = ["tests.fixtures.auth", "tests.fixtures.bases"]
+pytest_plugins = ["tests.fixtures.auth", "tests.fixtures.bases", "tests.fixtures.plans"]
 
 
 def _database_url(tmp_root) -> str:

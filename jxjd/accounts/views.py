@@ -8,7 +8,7 @@ from flask_login import login_user, logout_user
 from jxjd.accounts import bp
 from jxjd.accounts.schemas import TokenArgs, TokenSchema
 from jxjd.accounts.services import authenticate, create_token, resolve_scope
-from jxjd.auth import current_actor, require
+from jxjd.auth import current_actor, forget_request_identity, require
 from jxjd.common.schema import json_body, load
 from jxjd.extensions import db
 from jxjd.openapi import doc
@@ -20,6 +20,9 @@ HOME_BY_ROLE = {
     "dept": "bases.bases_page",
     "base": "bases.bases_page",
 }
+
+
+bp.before_app_request(forget_request_identity)
 
 
 @bp.post("/api/v1/tokens")

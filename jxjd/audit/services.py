@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from jxjd.auth import Actor
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
+def _digest(prev_hash: str, event: Any) -> str:
     """The event's hash over its predecessor's hash and its own canonical content."""
     content = {
         "prev": prev_hash,
@@ -81,15 +81,15 @@ class ChainReport:
 
 def verify_chain(batch: int = 5000) -> ChainReport:
     """Walk every event in order and report the first broken link."""
+    # Plain rows, not ORM objects: what is stored is checked (never a copy cached in the session),
+    # and the caller's session is left alone.
+    table = AuditEvent.__table__
     prev = GENESIS_HASH
     checked = 0
     last_id = 0
     while True:
-        events = db.session.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.id > last_id)
-            .order_by(AuditEvent.id)
-            .limit(batch)
+        events = db.session.execute(
+            sa.select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
         ).all()
         if not events:
             break
@@ -101,8 +101,7 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             prev = event.hash
             checked += 1
             last_id = event.id
-        db.session.expunge_all()
-    head = db.session.get(AuditHead, 1)
+    head = db.session.get(AuditHead, 1, populate_existing=True)
     if head is not None and head.last_hash != prev:
         return ChainReport(checked, None, "chain head does not match the last event")
     return ChainReport(checked, None, None)

@@ -48,6 +48,9 @@ def normalized_specialties(items: list[dict[str, Any]], field: str = "specialtie
     out = []
     for i, item in enumerate(items):
         name = item["name"].strip()
+        if not name:
+            errors.append(field_error("required", "专业名称不能为空", field=f"{field}[{i}].name"))
+            continue
         if name in seen:
             errors.append(
                 field_error("duplicate_specialty", f"专业“{name}”重复", field=f"{field}[{i}].name")
@@ -100,8 +103,19 @@ def _set_specialties(base: Base, specialties: list[dict]) -> None:
     ]
 
 
+def _blank_fields(data: dict[str, Any], labels: dict[str, str]) -> list[dict]:
+    return [
+        field_error("required", f"{label}不能为空", field=key)
+        for key, label in labels.items()
+        if not (data.get(key) or "").strip()
+    ]
+
+
 def create_base(actor: Actor, data: dict[str, Any]) -> Base:
     """Register a base with its specialties; the first status is kept in the history."""
+    blank = _blank_fields(data, {"name": "基地名称", "department": "主管部门"})
+    if blank:
+        raise ValidationFailed(blank)
     code = checked_credit_code(data["credit_code"])
     specialties = normalized_specialties(data.get("specialties") or [])
     ensure_code_accepted(code)
@@ -195,6 +209,9 @@ def list_bases_for(
 
 def change_base_status(actor: Actor, base: Base, status: str, reason: str) -> Base:
     """Move a base to `status` if the contract allows it; keep who, when and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([field_error("missing_reason", "须说明变更原因", field="reason")])
     if status not in TRANSITIONS.get(base.status, set()):
         raise InvalidTransition(
             f"基地状态不能从“{BASE_STATUSES[base.status]}”变更为“{BASE_STATUSES.get(status, status)}”"

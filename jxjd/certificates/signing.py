@@ -125,7 +125,7 @@ class ActiveKey:
             body,
             self.private_key,
             algorithm=ALGORITHM,
-            headers={"kid": self.kid, "typ": "JWT"},
+            headers={"kid": self.kid, "typ": None},  # only alg and kid: keeps the QR short
         )
 
 

@@ -37,7 +37,12 @@ def id_number_problem(value: str, *, today: date | None = None) -> str | None:
     """Why `value` (already normalised) is not a valid ID number, in Chinese; None when it is."""
     if len(value) != 18:
         return f"身份证号应为18位，实际为{len(value)}位"
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # isascii(): str.isdigit() also accepts other scripts' digits (e.g. "४"), which int() reads.
+    if (
+        not value.isascii()
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+    ):
         return "身份证号前17位须为数字，最后一位为数字或X"
     if int(value[:2]) not in PROVINCE_CODES:
         return "身份证号前两位不是有效的省级行政区划代码"

@@ -157,4 +157,4 @@ def load_plans(ctx: dict[str, Any]) -> None:
             ],
         )
         submit_plan(_base_actor(waiting), plan, today=date(2026, 11, 25))
-    ctx["sessions"] = sessions
+    ctx["sessions"] = sessions or None

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from jxjd.common.enums import AUDIENCES, CATEGORIES, FORMS, LEVELS
 from jxjd.common.fields import HoursField, Timestamp
-from jxjd.common.schema import Args
+from jxjd.common.schema import Args, coded
+
+# The hours column is Numeric(5, 1): larger values would overflow it on PostgreSQL.
+MAX_HOURS = Decimal("9999.9")
+
+
+def _planned_hours(value: Decimal) -> None:
+    if not Decimal(0) < value <= MAX_HOURS:
+        raise ValidationError(coded("invalid_hours", f"每期学时须大于 0 且不超过 {MAX_HOURS}"))
 
 
 class PlanItemArgs(Args):
@@ -17,8 +27,10 @@ class PlanItemArgs(Args):
     audience = fields.String(required=True, validate=validate.OneOf(list(AUDIENCES)))
     form = fields.String(required=True, validate=validate.OneOf(list(FORMS)))
     sessions = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
-    trainees = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    hours = HoursField(required=True)
+    trainees = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=1_000_000)
+    )
+    hours = HoursField(required=True, validate=_planned_hours)
 
 
 class PlanArgs(Args):

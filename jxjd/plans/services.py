@@ -197,9 +197,11 @@ def file_plan(actor: Actor, plan: Plan) -> Plan:
     """Admin files a reviewed plan (备案); an earlier filed version of the year is superseded."""
     if actor.role != "admin":
         raise Forbidden("只有省人社厅可以备案计划")
+    # Look the current version up before this one becomes filed: afterwards (autoflush) both
+    # would match and which row comes first is up to the database.
+    previous = current_filed_plan(plan.base_id, plan.year)
     _move(plan, ("reviewed",), "filed")
     now = utcnow()
-    previous = current_filed_plan(plan.base_id, plan.year)
     if previous is not None and previous.id != plan.id:
         previous.superseded_at = now
     plan.filed_at, plan.filed_by = now, actor.name

@@ -1,0 +1,224 @@
+"""CONTRACT §6: the roster template, uploads (file or JSON), the error report, the pages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from flask import Response, current_app, render_template, request
+
+from jxjd.attendance import bp, services
+from jxjd.attendance.importing import (
+    build_error_report_xlsx,
+    build_template_xlsx,
+    read_roster_file,
+    rows_from_json,
+)
+from jxjd.auth import current_actor, require
+from jxjd.certificates.models import Certificate
+from jxjd.common.db import begin_immediate_on_sqlite
+from jxjd.common.schema import json_body
+from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
+from jxjd.extensions import db
+from jxjd.openapi import doc
+from jxjd.sessions.services import get_session_for, get_session_for_base_write
+from jxjd.web import require_page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}"},
+    )
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _mode() -> str:
+    mode = request.args.get("mode", "strict")
+    if mode not in ("strict", "partial"):
+        raise ValidationFailed(
+            [field_error("invalid_mode", "mode 须为 strict 或 partial", field="mode")]
+        )
+    return mode
+
+
+def _raw_rows_from_request():
+    """The uploaded rows: multipart field `file`, or JSON {"rows": [...]}; plus name and digest."""
+    max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed(
+                [field_error("missing_file", "请选择要上传的名单文件（字段 file）", field="file")]
+            )
+        data = upload.read(max_bytes + 1)
+        rows = read_roster_file(data, upload.filename or "", max_bytes=max_bytes)
+        return rows, upload.filename, hashlib.sha256(data).hexdigest()
+    if request.mimetype == "application/json":
+        body = json_body()
+        if not isinstance(body, dict):
+            raise BadRequest('请求体须为 JSON 对象 {"rows": [...]}')
+        return rows_from_json(body.get("rows")), None, None
+    raise Problem(
+        '请以 multipart/form-data（字段 file）上传 .xlsx/.csv 文件，或提交 JSON {"rows": [...]}',
+        status=415,
+        code="unsupported_file",
+        title="不支持的文件类型",
+    )
+
+
+@bp.get("/api/v1/sessions/<int:session_id>/attendance/template")
+@require(roles={"base", "admin", "dept"})
+@doc("下载学员名单模板（.xlsx，身份证号列为文本格式）", tags=["attendance"], content=XLSX)
+def template(session_id: int):
+    """The roster template."""
+    session = get_session_for(current_actor(), session_id)
+    return _xlsx(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
+
+
+@bp.post("/api/v1/sessions/<int:session_id>/attendance")
+@require(roles={"base", "admin"})
+@doc(
+    "上传学员名单（.xlsx/.csv 文件或 JSON），合格学员自动签发电子证书",
+    tags=["attendance"],
+    query={"mode": "strict（默认，有错误则整份不保存）或 partial（保存正确行）"},
+    errors=(404, 413, 415, 422),
+)
+def upload(session_id: int):
+    """Store a session's roster; strict refuses the whole file on any row error."""
+    actor = current_actor()
+    session = get_session_for_base_write(actor, session_id)
+    mode = _mode()
+    raw, filename, digest = _raw_rows_from_request()
+    begin_immediate_on_sqlite()
+    result = services.import_attendance(
+        actor, session, raw, mode=mode, filename=filename, sha256=digest
+    )
+    db.session.commit()
+    return result.to_dict()
+
+
+@bp.post("/api/v1/sessions/<int:session_id>/attendance/error-report")
+@require(roles={"base", "admin"})
+@doc(
+    "名单错误报告（.xlsx：原始各行加“错误说明”列；不保存任何数据）",
+    tags=["attendance"],
+    content=XLSX,
+    errors=(404, 413, 415, 422),
+)
+def error_report(session_id: int):
+    """Check a roster without storing it and return the rows with their errors in Chinese."""
+    actor = current_actor()
+    session = get_session_for_base_write(actor, session_id)
+    raw, _, _ = _raw_rows_from_request()
+    errors = _dry_run_errors(actor, session, raw)
+    return _xlsx(build_error_report_xlsx(raw, errors), f"名单错误报告-{session.id}.xlsx")
+
+
+def _dry_run_errors(actor, session, raw) -> list[dict]:
+    try:
+        services.import_attendance(actor, session, raw, mode="strict")
+        return []
+    except ValidationFailed as exc:
+        return exc.errors or []
+    finally:
+        db.session.rollback()
+
+
+@bp.get("/api/v1/sessions/<int:session_id>/attendance")
+@require(roles={"base", "admin", "dept"})
+@doc("班次的学员记录（身份证号脱敏）", tags=["attendance"], errors=(404,))
+def records(session_id: int):
+    """The stored attendance of a session, ID numbers masked."""
+    session = get_session_for(current_actor(), session_id)
+    rows = services.list_records(session)
+    return {
+        "session_id": session.id,
+        "records": [
+            {
+                "name": r.name,
+                "id_masked": r.person.id_masked,
+                "employer": r.employer,
+                "hours": float(r.hours),
+                "result": r.result,
+                "credited_hours": float(r.credited_hours),
+                "name_differs": r.name_differs,
+                "certificate": r.certificate.serial if r.certificate else None,
+            }
+            for r in rows
+        ],
+    }
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+@bp.get("/sessions/<int:session_id>/template.xlsx")
+@require_page(roles={"base", "admin", "dept"})
+def template_page(session_id: int):
+    """The roster template, from the page."""
+    session = get_session_for(current_actor(), session_id)
+    return _xlsx(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@require_page(roles={"base", "admin", "dept"})
+def session_page(session_id: int):
+    """A session: upload the roster, see the result, the rejected rows and the certificates."""
+    actor = current_actor()
+    session = get_session_for(actor, session_id)
+    result = problem = report_href = None
+    if request.method == "POST":
+        try:
+            session = get_session_for_base_write(actor, session_id)
+            mode = request.form.get("mode", "strict")
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise ValidationFailed(
+                    [field_error("missing_file", "请选择要上传的名单文件", field="file")]
+                )
+            data = upload.read()
+            max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+            raw = read_roster_file(data, upload.filename, max_bytes=max_bytes)
+            begin_immediate_on_sqlite()
+            try:
+                result = services.import_attendance(
+                    actor,
+                    session,
+                    raw,
+                    mode="partial" if mode == "partial" else "strict",
+                    filename=upload.filename,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                )
+                db.session.commit()
+                errors = result.rejected
+            except ValidationFailed as exc:
+                db.session.rollback()
+                problem, errors = exc, exc.errors or []
+            if errors and any(e.get("row") for e in errors):
+                report = build_error_report_xlsx(raw, errors)
+                report_href = f"data:{XLSX};base64," + base64.b64encode(report).decode()
+        except Problem as exc:
+            db.session.rollback()
+            problem = exc
+        session = get_session_for(actor, session_id)
+    certificates = db.session.scalars(
+        db.select(Certificate).where(Certificate.session_id == session.id).order_by(Certificate.id)
+    ).all()
+    return render_template(
+        "attendance/session.html",
+        session=session,
+        result=result,
+        problem=problem,
+        report_href=report_href,
+        certificates=certificates,
+        records=services.list_records(session),
+    ), (problem.status if problem and result is None else 200)

@@ -1,0 +1,40 @@
+"""Certificate shapes: the full record (privileged) and the public projection."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from jxjd.common.fields import Timestamp
+from jxjd.common.schema import Args
+
+
+class RevokeArgs(Args):
+    reason = fields.String(required=True)
+
+
+class CertificateSchema(Schema):
+    """The full record, for the owner, the issuing base, its department and admin."""
+
+    serial = fields.String()
+    status = fields.String()
+    name = fields.Function(lambda c: c.payload["name"])
+    id_masked = fields.Function(lambda c: c.payload["id_masked"])
+    title = fields.Function(lambda c: c.payload["title"])
+    base = fields.Function(lambda c: c.payload["base"])
+    category = fields.Function(lambda c: c.payload["category"])
+    hours = fields.Function(lambda c: c.payload["hours"])
+    start_date = fields.Function(lambda c: c.payload.get("start_date"))
+    end_date = fields.Function(lambda c: c.payload["end_date"])
+    session_id = fields.Integer()
+    issued_at = Timestamp()
+    alg = fields.String()
+    kid = fields.String()
+    token = fields.String()
+    verify_url = fields.Method("get_verify_url")
+    revoked_at = Timestamp()
+    revoked_reason = fields.String(allow_none=True)
+
+    def get_verify_url(self, cert):
+        from jxjd.certificates.services import verify_url
+
+        return verify_url(cert.serial, cert.token)

@@ -1,0 +1,221 @@
+"""Issuing certificates in bulk: a random serial, a signed compact JWS, one per passing record."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from jxjd.audit.services import record_event
+from jxjd.auth import Actor
+from jxjd.bases.models import Base
+from jxjd.certificates import qr
+from jxjd.certificates.models import Certificate
+from jxjd.certificates.signing import ALGORITHM, ActiveKey, SigningKeys
+from jxjd.common.crypto import app_keystore
+from jxjd.common.db import chunked
+from jxjd.common.time import to_local, utcnow
+from jxjd.common.types import hours_json
+from jxjd.errors import Conflict, Forbidden, NotFound
+from jxjd.extensions import db
+from jxjd.sessions.models import TrainingSession
+
+MAX_QR_TEXT = 800
+SERIAL_BYTES = 16  # 128 random bits → 22 URL-safe characters
+
+
+@dataclass(frozen=True)
+class Issuable:
+    """What a certificate states about one passing attendance record."""
+
+    record_id: int
+    person_id: int
+    name: str
+    id_masked: str
+    hours: Decimal
+
+
+def signing_keys() -> SigningKeys:
+    """The app's signing keys (files in the instance key store)."""
+    return SigningKeys(app_keystore())
+
+
+def new_serial() -> str:
+    """A fresh serial: 128 random bits, URL-safe, never reused (unique column)."""
+    return secrets.token_urlsafe(SERIAL_BYTES)
+
+
+def verify_url(serial: str, token: str) -> str:
+    """The QR text: the public verification URL with the signed token."""
+    return f"{current_app.config['JXJD_PUBLIC_URL']}/v/{serial}?t={token}"
+
+
+def _sign_fitting(key: ActiveKey, payload: dict[str, Any], base_url_len: int) -> tuple[dict, str]:
+    """Sign; if the QR text would reach 800 characters, shorten the title until it fits."""
+    token = key.sign(payload)
+    title = payload["title"]
+    while base_url_len + len(token) >= MAX_QR_TEXT and len(title) > 8:
+        title = title[: max(8, len(title) - 6)]
+        payload = {**payload, "title": title + "…"}
+        token = key.sign(payload)
+    return payload, token
+
+
+def issue_certificates(session: Any, base_name: str, items: list[Issuable], now: datetime) -> int:
+    """Sign and store one certificate per item with a single executemany; returns the count."""
+    if not items:
+        return 0
+    key = signing_keys().active()
+    prefix_len = len(current_app.config["JXJD_PUBLIC_URL"]) + len("/v/") + 22 + len("?t=")
+    iat = int(now.timestamp())
+    common = {
+        "title": session.title,
+        "base": base_name,
+        "category": session.category,
+        "start_date": session.start_date.isoformat(),
+        "end_date": session.end_date.isoformat(),
+        "iat": iat,
+    }
+    rows = []
+    for item in items:
+        serial = new_serial()
+        payload = {
+            "sn": serial,
+            "name": item.name,
+            "id_masked": item.id_masked,
+            "hours": hours_json(item.hours),
+            **common,
+        }
+        payload, token = _sign_fitting(key, payload, prefix_len)
+        rows.append(
+            {
+                "serial": serial,
+                "record_id": item.record_id,
+                "person_id": item.person_id,
+                "session_id": session.id,
+                "alg": ALGORITHM,
+                "kid": key.kid,
+                "token": token,
+                "payload": payload,
+                "issued_at": now,
+            }
+        )
+    for batch in chunked(rows):
+        db.session.execute(Certificate.__table__.insert(), list(batch))
+    return len(rows)
+
+
+# ---- reading, access, QR cache, revocation ---------------------------------------------------
+
+
+def get_certificate(serial: str) -> Certificate:
+    """A certificate by serial; 404 if unknown."""
+    cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+    if cert is None:
+        raise NotFound("证书不存在")
+    return cert
+
+
+def can_read_certificate(actor: Actor, cert: Certificate) -> bool:
+    """The owner, the issuing base, admin, and the issuing base's department."""
+    if actor.role == "admin":
+        return True
+    if actor.role == "person":
+        return cert.person_id == actor.person_id
+    session = db.session.get(TrainingSession, cert.session_id)
+    if actor.role == "base":
+        return session.base_id == actor.base_id
+    if actor.role == "dept":
+        return db.session.get(Base, session.base_id).department == actor.department
+    return False
+
+
+def get_certificate_for(actor: Actor, serial: str) -> Certificate:
+    """A certificate the actor may see in full: 404 unknown, 403 otherwise."""
+    cert = get_certificate(serial)
+    if not can_read_certificate(actor, cert):
+        raise Forbidden("无权查看该证书")
+    return cert
+
+
+def certificates_of_session(session: TrainingSession) -> list[Certificate]:
+    """A session's certificates in issue order."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.session_id == session.id)
+            .order_by(Certificate.id)
+        )
+    )
+
+
+def certificates_of_person(person_id: int) -> list[Certificate]:
+    """A person's certificates, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.person_id == person_id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def qr_image(cert: Certificate, kind: str) -> bytes:
+    """The QR code of the verify URL as PNG or SVG; rendered once, then served from the cache."""
+    url = verify_url(cert.serial, cert.token)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    cache_dir = Path(current_app.config["JXJD_QR_CACHE_DIR"])
+    path = cache_dir / f"{cert.serial}-{digest}.{kind}"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = qr.render_png(url) if kind == "png" else qr.render_svg(url)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)  # atomic: concurrent renders never serve a half-written file
+    return data
+
+
+class AlreadyRevoked(Conflict):
+    code, title = "already_revoked", "证书已撤销"
+
+
+def revoke_certificate(actor: Actor, cert: Certificate, *, reason: str) -> Certificate:
+    """Revoke one certificate; its hours stop counting, the record stays."""
+    if cert.revoked_at is not None:
+        raise AlreadyRevoked(f"证书 {cert.serial} 已于 {to_local(cert.revoked_at):%Y-%m-%d} 撤销")
+    cert.revoked_at, cert.revoked_reason, cert.revoked_by = utcnow(), reason, actor.name
+    record_event(actor, "certificate.revoke", "certificate", cert.serial, reason=reason)
+    db.session.flush()
+    return cert
+
+
+def revoke_session_certificates(actor: Actor, session: TrainingSession, *, reason: str) -> int:
+    """Revoke every still-valid certificate of a session in one statement (e.g. 乱发证, 第二十三条)."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.session_id == session.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason, revoked_by=actor.name)
+        .execution_options(synchronize_session=False)
+    )
+    record_event(
+        actor,
+        "certificate.revoke_session",
+        "session",
+        session.id,
+        reason=reason,
+        count=result.rowcount,
+    )
+    db.session.expire_all()
+    return result.rowcount

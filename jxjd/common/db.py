@@ -1,0 +1,42 @@
+"""Database helpers shared by the bulk paths: portable INSERT … ON CONFLICT DO NOTHING, chunking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jxjd.extensions import db
+
+T = TypeVar("T")
+CHUNK = 2000
+
+
+def insert_ignoring_conflicts(table: sa.Table | Any) -> Any:
+    """An INSERT that skips rows violating a unique constraint (SQLite and PostgreSQL)."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Slices of at most `size` items (bounded IN lists and statement sizes)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def begin_immediate_on_sqlite() -> None:
+    """Take SQLite's write lock at the start of a writing request.
+
+    SQLite in WAL mode refuses to upgrade a read transaction to a write once another writer has
+    committed (SQLITE_BUSY_SNAPSHOT, which the busy timeout cannot wait out). Taking the write
+    lock first makes concurrent writers queue on the busy timeout instead. PostgreSQL needs
+    nothing here: its row locks and ON CONFLICT handle concurrent writers.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

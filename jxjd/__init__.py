@@ -25,6 +25,8 @@ FEATURES = (
     "spotchecks",
     "attendance",
     "certificates",
+    "verify",
+    "archive",
 )
 
 

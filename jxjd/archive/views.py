@@ -1,0 +1,3 @@
+"""Archive views."""
+
+from jxjd.archive import bp  # noqa: F401

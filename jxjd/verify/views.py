@@ -1,0 +1,3 @@
+"""Verification views."""
+
+from jxjd.verify import bp  # noqa: F401

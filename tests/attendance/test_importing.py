@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from jxjd.attendance import importing
 from jxjd.attendance.importing import (
     COLUMNS,
     MAX_UPLOAD_BYTES,

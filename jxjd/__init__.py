@@ -27,6 +27,9 @@ FEATURES = (
     "certificates",
     "verify",
     "archive",
+    "applications",
+    "feedback",
+    "evaluations",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -143,7 +144,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = op
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)
-    return spec.to_dict()
+    # Decimal bounds (hours) must be JSON numbers, not the strings Flask would make of them.
+    return json.loads(json.dumps(spec.to_dict(), default=float))
 
 
 @bp.get("/api/v1/openapi.json")

@@ -31,10 +31,13 @@ def require_page(roles: Iterable[str]) -> Callable:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    """Only same-site relative paths are followed after login (no scheme, host or tricks)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    # Browsers drop tabs and newlines and read backslashes as slashes: "/\t/evil" → "//evil".
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return default
+    return target
 
 
 # (endpoint, label, roles that see it) for the header navigation, in display order.
@@ -43,4 +46,14 @@ NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
     ("plans.plans_page", "年度计划", frozenset({"admin", "dept", "base"})),
     ("sessions.sessions_page", "培训班次", frozenset({"base"})),
     ("reports.reports_page", "年度报告", frozenset({"admin", "dept"})),
+    (
+        "applications.applications_page",
+        "基地申报与备案",
+        frozenset({"admin", "dept", "base", "applicant"}),
+    ),
+    ("archive.me_page", "我的证书", frozenset({"person"})),
+    ("archive.me_archive_page", "学时档案", frozenset({"person"})),
+    ("archive.me_grants_page", "授权查询", frozenset({"person"})),
+    ("archive.shared_page", "学时档案核验", frozenset({"employer", "admin"})),
+    ("evaluations.evaluations_page", "基地评估", frozenset({"admin"})),
 ]

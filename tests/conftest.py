@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from jxjd import create_app
 from jxjd.extensions import db
 
-pytest_plugins = ["tests.fixtures.auth", "tests.fixtures.bases", "tests.fixtures.plans"]
+pytest_plugins = [
+    "tests.fixtures.auth",
+    "tests.fixtures.bases",
+    "tests.fixtures.plans",
+    "tests.fixtures.applications",
+    "tests.fixtures.attendance",
+]
 
 
 def _database_url(tmp_root) -> str:

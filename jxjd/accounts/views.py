@@ -18,7 +18,10 @@ from jxjd.web import safe_next
 HOME_BY_ROLE = {
     "admin": "bases.bases_page",
     "dept": "bases.bases_page",
-    "base": "bases.bases_page",
+    "base": "sessions.sessions_page",
+    "applicant": "applications.applications_page",
+    "person": "archive.me_page",
+    "employer": "archive.shared_page",
 }
 
 

@@ -1,3 +1,371 @@
-"""Archive views."""
+"""Archive API (CONTRACT §8) and the person and employer pages."""
 
-from jxjd.archive import bp  # noqa: F401
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from jxjd.archive import bp, exporting, services
+from jxjd.archive.schemas import (
+    ArchiveQueryArgs,
+    ArchiveSchema,
+    GrantArgs,
+    GrantCreatedSchema,
+    GrantListSchema,
+    GrantSchema,
+    RegistrationSchema,
+    ReviewCheckSchema,
+    SharedArchiveSchema,
+)
+from jxjd.auth import current_actor, require
+from jxjd.common.schema import json_body, load
+from jxjd.errors import Problem, ValidationFailed
+from jxjd.extensions import db, limiter
+from jxjd.openapi import doc
+from jxjd.web import require_page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RANGE_QUERY = {"from": "起始年份（默认近三年）", "to": "截止年份（默认当年）"}
+REVIEW_QUERY = {"level": "senior | intermediate | junior", "year": "评审年度"}
+
+
+def _me():
+    return services.get_person(current_actor().person_id)
+
+
+# ---- API -----------------------------------------------------------------------------------
+
+
+@bp.get("/api/v1/me/archive")
+@require(roles={"person"})
+@doc(
+    "本人学时档案（按年度核算）",
+    response=ArchiveSchema,
+    tags=["archive"],
+    query=RANGE_QUERY,
+    errors=(422,),
+)
+def my_archive():
+    """The caller's own archive for a range of years."""
+    start, end = services.year_range(request.args.get("from"), request.args.get("to"))
+    return ArchiveSchema().dump(services.year_summary(_me(), start, end))
+
+
+@bp.post("/api/v1/archive/query")
+@require(roles={"admin", "dept"})
+@doc(
+    "按身份证号查询学时档案（身份证号只在请求体中传递）",
+    body=ArchiveQueryArgs,
+    response=ArchiveSchema,
+    tags=["archive"],
+    errors=(404, 422),
+)
+def query_archive():
+    """An admin or department reads one person's archive."""
+    from jxjd.people.services import checked_id_number
+
+    args = load(ArchiveQueryArgs(), json_body())
+    id_number = checked_id_number(args["id_number"])
+    start, end = services.year_range(args["from"], args["to"])
+    body = services.query_archive(current_actor(), id_number, start, end)
+    db.session.commit()
+    return ArchiveSchema().dump(body)
+
+
+@bp.get("/api/v1/me/review-check")
+@require(roles={"person"})
+@doc(
+    "职称评审学时核验（按评审年度和层次的年度跨度）",
+    response=ReviewCheckSchema,
+    tags=["archive"],
+    query=REVIEW_QUERY,
+    errors=(422,),
+)
+def my_review_check():
+    """Does each year of the review span meet its rule."""
+    level, year = services.review_args(request.args.get("level"), request.args.get("year"))
+    return ReviewCheckSchema().dump(services.review_check(_me(), level, year))
+
+
+@bp.post("/api/v1/me/grants")
+@require(roles={"person"})
+@doc(
+    "授权用人单位查询本人学时档案（单独同意，个人信息保护法第二十三条）",
+    body=GrantArgs,
+    response=GrantCreatedSchema,
+    status=201,
+    tags=["grants"],
+    errors=(422,),
+)
+def create_grant():
+    """Create a share code limited in years and days; the code is shown only now."""
+    args = load(GrantArgs(), json_body())
+    start, end = services.year_range(args["from"], args["to"])
+    grant, code = services.create_grant(
+        current_actor(), _me(), args["employer_name"], start, end, args["days"]
+    )
+    db.session.commit()
+    body = {"id": grant.id, "code": code, "from": start, "to": end, "expires_at": grant.expires_at}
+    return GrantCreatedSchema().dump(body), 201
+
+
+@bp.get("/api/v1/me/grants")
+@require(roles={"person"})
+@doc("本人授权列表及每次查询记录", response=GrantListSchema, tags=["grants"])
+def list_grants():
+    """Every grant with every access (who, when)."""
+    grants = [services.grant_dict(g) for g in services.grants_of(_me())]
+    return GrantListSchema().dump({"grants": grants})
+
+
+@bp.delete("/api/v1/me/grants/<code>")
+@require(roles={"person"})
+@doc("撤回授权（授权码或授权编号）", response=GrantSchema, tags=["grants"], errors=(404,))
+def withdraw_grant(code: str):
+    """Withdraw a grant; the code stops working at once."""
+    grant = services.withdraw_grant(current_actor(), services.own_grant(_me(), code))
+    db.session.commit()
+    return GrantSchema().dump(services.grant_dict(grant))
+
+
+@bp.get("/api/v1/shared/<code>")
+@require(roles={"employer", "admin"})
+@doc(
+    "用人单位凭授权码查询学时档案（仅授权年度；可附 level、year 做职称评审核验）",
+    response=SharedArchiveSchema,
+    tags=["grants"],
+    query=REVIEW_QUERY,
+    errors=(404, 410, 422),
+)
+def shared_archive(code: str):
+    """The archive a live grant allows; every access is logged for the person."""
+    level = year = None
+    if request.args.get("level") or request.args.get("year"):
+        level, year = services.review_args(request.args.get("level"), request.args.get("year"))
+    body = services.shared_archive(current_actor(), code, level, year)
+    db.session.commit()
+    return SharedArchiveSchema().dump(body)
+
+
+def _registration_xlsx(data: dict) -> Response:
+    return Response(
+        exporting.registration_xlsx(data),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="registration-{data["year"]}.xlsx"'},
+    )
+
+
+@bp.get("/api/v1/me/registration/<int:year>")
+@require(roles={"person"})
+@doc(
+    "本人年度继续教育登记（登记证书条目；?format=xlsx 下载表格）",
+    response=RegistrationSchema,
+    tags=["archive"],
+    query={"format": "json（默认）或 xlsx"},
+    errors=(422,),
+)
+def my_registration(year: int):
+    """The year's entries as the registration certificate lists them."""
+    data = services.registration_entries(_me(), year)
+    if request.args.get("format") == "xlsx":
+        return _registration_xlsx(data)
+    return RegistrationSchema().dump(data)
+
+
+@bp.get("/api/v1/me/registration/<int:year>.xlsx")
+@require(roles={"person"})
+@doc("本人年度继续教育登记（xlsx）", tags=["archive"], content=XLSX, errors=(422,))
+def my_registration_xlsx(year: int):
+    """The year's entries as an .xlsx workbook."""
+    return _registration_xlsx(services.registration_entries(_me(), year))
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+REGISTER_REFUSED = "身份信息与证书不匹配，无法注册。请核对身份证号、姓名和证书编号。"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def register_page():
+    """A professional creates their own login, proving who they are with one of their certificates."""
+    from jxjd.accounts.models import Account
+    from jxjd.accounts.services import create_account, password_problem, resolve_scope
+    from jxjd.auth import SYSTEM
+    from jxjd.common.ids import id_number_problem, normalize_id_number
+
+    form = request.form
+    if request.method == "GET":
+        return render_template("archive/register.html", form={})
+    errors: list[str] = []
+    password = form.get("password", "")
+    if password != form.get("password2", ""):
+        errors.append("两次输入的密码不一致")
+    weak = password_problem(password)
+    if weak:
+        errors.append(weak)
+    id_number = normalize_id_number(form.get("id_number", ""))
+    person = None
+    if not id_number_problem(id_number):
+        person = services.person_for_registration(
+            id_number, form.get("name", ""), form.get("serial", "")
+        )
+    if person is None:
+        # One message for a wrong ID number, name or serial: never say which was wrong.
+        errors.insert(0, REGISTER_REFUSED)
+    elif db.session.scalar(sa.select(Account.id).where(Account.person_id == person.id)):
+        errors.append("您已注册过账号，请直接登录；忘记密码请联系所在单位或省人社厅重置")
+    if not errors:
+        try:
+            scope = resolve_scope("person", person.name, id_number=id_number)
+            create_account(SYSTEM, form.get("username", ""), password, scope)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors += [e["message"] for e in exc.errors or []]
+    if errors:
+        safe = {k: form.get(k, "") for k in ("name", "username")}
+        return render_template("archive/register.html", form=safe, errors=errors), 422
+    flash("注册成功，请登录", "success")
+    return redirect(url_for("accounts.login_page", next=url_for("archive.me_page")))
+
+
+@bp.get("/me")
+@require_page(roles={"person"})
+def me_page():
+    """My certificates, each with its printable page and QR code."""
+    from jxjd.certificates.services import certificates_of_person, qr_image
+
+    person = _me()
+    certs = certificates_of_person(person.id)
+    qrs = {c.serial: qr_image(c, "svg").decode() for c in certs}
+    return render_template("archive/me.html", person=person, certs=certs, qrs=qrs)
+
+
+def _chart(years: list[dict]) -> dict:
+    """Geometry of the inline SVG bar chart: 公需 and 专业 bars per year against the required lines."""
+    height, slot, left = 200, 90, 40
+    top = 1.1 * max(
+        [100.0]
+        + [float(y[k]) for y in years for k in ("general_hours", "professional_hours")]
+        + [float(y["required"][k]) for y in years for k in ("general", "professional")]
+    )
+
+    def y_of(hours) -> float:
+        return round(height - float(hours) / top * height, 1)
+
+    bars = []
+    for i, y in enumerate(years):
+        x = left + i * slot + 10
+        bars.append(
+            {
+                "year": y["year"],
+                "x": x,
+                "compliant": y["compliant"],
+                "general": {"y": y_of(y["general_hours"]), "hours": y["general_hours"]},
+                "professional": {
+                    "y": y_of(y["professional_hours"]),
+                    "hours": y["professional_hours"],
+                },
+                "req_general": y_of(y["required"]["general"]),
+                "req_professional": y_of(y["required"]["professional"]),
+            }
+        )
+    ticks = [{"y": y_of(t), "label": t} for t in range(0, int(top) + 1, 30)]
+    return {
+        "height": height,
+        "width": left + slot * len(years) + 10,
+        "left": left,
+        "bars": bars,
+        "ticks": ticks,
+    }
+
+
+@bp.get("/me/archive")
+@require_page(roles={"person"})
+def me_archive_page():
+    """My archive, with a chart of each year's hours against the rule."""
+    try:
+        start, end = services.year_range(request.args.get("from"), request.args.get("to"))
+    except ValidationFailed as exc:
+        flash(exc.detail, "error")
+        start, end = services.year_range(None, None)
+    data = services.year_summary(_me(), start, end)
+    return render_template("archive/archive.html", data=data, chart=_chart(data["years"]))
+
+
+@bp.route("/me/grants", methods=["GET", "POST"])
+@require_page(roles={"person"})
+def me_grants_page():
+    """Create, list and withdraw my share codes; see who used them."""
+    person = _me()
+    new_code = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "withdraw":
+                services.withdraw_grant(current_actor(), services.own_grant(person, form["id"]))
+                db.session.commit()
+                flash("已撤回授权", "success")
+                return redirect(url_for("archive.me_grants_page"))
+            try:
+                days = int(form.get("days") or 30)
+            except ValueError:
+                days = 0
+            start, end = services.year_range(form.get("from"), form.get("to"))
+            grant, new_code = services.create_grant(
+                current_actor(), person, form.get("employer_name", ""), start, end, days
+            )
+            db.session.commit()
+        except Problem as exc:
+            db.session.rollback()
+            flash(exc.detail, "error")
+    grants = [services.grant_dict(g) for g in services.grants_of(person)]
+    return render_template("archive/grants.html", grants=grants, new_code=new_code)
+
+
+@bp.get("/me/registration/<int:year>")
+@require_page(roles={"person"})
+def me_registration_page(year: int):
+    """The year's registration entries, printable on A4."""
+    return render_template(
+        "archive/registration.html", data=services.registration_entries(_me(), year)
+    )
+
+
+@bp.get("/me/registration/<int:year>.xlsx")
+@require_page(roles={"person"})
+def me_registration_xlsx_page(year: int):
+    """The year's registration entries as .xlsx (signed-in page download)."""
+    return _registration_xlsx(services.registration_entries(_me(), year))
+
+
+@bp.route("/shared", methods=["GET", "POST"])
+@require_page(roles={"employer", "admin"})
+@limiter.limit("30 per minute", methods=["POST"])
+def shared_page():
+    """An employer enters a share code and sees the granted years and the review-span check."""
+    data = error = None
+    status = 200
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            level = year = None
+            if form.get("level") and form.get("year"):
+                level, year = services.review_args(form.get("level"), form.get("year"))
+            data = services.shared_archive(
+                current_actor(), form.get("code", "").strip(), level, year
+            )
+            db.session.commit()
+        except Problem as exc:
+            db.session.rollback()
+            error, status = exc.detail, exc.status
+    page = render_template(
+        "archive/shared.html",
+        data=data,
+        error=error,
+        level=form.get("level", ""),
+        year=form.get("year", ""),
+    )
+    return page, status

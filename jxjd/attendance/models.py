@@ -50,6 +50,7 @@ class AttendanceRecord(db.Model):
     name_differs: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
+    person: so.Mapped[Person] = so.relationship()  # noqa: F821
     certificate: so.Mapped[Certificate | None] = so.relationship(  # noqa: F821
         back_populates="record", uselist=False
     )

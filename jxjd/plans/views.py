@@ -14,6 +14,8 @@ from jxjd.plans import bp, services
 from jxjd.plans.schemas import PlanArgs, PlanItemsArgs, PlanSchema, ReviewArgs
 from jxjd.web import require_page
 
+MAX_FORM_ROWS = 50
+
 
 @bp.post("/api/v1/bases/<int:base_id>/plans")
 @require(roles={"base", "admin"})
@@ -139,7 +141,10 @@ def new_plan_page():
     base = get_base_for(actor, actor.base_id)
     form = request.form
     items = []
-    for i in range(int(form.get("rows", "0") or 0)):
+    rows = _int(form.get("rows"))
+    # The page sends a handful of rows; never loop over an arbitrary count from the client.
+    rows = min(rows, MAX_FORM_ROWS) if isinstance(rows, int) else 0
+    for i in range(rows):
         if not form.get(f"title_{i}"):
             continue
         items.append(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from jxjd.attendance.models import AttendanceRecord
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
-from jxjd.common.types import hours_json
+from jxjd.common.types import Hours, hours_json
 from jxjd.extensions import db
 from jxjd.plans.services import current_filed_plan
 from jxjd.rules.services import rules_for
@@ -51,7 +51,8 @@ def year_figures(base_ids: list[int], year: int) -> dict[int, Figures]:
             TrainingSession.base_id,
             sa.func.count(sa.distinct(AttendanceRecord.person_id)),
             sa.func.count(AttendanceRecord.id),
-            sa.func.coalesce(sa.func.sum(_counted_hours()), 0),
+            # Read the sum back as Hours: SQLite sums floats (24 + 1.1 + 6 + 2.2 ≠ 33.3).
+            sa.type_coerce(sa.func.coalesce(sa.func.sum(_counted_hours()), 0), Hours),
         )
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)

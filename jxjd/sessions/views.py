@@ -68,7 +68,7 @@ def sessions_page():
     problem = None
     if request.method == "POST":
         raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        if raw.get("plan_item_id", "").isdigit():
+        if raw.get("plan_item_id", "").isdecimal():
             raw["plan_item_id"] = int(raw["plan_item_id"])
         else:
             raw["plan_item_id"] = None

@@ -153,6 +153,26 @@ def test_a_deleted_last_event_is_caught_by_the_chain_head(history):
     assert report.reason == "chain head does not match the last event"
 
 
+def test_deleting_every_event_is_caught_by_the_chain_head(history):
+    db.session.execute(sa.delete(AuditEvent.__table__))
+    db.session.commit()
+    report = verify_chain()
+    assert report.checked == 0
+    assert report.reason == "chain head does not match the last event"
+
+
+def test_verification_reads_what_is_stored_not_what_the_session_remembers(history):
+    event = _events("base.create")[0]
+    assert event.summary["status"] == "recognized"  # loaded into the session's identity map
+    db.session.execute(
+        sa.update(AuditEvent.__table__)
+        .where(AuditEvent.__table__.c.id == event.id)
+        .values(summary={"name": "改过的名字"})
+    )
+    assert verify_chain().broken_at == event.id
+    db.session.rollback()
+
+
 def test_cli_verify_exits_0_when_intact(app, history):
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output

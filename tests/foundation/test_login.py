@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from jxjd.accounts.services import create_account, resolve_scope
+from jxjd.auth import CLI
+from jxjd.common.time import utcnow
+from jxjd.errors import ValidationFailed
+from jxjd.extensions import db
 from tests.fixtures.auth import TEST_PASSWORD, csrf_token_from
 
 
@@ -65,9 +72,6 @@ def test_a_csrf_token_from_another_browser_is_refused(app, client, make_account)
 
 
 def test_a_disabled_account_cannot_sign_in(client, make_account, login):
-    from jxjd.common.time import utcnow
-    from jxjd.extensions import db
-
     account = make_account("admin", username="zhangsan")
     account.disabled_at = utcnow()
     db.session.commit()
@@ -109,22 +113,25 @@ def test_api_ignores_a_page_session_without_a_token(client, make_account, login)
 
 
 def test_passwords_are_stored_as_scrypt_hashes(app):
-    from jxjd.accounts.services import create_account, resolve_scope
-    from jxjd.auth import CLI
-
     account = create_account(CLI, "lisi", TEST_PASSWORD, resolve_scope("admin", "李四"))
     assert account.password_hash.startswith("scrypt:")
     assert TEST_PASSWORD not in account.password_hash
 
 
 def test_weak_password_and_taken_username_are_refused(make_account):
-    import pytest
-
-    from jxjd.accounts.services import create_account, resolve_scope
-    from jxjd.auth import CLI
-    from jxjd.errors import ValidationFailed
-
     make_account("admin", username="zhangsan")
     with pytest.raises(ValidationFailed) as caught:
         create_account(CLI, "zhangsan", "short", resolve_scope("admin", "张三"))
     assert {e["code"] for e in caught.value.errors} == {"username_taken", "weak_password"}
+
+
+def test_login_does_not_follow_a_next_hidden_behind_control_characters(client, make_account):
+    make_account("admin", username="zhangsan")
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    resp = client.post(
+        "/login",
+        query_string={"next": "/\t/evil.example"},
+        data={"username": "zhangsan", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert resp.status_code == 302
+    assert not resp.headers["Location"].startswith("//")

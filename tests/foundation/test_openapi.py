@@ -106,10 +106,5 @@ def _non_numeric_bounds(node, path=""):
             yield from _non_numeric_bounds(item, f"{path}/{i}")
 
 
-@pytest.mark.xfail(
-    reason="RulesArgs (jxjd/rules/views.py) uses Decimal ranges, which apispec copies as Decimals "
-    "and Flask serialises as strings; OpenAPI needs numbers",
-    strict=False,
-)
 def test_numeric_bounds_are_json_numbers(spec):
     assert list(_non_numeric_bounds(spec)) == []

@@ -37,7 +37,8 @@ def test_admin_creates_a_token_for_each_role_usable_at_once(client, admin_header
     assert resp.status_code == 201, resp.get_data(as_text=True)
     body = resp.json
     assert body["role"] == role and body["name"] == "张三"
-    assert body["token"]
+    assert body["token"] and isinstance(body["id"], int)
+    assert body["created_at"].endswith("+08:00")
     for key, value in extra.items():
         if key != "id_number":
             assert body[key] == value

@@ -77,7 +77,9 @@ def test_item_outside_the_recognized_scope_is_refused(
 ):
     base = create_base()
     resp = client.post(
-        f"/api/v1/bases/{base.id}/plans", json=plan_payload(items=[item]), headers=base_headers(base)
+        f"/api/v1/bases/{base.id}/plans",
+        json=plan_payload(items=[item]),
+        headers=base_headers(base),
     )
     body = assert_problem(resp, 422, code)
     assert [(e["code"], e["field"]) for e in body["errors"]] == [(code, field)]
@@ -120,7 +122,9 @@ def test_one_error_per_offending_item_naming_the_item(client, create_base, base_
 def test_malformed_item_is_refused(client, create_base, base_headers, item, code):
     base = create_base()
     resp = client.post(
-        f"/api/v1/bases/{base.id}/plans", json=plan_payload(items=[item]), headers=base_headers(base)
+        f"/api/v1/bases/{base.id}/plans",
+        json=plan_payload(items=[item]),
+        headers=base_headers(base),
     )
     body = assert_problem(resp, 422, code)
     assert body["errors"][0]["field"].startswith("items[0].")
@@ -130,7 +134,9 @@ def test_malformed_item_is_refused(client, create_base, base_headers, item, code
 def test_missing_year_is_refused(client, create_base, base_headers):
     base = create_base()
     resp = client.post(
-        f"/api/v1/bases/{base.id}/plans", json={"items": [item_payload()]}, headers=base_headers(base)
+        f"/api/v1/bases/{base.id}/plans",
+        json={"items": [item_payload()]},
+        headers=base_headers(base),
     )
     body = assert_problem(resp, 422, "required")
     assert body["errors"][0]["field"] == "year"

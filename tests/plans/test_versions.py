@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from jxjd.audit.services import events_for
 from jxjd.extensions import db
 from jxjd.plans import services
 from jxjd.plans.models import Plan
@@ -13,7 +15,9 @@ from tests.fixtures.plans import general_item_payload, item_payload, session_pay
 
 def _post_session(client, base, item, headers, **overrides):
     return client.post(
-        f"/api/v1/bases/{base.id}/sessions", json=session_payload(item, **overrides), headers=headers
+        f"/api/v1/bases/{base.id}/sessions",
+        json=session_payload(item, **overrides),
+        headers=headers,
     )
 
 
@@ -43,7 +47,7 @@ def test_second_open_version_for_a_year_is_a_conflict(
         headers=base_headers(base),
     )
     assert_problem(resp, 409, "plan_in_progress")
-    assert db.session.query(Plan).count() == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 1
 
 
 def test_an_open_version_for_another_year_is_no_conflict(
@@ -92,7 +96,8 @@ def test_sessions_follow_the_filed_version_until_the_next_is_filed(
     )
     assert [e["code"] for e in body["errors"]] == ["not_in_plan"]
     resp = client.post(
-        f"/api/v1/plans/{v2_id}/review", json={"approve": True, "comment": ""},
+        f"/api/v1/plans/{v2_id}/review",
+        json={"approve": True, "comment": ""},
         headers=dept_headers(),
     )
     assert resp.json["status"] == "reviewed"
@@ -115,12 +120,9 @@ def test_sessions_follow_the_filed_version_until_the_next_is_filed(
     assert resp.json["plan_item_id"] == v2_item_id
 
 
-def test_filing_a_third_version_supersedes_only_the_current_one(
-    create_base, create_filed_plan
-):
+def test_filing_a_third_version_supersedes_only_the_current_one(create_base, create_filed_plan):
     base = create_base()
     v1 = create_filed_plan(base)
-    superseded_at = None
     v2 = create_filed_plan(base)
     db.session.expire_all()
     superseded_at = db.session.get(Plan, v1.id).superseded_at
@@ -133,6 +135,8 @@ def test_filing_a_third_version_supersedes_only_the_current_one(
     assert plans[2].superseded_at is not None
     assert plans[3].superseded_at is None
     assert services.current_filed_plan(base.id, 2027).id == v3.id
+    assert events_for("plan", v3.id)[-1].summary["superseded"] == v2.id
+    assert events_for("plan", v1.id)[-1].summary["superseded"] is None
 
 
 def test_current_filed_plan_is_per_year(create_base, create_filed_plan):

@@ -140,7 +140,10 @@ def test_returning_a_plan_keeps_the_comment(client, create_base, create_plan_in,
         headers=dept_headers(),
     )
     assert resp.status_code == 200
-    assert (resp.json["status"], resp.json["review_comment"]) == ("returned", "计划人数偏少，请补充")
+    assert (resp.json["status"], resp.json["review_comment"]) == (
+        "returned",
+        "计划人数偏少，请补充",
+    )
 
 
 @pytest.mark.parametrize("body", [{"approve": False}, {"approve": False, "comment": "   "}])
@@ -182,7 +185,9 @@ def test_another_department_cannot_review(client, create_base, create_plan_in, d
     base = create_base()
     plan = create_plan_in(base, "submitted")
     resp = client.post(
-        f"/api/v1/plans/{plan.id}/review", json=APPROVE, headers=dept_headers("湖南省卫生健康委员会")
+        f"/api/v1/plans/{plan.id}/review",
+        json=APPROVE,
+        headers=dept_headers("湖南省卫生健康委员会"),
     )
     assert_problem(resp, 403, "forbidden")
     assert _status(plan.id) == "submitted"
@@ -241,7 +246,8 @@ def test_every_move_writes_an_audit_event(
     base = create_base()
     headers = base_headers(base)
     plan_id = client.post(
-        f"/api/v1/bases/{base.id}/plans", json={"year": 2027, "items": [item_payload()]},
+        f"/api/v1/bases/{base.id}/plans",
+        json={"year": 2027, "items": [item_payload()]},
         headers=headers,
     ).json["id"]
     client.put(f"/api/v1/plans/{plan_id}", json={"items": [item_payload()]}, headers=headers)

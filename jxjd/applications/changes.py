@@ -1,0 +1,158 @@
+"""Change filing (第三十一条): a base's new name, address or contacts, filed and then accepted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from jxjd.applications.models import CHANGE_FIELDS, CHANGE_STATUSES, BaseChange, BaseChangeField
+from jxjd.audit.services import record_event
+from jxjd.auth import Actor
+from jxjd.bases.models import Base
+from jxjd.bases.services import can_read_base
+from jxjd.common.time import utcnow
+from jxjd.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, field_error
+from jxjd.extensions import db
+
+# Field of a filing → attribute of the Base row it changes.
+BASE_ATTRIBUTES = {
+    "name": "name",
+    "address": "address",
+    "contact.name": "contact_name",
+    "contact.phone": "contact_phone",
+    "contact.email": "contact_email",
+}
+
+
+def _requested(data: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key in ("name", "address"):
+        if data.get(key) is not None:
+            values[key] = data[key].strip()
+    for key, value in (data.get("contact") or {}).items():
+        if value is not None:
+            values[f"contact.{key}"] = value.strip()
+    return values
+
+
+def file_base_change(actor: Actor, base: Base, data: dict[str, Any]) -> BaseChange:
+    """File a change of the base's name, address or contacts; it waits for the HR department."""
+    if actor.role not in ("admin", "base") or not can_read_base(actor, base):
+        raise Forbidden("只有基地本身或省人社厅可以报送变更")
+    requested = _requested(data)
+    if "name" in requested and not requested["name"]:
+        raise ValidationFailed([field_error("invalid_name", "机构名称不能为空", field="name")])
+    changed = {
+        field: value
+        for field, value in requested.items()
+        if value != getattr(base, BASE_ATTRIBUTES[field])
+    }
+    if not changed:
+        raise ValidationFailed(
+            [field_error("no_changes", "没有与现有登记信息不同的变更内容", field=None)]
+        )
+    change = BaseChange(
+        base_id=base.id,
+        status="pending",
+        note=(data.get("note") or "").strip(),
+        filed_by_role=actor.role,
+        filed_by_name=actor.name,
+        filed_at=utcnow(),
+        fields=[
+            BaseChangeField(
+                field=field,
+                old_value=getattr(base, BASE_ATTRIBUTES[field]),
+                new_value=value,
+            )
+            for field, value in changed.items()
+        ],
+    )
+    db.session.add(change)
+    db.session.flush()
+    record_event(
+        actor,
+        "base.change.file",
+        "base",
+        base.id,
+        change_id=change.id,
+        changes={f.field: {"old": f.old_value, "new": f.new_value} for f in change.fields},
+    )
+    return change
+
+
+def get_change_for(actor: Actor, change_id: int) -> BaseChange:
+    """The filing, if the actor may read its base's data: 404 unknown, 403 out of scope."""
+    change = db.session.get(BaseChange, change_id)
+    if change is None:
+        raise NotFound(f"变更备案 {change_id} 不存在")
+    if not can_read_base(actor, change.base):
+        raise Forbidden("无权查看其他基地的变更备案")
+    return change
+
+
+def list_changes_for_base(base: Base) -> list[BaseChange]:
+    """Every filing of one base, oldest first: the history of its names and contacts."""
+    return list(
+        db.session.scalars(
+            sa.select(BaseChange).where(BaseChange.base_id == base.id).order_by(BaseChange.id)
+        )
+    )
+
+
+def list_changes_for(actor: Actor, *, status: str | None = None) -> list[BaseChange]:
+    """The filings in the actor's scope (admin: all; dept: its bases'; base: its own)."""
+    query = sa.select(BaseChange).join(Base, BaseChange.base_id == Base.id).order_by(BaseChange.id)
+    if actor.role == "dept":
+        query = query.where(Base.department == actor.department)
+    elif actor.role == "base":
+        query = query.where(Base.id == actor.base_id)
+    elif actor.role != "admin":
+        raise Forbidden("无权查看变更备案")
+    if status:
+        query = query.where(BaseChange.status == status)
+    return list(db.session.scalars(query))
+
+
+def _decide(actor: Actor, change: BaseChange, status: str, reason: str) -> None:
+    if actor.role != "admin":
+        raise Forbidden("只有省人社厅可以办理变更备案")
+    if change.status != "pending":
+        raise InvalidTransition(f"该变更备案已{CHANGE_STATUSES[change.status]}，不能再次办理")
+    change.status = status
+    change.decided_by_role, change.decided_by_name = actor.role, actor.name
+    change.decided_at = utcnow()
+    change.decision_reason = reason
+
+
+def accept_base_change(actor: Actor, change: BaseChange, reason: str = "") -> BaseChange:
+    """Accept a filing: the base takes the new values; the old ones stay in the filing."""
+    _decide(actor, change, "accepted", reason)
+    base = change.base
+    for item in change.fields:
+        attribute = BASE_ATTRIBUTES[item.field]
+        item.old_value = getattr(base, attribute)
+        setattr(base, attribute, item.new_value)
+    record_event(
+        actor,
+        "base.change.accept",
+        "base",
+        base.id,
+        change_id=change.id,
+        changes={
+            f.field: {"label": CHANGE_FIELDS[f.field], "old": f.old_value, "new": f.new_value}
+            for f in change.fields
+        },
+    )
+    db.session.flush()
+    return change
+
+
+def reject_base_change(actor: Actor, change: BaseChange, reason: str) -> BaseChange:
+    """Refuse a filing with a reason; the base keeps its current values."""
+    _decide(actor, change, "rejected", reason)
+    record_event(
+        actor, "base.change.reject", "base", change.base_id, change_id=change.id, reason=reason
+    )
+    db.session.flush()
+    return change

@@ -1,0 +1,322 @@
+"""Applications (申请表) with their teachers, reviews and steps; plaque numbers; base change filings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.common.types import UTCDateTime
+from jxjd.extensions import db
+
+if TYPE_CHECKING:
+    from jxjd.bases.models import Base
+
+# Areas in square metres (占地面积、建筑面积 ...): two decimals are more than the form asks for.
+Area = sa.Numeric(12, 2)
+
+APPLICATION_STATUSES = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "recommended": "主管部门已推荐",
+    "under_review": "评审中",
+    "on_notice": "公示中",
+    "recognized": "已认定",
+    "rejected": "未通过",
+}
+FINAL_STATUSES = frozenset({"recognized", "rejected"})
+EDUCATIONS = {
+    "doctorate": "博士",
+    "master": "硕士",
+    "bachelor": "本科",
+    "associate": "大专",
+    "other": "其他",
+}
+TITLES = {
+    "senior": "正高",
+    "associate_senior": "副高",
+    "intermediate": "中级",
+    "junior": "初级",
+    "none": "无",
+}
+CHANGE_STATUSES = {"pending": "待备案", "accepted": "已备案", "rejected": "不予备案"}
+# The base fields a change filing may touch (第三十一条), with their Chinese labels.
+CHANGE_FIELDS = {
+    "name": "机构名称",
+    "address": "地址",
+    "contact.name": "联系人",
+    "contact.phone": "联系电话",
+    "contact.email": "电子邮箱",
+}
+
+
+class Application(db.Model):
+    """One unit's application to become a provincial base, from draft to recognition."""
+
+    __tablename__ = "applications"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    # The credit code of the applicant credential that owns it (always a valid code); the form's
+    # own `credit_code` is kept as typed so a draft with a typo can be saved and corrected.
+    applicant_code: so.Mapped[str] = so.mapped_column(sa.String(18), index=True)
+    unit_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    credit_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    department: so.Mapped[str] = so.mapped_column(sa.String(200), default="", index=True)
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    postcode: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    email: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    leader_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    leader_position: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    leader_phone: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+    contact_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    contact_position: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    contact_phone: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+    concurrent_trainees: so.Mapped[int | None] = so.mapped_column()
+    yearly_trainees: so.Mapped[int | None] = so.mapped_column()
+    land_area_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    building_area_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    practice_area_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    classrooms_count: so.Mapped[int | None] = so.mapped_column()
+    classrooms_area_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    multimedia_rooms_count: so.Mapped[int | None] = so.mapped_column()
+    multimedia_rooms_area_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    network_center_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    halls_count: so.Mapped[int | None] = so.mapped_column()
+    halls_area_m2: so.Mapped[Decimal | None] = so.mapped_column(Area)
+    canteen_capacity: so.Mapped[int | None] = so.mapped_column()
+    dorm_capacity: so.Mapped[int | None] = so.mapped_column()
+    facilities_other: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    staff_authorized: so.Mapped[int | None] = so.mapped_column()
+    staff_current: so.Mapped[int | None] = so.mapped_column()
+    staff_managers: so.Mapped[int | None] = so.mapped_column()
+    staff_full_time_teachers: so.Mapped[int | None] = so.mapped_column()
+    staff_full_time_senior: so.Mapped[int | None] = so.mapped_column()
+    staff_full_time_intermediate: so.Mapped[int | None] = so.mapped_column()
+    staff_part_time_teachers: so.Mapped[int | None] = so.mapped_column()
+    staff_part_time_senior: so.Mapped[int | None] = so.mapped_column()
+    staff_part_time_intermediate: so.Mapped[int | None] = so.mapped_column()
+    staff_others: so.Mapped[int | None] = so.mapped_column()
+    notice_start: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    notice_days: so.Mapped[int | None] = so.mapped_column()
+    notice_until: so.Mapped[date | None] = so.mapped_column(sa.Date, index=True)
+    base_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("bases.id"), index=True)
+    plaque_number: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    base: so.Mapped[Base | None] = so.relationship()
+    teachers: so.Mapped[list[ApplicationTeacher]] = so.relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationTeacher.seq",
+    )
+    managers: so.Mapped[list[ApplicationManager]] = so.relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationManager.seq",
+    )
+    specialties: so.Mapped[list[ApplicationSpecialty]] = so.relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationSpecialty.seq",
+    )
+    reviews: so.Mapped[list[ApplicationReview]] = so.relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationReview.id"
+    )
+    site_visits: so.Mapped[list[ApplicationSiteVisit]] = so.relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationSiteVisit.id",
+    )
+    steps: so.Mapped[list[ApplicationStep]] = so.relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationStep.id"
+    )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def latest_site_visit(self) -> ApplicationSiteVisit | None:
+        return self.site_visits[-1] if self.site_visits else None
+
+    def last_step(self, action: str) -> ApplicationStep | None:
+        """The most recent step of one kind (e.g. the recommendation), if any."""
+        return next((s for s in reversed(self.steps) if s.action == action), None)
+
+
+class ApplicationTeacher(db.Model):
+    """One teacher of the application; the ID number only encrypted, with a keyed hash."""
+
+    __tablename__ = "application_teachers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    application_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    seq: so.Mapped[int] = so.mapped_column(default=0)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    # Encrypted as typed (after normalisation), even when invalid: a draft may hold a typo that
+    # the submit check reports; the plaintext is never stored.
+    id_encrypted: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    id_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    id_masked: so.Mapped[str] = so.mapped_column(sa.String(18), default="")
+    education: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    graduated_from: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    major: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    graduated_year: so.Mapped[int | None] = so.mapped_column()
+    title: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    full_time: so.Mapped[bool | None] = so.mapped_column()
+    subjects: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    years_teaching: so.Mapped[int | None] = so.mapped_column()
+    specialties: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+
+    application: so.Mapped[Application] = so.relationship(back_populates="teachers")
+
+
+class ApplicationManager(db.Model):
+    """One member of the training management staff (管理人员情况)."""
+
+    __tablename__ = "application_managers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    application_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    seq: so.Mapped[int] = so.mapped_column(default=0)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    position: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    duties: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+
+    application: so.Mapped[Application] = so.relationship(back_populates="managers")
+
+
+class ApplicationSpecialty(db.Model):
+    """One specialty applied for (拟申请认证的专业) with its levels and audiences."""
+
+    __tablename__ = "application_specialties"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    application_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    seq: so.Mapped[int] = so.mapped_column(default=0)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    levels: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+    audiences: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+
+    application: so.Mapped[Application] = so.relationship(back_populates="specialties")
+
+
+class ApplicationReview(db.Model):
+    """One expert review (评审) with its score; every reviewer's opinion is kept."""
+
+    __tablename__ = "application_reviews"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    application_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    reviewer: so.Mapped[str] = so.mapped_column(sa.String(100))
+    score: so.Mapped[int] = so.mapped_column()
+    opinion: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    actor_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+    application: so.Mapped[Application] = so.relationship(back_populates="reviews")
+
+
+class ApplicationSiteVisit(db.Model):
+    """One site visit (实地考察) and whether the unit passed it."""
+
+    __tablename__ = "application_site_visits"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    application_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    visited_on: so.Mapped[date] = so.mapped_column(sa.Date)
+    findings: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    passed: so.Mapped[bool] = so.mapped_column()
+    actor_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+    application: so.Mapped[Application] = so.relationship(back_populates="site_visits")
+
+
+class ApplicationStep(db.Model):
+    """One step of the application's history: who did what, when, moving which status."""
+
+    __tablename__ = "application_steps"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    application_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    action: so.Mapped[str] = so.mapped_column(sa.String(32))
+    from_status: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    to_status: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    details: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+
+    application: so.Mapped[Application] = so.relationship(back_populates="steps")
+
+
+class PlaqueSequence(db.Model):
+    """The last plaque number issued in a year; updating it first serialises recognitions."""
+
+    __tablename__ = "plaque_sequences"
+
+    year: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    last_number: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class BaseChange(db.Model):
+    """A filed change of a base's name, address or contacts (第三十一条), pending until decided."""
+
+    __tablename__ = "base_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    filed_by_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    filed_by_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    filed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    decided_by_role: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    decided_by_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    decision_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    base: so.Mapped[Base] = so.relationship()
+    fields: so.Mapped[list[BaseChangeField]] = so.relationship(
+        back_populates="change", cascade="all, delete-orphan", order_by="BaseChangeField.id"
+    )
+
+
+class BaseChangeField(db.Model):
+    """One changed field of a filing: the value before and the value asked for."""
+
+    __tablename__ = "base_change_fields"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    change_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("base_changes.id", ondelete="CASCADE"), index=True
+    )
+    field: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # The base's value when filed; replaced by the value actually overwritten on acceptance.
+    old_value: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    new_value: so.Mapped[str] = so.mapped_column(sa.String(300))
+
+    change: so.Mapped[BaseChange] = so.relationship(back_populates="fields")

@@ -1,0 +1,696 @@
+"""Applications (申请表): drafts, the 第七条 submit check, the recognition workflow, the directory."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.applications.models import (
+    APPLICATION_STATUSES,
+    EDUCATIONS,
+    FINAL_STATUSES,
+    TITLES,
+    Application,
+    ApplicationManager,
+    ApplicationReview,
+    ApplicationSiteVisit,
+    ApplicationSpecialty,
+    ApplicationStep,
+    ApplicationTeacher,
+    PlaqueSequence,
+)
+from jxjd.audit.services import record_event
+from jxjd.auth import Actor
+from jxjd.bases.models import ACTIVE_STATUSES, Base
+from jxjd.bases.services import (
+    DuplicateCreditCode,
+    change_base_status,
+    create_base,
+    normalized_specialties,
+    replace_specialties,
+)
+from jxjd.common.crypto import protect_id_number, reveal_id_number
+from jxjd.common.ids import (
+    id_number_problem,
+    is_valid_credit_code,
+    mask_id_number,
+    normalize_credit_code,
+    normalize_id_number,
+)
+from jxjd.common.time import local_today, utcnow
+from jxjd.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
+from jxjd.extensions import db
+
+# 第七条（四）: at least 1000 professionals trained a year. The default until the yearly rules
+# carry it; `required_yearly_trainees` is the one place that reads it.
+MIN_YEARLY_TRAINEES = 1000
+# 第七条（一）: at least 4 teachers per specialty, each 本科 or above and 副高 or above.
+MIN_TEACHERS_PER_SPECIALTY = 4
+ACCEPTED_EDUCATION = frozenset({"doctorate", "master", "bachelor"})
+ACCEPTED_TITLES = frozenset({"senior", "associate_senior"})
+# Units that were barred for fraud or lost their recognition are not heard again (第二十四条).
+REFUSED_BASE_STATUSES = frozenset({"barred", "revoked"})
+
+PLAQUE_FORMAT = "湘继教基地〔{year}〕第{number:03d}号"
+_POSTCODE = re.compile(r"^\d{6}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+ACTION_LABELS = {
+    "create": "创建草稿",
+    "update": "修改草稿",
+    "submit": "提交申请",
+    "recommend": "主管部门推荐",
+    "review": "专家评审",
+    "site_visit": "实地考察",
+    "notice": "公示",
+    "recognize": "认定",
+    "reject": "不予认定",
+}
+
+
+class CreditCodeMismatch(Forbidden):
+    code, title = "credit_code_mismatch", "申请表的统一社会信用代码与申报账号不一致"
+
+
+class NoticeNotOver(Conflict):
+    code, title = "notice_not_over", "公示期尚未结束"
+
+
+def required_yearly_trainees(year: int) -> int:
+    """The yearly training minimum a new base must be able to meet (第七条（四）)."""
+    return MIN_YEARLY_TRAINEES
+
+
+# ---- reading within scope -----------------------------------------------------------------
+
+
+def can_read_application(actor: Actor, app: Application) -> bool:
+    """Admin: all; dept: its department's; applicant: its own unit's."""
+    if actor.role == "admin":
+        return True
+    if actor.role == "dept":
+        return bool(app.department) and app.department == actor.department
+    if actor.role == "applicant":
+        return app.applicant_code == actor.credit_code
+    return False
+
+
+def get_application_for(actor: Actor, application_id: int) -> Application:
+    """The application if the actor may read it: 404 unknown, 403 out of scope."""
+    app = db.session.get(Application, application_id)
+    if app is None:
+        raise NotFound(f"申请 {application_id} 不存在")
+    if not can_read_application(actor, app):
+        raise Forbidden("无权查看其他单位的申请")
+    return app
+
+
+def list_applications_for(actor: Actor, *, status: str | None = None) -> list[Application]:
+    """The applications in the actor's scope, newest first."""
+    query = (
+        sa.select(Application)
+        .options(so.selectinload(Application.specialties))
+        .order_by(Application.id.desc())
+    )
+    if actor.role == "dept":
+        query = query.where(Application.department == actor.department)
+    elif actor.role == "applicant":
+        query = query.where(Application.applicant_code == actor.credit_code)
+    elif actor.role != "admin":
+        raise Forbidden("无权查看申请列表")
+    if status:
+        query = query.where(Application.status == status)
+    return list(db.session.scalars(query))
+
+
+# ---- drafts -------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return (value or "").strip() if isinstance(value, str) else ""
+
+
+def _form_code(actor: Actor, raw: str | None) -> str:
+    """The form's credit code: the applicant's own by default; another valid unit's → 403."""
+    code = normalize_credit_code(raw or "")
+    if not code:
+        return actor.credit_code or ""
+    if is_valid_credit_code(code) and code != actor.credit_code:
+        raise CreditCodeMismatch(
+            f"统一社会信用代码 {code} 与申报账号绑定的 {actor.credit_code} 不一致，只能为本单位申报"
+        )
+    return code
+
+
+def _teacher(data: dict[str, Any], seq: int, kept: dict[int, ApplicationTeacher]):
+    raw = data.get("id_number")
+    teacher = ApplicationTeacher(
+        seq=seq,
+        name=_text(data.get("name")),
+        education=data.get("education"),
+        graduated_from=_text(data.get("graduated_from")),
+        major=_text(data.get("major")),
+        graduated_year=data.get("graduated_year"),
+        title=data.get("title"),
+        full_time=data.get("full_time"),
+        subjects=_text(data.get("subjects")),
+        years_teaching=data.get("years_teaching"),
+        specialties=[s.strip() for s in data.get("specialties") or [] if s and s.strip()],
+    )
+    value = normalize_id_number(raw) if isinstance(raw, str) else ""
+    if value:
+        # Invalid numbers are kept too (encrypted) so a draft can be resumed; submit reports them.
+        teacher.id_encrypted, teacher.id_hash = protect_id_number(value)
+        teacher.id_masked = mask_id_number(value)
+    elif raw is None and data.get("id") in kept:
+        old = kept[data["id"]]
+        teacher.id_encrypted, teacher.id_hash = old.id_encrypted, old.id_hash
+        teacher.id_masked = old.id_masked
+    return teacher
+
+
+def _apply_fields(actor: Actor, app: Application, data: dict[str, Any]) -> None:
+    """Set every field of the form from `data` (a replacement: what is absent becomes empty)."""
+    app.unit_name = _text(data.get("unit_name"))
+    app.credit_code = _form_code(actor, data.get("credit_code"))
+    app.department = _text(data.get("department"))
+    app.address = _text(data.get("address"))
+    app.postcode = _text(data.get("postcode"))
+    app.email = _text(data.get("email"))
+    for prefix in ("leader", "contact"):
+        person = data.get(prefix) or {}
+        for key in ("name", "position", "phone"):
+            setattr(app, f"{prefix}_{key}", _text(person.get(key)))
+    capacity = data.get("capacity") or {}
+    app.concurrent_trainees = capacity.get("concurrent_trainees")
+    app.yearly_trainees = capacity.get("yearly_trainees")
+    fac = data.get("facilities") or {}
+    for key in ("land_area_m2", "building_area_m2", "practice_area_m2", "network_center_m2"):
+        setattr(app, key, fac.get(key))
+    for key in ("classrooms", "multimedia_rooms", "halls"):
+        rooms = fac.get(key) or {}
+        setattr(app, f"{key}_count", rooms.get("count"))
+        setattr(app, f"{key}_area_m2", rooms.get("area_m2"))
+    app.canteen_capacity = fac.get("canteen_capacity")
+    app.dorm_capacity = fac.get("dorm_capacity")
+    app.facilities_other = _text(fac.get("other"))
+    staff = data.get("staff") or {}
+    for key in (
+        "authorized",
+        "current",
+        "managers",
+        "full_time_teachers",
+        "full_time_senior",
+        "full_time_intermediate",
+        "part_time_teachers",
+        "part_time_senior",
+        "part_time_intermediate",
+        "others",
+    ):
+        setattr(app, f"staff_{key}", staff.get(key))
+    app.managers = [
+        ApplicationManager(
+            seq=i,
+            name=_text(m.get("name")),
+            position=_text(m.get("position")),
+            duties=_text(m.get("duties")),
+            phone=_text(m.get("phone")),
+        )
+        for i, m in enumerate(data.get("managers") or [])
+    ]
+    kept = {t.id: t for t in app.teachers if t.id is not None}
+    app.teachers = [_teacher(t, i, kept) for i, t in enumerate(data.get("teachers") or [])]
+    app.specialties = [
+        ApplicationSpecialty(
+            seq=i,
+            name=_text(s.get("name")),
+            levels=list(dict.fromkeys(s.get("levels") or [])),
+            audiences=list(dict.fromkeys(s.get("audiences") or [])),
+        )
+        for i, s in enumerate(data.get("specialties") or [])
+    ]
+
+
+def _step(
+    actor: Actor,
+    app: Application,
+    action: str,
+    from_status: str | None,
+    **details: Any,
+) -> ApplicationStep:
+    """Keep one step of the history and write its audit event."""
+    step = ApplicationStep(
+        action=action,
+        from_status=from_status,
+        to_status=app.status,
+        actor_role=actor.role,
+        actor_name=actor.name,
+        at=utcnow(),
+        details=details,
+    )
+    app.steps.append(step)
+    db.session.flush()
+    record_event(
+        actor,
+        f"application.{action}",
+        "application",
+        app.id,
+        from_status=from_status,
+        to_status=app.status,
+        **details,
+    )
+    return step
+
+
+def create_application(actor: Actor, data: dict[str, Any]) -> Application:
+    """Save a new draft for the applicant's own unit; anything may still be missing."""
+    if actor.role != "applicant" or not actor.credit_code:
+        raise Forbidden("只有申报单位可以填写申请表")
+    now = utcnow()
+    app = Application(status="draft", applicant_code=actor.credit_code, created_at=now)
+    app.updated_at = now
+    _apply_fields(actor, app, data)
+    db.session.add(app)
+    db.session.flush()
+    _step(actor, app, "create", None)
+    return app
+
+
+def _ensure_owner(actor: Actor, app: Application) -> None:
+    if actor.role != "applicant" or app.applicant_code != actor.credit_code:
+        raise Forbidden("只有申报单位本身可以修改或提交申请")
+
+
+def _ensure_status(app: Application, allowed: set[str] | frozenset[str], action: str) -> None:
+    if app.status not in allowed:
+        raise InvalidTransition(
+            f"申请当前状态为“{APPLICATION_STATUSES[app.status]}”，不能{ACTION_LABELS[action]}"
+        )
+
+
+def update_application(actor: Actor, app: Application, data: dict[str, Any]) -> Application:
+    """Replace a draft's fields; a submitted application is frozen."""
+    _ensure_owner(actor, app)
+    _ensure_status(app, {"draft"}, "update")
+    _apply_fields(actor, app, data)
+    app.updated_at = utcnow()
+    db.session.flush()
+    _step(actor, app, "update", "draft")
+    return app
+
+
+# ---- the submit check (第七条, 第二十四条) ---------------------------------------------------
+
+
+def _required(field: str, what: str) -> dict[str, Any]:
+    return field_error("required", f"请填写{what}", field=field)
+
+
+def _form_problems(app: Application) -> list[dict[str, Any]]:
+    errors = []
+    for field, value, what in (
+        ("unit_name", app.unit_name, "单位名称"),
+        ("credit_code", app.credit_code, "统一社会信用代码"),
+        ("department", app.department, "主管部门"),
+        ("address", app.address, "单位地址"),
+        ("leader.name", app.leader_name, "负责人姓名"),
+        ("contact.name", app.contact_name, "联系人姓名"),
+        ("contact.phone", app.contact_phone, "联系人电话"),
+    ):
+        if not value:
+            errors.append(_required(field, what))
+    if app.postcode and not _POSTCODE.match(app.postcode):
+        errors.append(field_error("invalid_postcode", "邮编应为6位数字", field="postcode"))
+    if app.email and not _EMAIL.match(app.email):
+        errors.append(field_error("invalid_email", "电子邮箱格式不正确", field="email"))
+    return errors
+
+
+def _unit_problems(app: Application) -> tuple[list[dict[str, Any]], Base | None]:
+    """Credit code and 第二十四条; also the live base with this code, if there is one."""
+    if not app.credit_code:
+        return [], None
+    code = normalize_credit_code(app.credit_code)
+    if not is_valid_credit_code(code):
+        message = f"统一社会信用代码 {app.credit_code} 校验不通过，请核对"
+        return [field_error("invalid_credit_code", message, field="credit_code")], None
+    existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
+    if existing is not None and existing.status in REFUSED_BASE_STATUSES:
+        why = (
+            "因弄虚作假被取消资格" if existing.status == "barred" else "被取消省级继续教育基地资格"
+        )
+        message = f"该单位曾{why}，不再受理其认定申请（第二十四条）"
+        return [field_error("applicant_barred", message, field="credit_code")], None
+    if existing is not None and existing.status in ACTIVE_STATUSES:
+        return [], existing
+    return [], None
+
+
+def _capacity_problems(app: Application) -> list[dict[str, Any]]:
+    field = "capacity.yearly_trainees"
+    if app.yearly_trainees is None:
+        return [_required(field, "每年培训人数")]
+    minimum = required_yearly_trainees(local_today().year)
+    if app.yearly_trainees < minimum:
+        message = (
+            f"每年培训人数为{app.yearly_trainees}人，不少于{minimum}人方可申报（第七条第四项）"
+        )
+        return [field_error("capacity_too_low", message, field=field)]
+    return []
+
+
+def _specialty_problems(app: Application) -> list[dict[str, Any]]:
+    errors = []
+    if not app.specialties:
+        errors.append(_required("specialties", "至少一个拟申请认定的专业"))
+    seen: set[str] = set()
+    for i, s in enumerate(app.specialties):
+        where = f"第{i + 1}个专业"
+        if not s.name:
+            errors.append(_required(f"specialties[{i}].name", f"{where}的名称"))
+            continue
+        if s.name in seen:
+            message = f"专业“{s.name}”重复"
+            errors.append(
+                field_error("duplicate_specialty", message, field=f"specialties[{i}].name")
+            )
+            continue
+        seen.add(s.name)
+        if not s.levels:
+            errors.append(_required(f"specialties[{i}].levels", f"专业“{s.name}”的培训层次"))
+        if not s.audiences:
+            errors.append(_required(f"specialties[{i}].audiences", f"专业“{s.name}”的培训对象"))
+        teachers = sum(1 for t in app.teachers if s.name in (t.specialties or []))
+        if teachers < MIN_TEACHERS_PER_SPECIALTY:
+            message = (
+                f"专业“{s.name}”只有{teachers}名教师，"
+                f"每个专业不少于{MIN_TEACHERS_PER_SPECIALTY}名教师（第七条第一项）"
+            )
+            errors.append(field_error("too_few_teachers", message, field=s.name))
+    return errors
+
+
+def _teacher_problems(app: Application) -> list[dict[str, Any]]:
+    errors = []
+    for i, t in enumerate(app.teachers):
+        who = f"第{i + 1}位教师" + (f"（{t.name}）" if t.name else "")
+        path = f"teachers[{i}]"
+        if not t.name:
+            errors.append(_required(f"{path}.name", f"{who}的姓名"))
+        if t.id_encrypted is None:
+            errors.append(_required(f"{path}.id_number", f"{who}的身份证号"))
+        else:
+            problem = id_number_problem(reveal_id_number(t.id_encrypted))
+            if problem:
+                errors.append(
+                    field_error("invalid_id_number", f"{who}：{problem}", field=f"{path}.id_number")
+                )
+        if t.education is None:
+            errors.append(_required(f"{path}.education", f"{who}的学历"))
+        elif t.education not in ACCEPTED_EDUCATION:
+            message = (
+                f"{who}学历为{EDUCATIONS[t.education]}，教师须具备本科以上学历（第七条第一项）"
+            )
+            errors.append(
+                field_error("teacher_education_too_low", message, field=f"{path}.education")
+            )
+        if t.title is None:
+            errors.append(_required(f"{path}.title", f"{who}的职称"))
+        elif t.title not in ACCEPTED_TITLES:
+            message = (
+                f"{who}职称为{TITLES[t.title]}，教师须具备副高以上专业技术职称（第七条第一项）"
+            )
+            errors.append(field_error("teacher_title_too_low", message, field=f"{path}.title"))
+    return errors
+
+
+def submission_problems(app: Application) -> tuple[list[dict[str, Any]], Base | None]:
+    """Every failed condition of the submit check, and the live base holding the code if any."""
+    unit_errors, live_base = _unit_problems(app)
+    errors = (
+        _form_problems(app)
+        + unit_errors
+        + _capacity_problems(app)
+        + _specialty_problems(app)
+        + _teacher_problems(app)
+    )
+    return errors, live_base
+
+
+def submit_application(actor: Actor, app: Application) -> Application:
+    """Draft → submitted once every 第七条 condition holds; else 422 listing all that failed."""
+    _ensure_owner(actor, app)
+    _ensure_status(app, {"draft"}, "submit")
+    errors, live_base = submission_problems(app)
+    if live_base is not None:
+        raise DuplicateCreditCode(
+            f"统一社会信用代码 {live_base.credit_code} 已是省级继续教育基地（编号 {live_base.id}）"
+        )
+    if errors:
+        raise ValidationFailed(errors, detail=f"申请未通过提交检查，共{len(errors)}项问题")
+    app.status = "submitted"
+    app.submitted_at = app.updated_at = utcnow()
+    _step(actor, app, "submit", "draft")
+    return app
+
+
+# ---- the workflow (第八条) -----------------------------------------------------------------
+
+
+def _ensure_admin(actor: Actor, action: str) -> None:
+    if actor.role != "admin":
+        raise Forbidden(f"只有省人社厅可以{ACTION_LABELS[action]}")
+
+
+def recommend_application(actor: Actor, app: Application, opinion: str) -> Application:
+    """The competent department recommends its unit (submitted → recommended)."""
+    if actor.role != "dept":
+        raise Forbidden("只有主管部门可以推荐")
+    if app.department != actor.department:
+        raise Forbidden("只能推荐本部门主管的单位")
+    _ensure_status(app, {"submitted"}, "recommend")
+    app.status = "recommended"
+    app.updated_at = utcnow()
+    _step(actor, app, "recommend", "submitted", opinion=(opinion or "").strip())
+    return app
+
+
+def add_review(
+    actor: Actor, app: Application, *, reviewer: str, score: int, opinion: str
+) -> ApplicationReview:
+    """Record one expert's review (recommended|under_review → under_review); all are kept."""
+    _ensure_admin(actor, "review")
+    _ensure_status(app, {"recommended", "under_review"}, "review")
+    previous = app.status
+    opinion = (opinion or "").strip()
+    review = ApplicationReview(
+        reviewer=reviewer.strip(),
+        score=score,
+        opinion=opinion,
+        actor_role=actor.role,
+        actor_name=actor.name,
+        at=utcnow(),
+    )
+    app.reviews.append(review)
+    app.status = "under_review"
+    app.updated_at = review.at
+    _step(actor, app, "review", previous, reviewer=review.reviewer, score=score, opinion=opinion)
+    return review
+
+
+def record_site_visit(
+    actor: Actor, app: Application, *, visited_on: date, findings: str, passed: bool
+) -> ApplicationSiteVisit:
+    """Record a site visit (实地考察) while the application is under review."""
+    _ensure_admin(actor, "site_visit")
+    _ensure_status(app, {"under_review"}, "site_visit")
+    findings = (findings or "").strip()
+    visit = ApplicationSiteVisit(
+        visited_on=visited_on,
+        findings=findings,
+        passed=passed,
+        actor_role=actor.role,
+        actor_name=actor.name,
+        at=utcnow(),
+    )
+    app.site_visits.append(visit)
+    app.updated_at = visit.at
+    _step(
+        actor,
+        app,
+        "site_visit",
+        app.status,
+        date=visited_on.isoformat(),
+        findings=findings,
+        passed=passed,
+    )
+    return visit
+
+
+def start_notice(
+    actor: Actor, app: Application, *, days: int, start_date: date | None = None
+) -> Application:
+    """Put a reviewed, visited application on public notice (公示) for `days` days."""
+    _ensure_admin(actor, "notice")
+    _ensure_status(app, {"under_review"}, "notice")
+    errors = []
+    if not app.reviews:
+        errors.append(field_error("reviews_missing", "尚无专家评审意见，不能公示", field="reviews"))
+    visit = app.latest_site_visit
+    if visit is None:
+        errors.append(
+            field_error("site_visit_missing", "尚未进行实地考察，不能公示", field="site_visit")
+        )
+    elif not visit.passed:
+        message = f"最近一次实地考察（{visit.visited_on}）未通过，不能公示"
+        errors.append(field_error("site_visit_missing", message, field="site_visit"))
+    if errors:
+        raise ValidationFailed(errors)
+    start = start_date or local_today()
+    app.notice_start, app.notice_days = start, days
+    app.notice_until = start + timedelta(days=days - 1)
+    app.status = "on_notice"
+    app.updated_at = utcnow()
+    _step(
+        actor,
+        app,
+        "notice",
+        "under_review",
+        start_date=start.isoformat(),
+        days=days,
+        notice_until=app.notice_until.isoformat(),
+    )
+    return app
+
+
+def next_plaque_number(year: int) -> str:
+    """The next free plaque and certificate number of `year` (湘继教基地〔2026〕第001号)."""
+    table = PlaqueSequence.__table__
+    while True:
+        bumped = db.session.execute(
+            sa.update(table).where(table.c.year == year).values(last_number=table.c.last_number + 1)
+        )
+        if bumped.rowcount == 0:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(PlaqueSequence(year=year, last_number=1))
+            except sa.exc.IntegrityError:  # another recognition created the year's row first
+                continue
+        seq = db.session.get(PlaqueSequence, year, populate_existing=True)
+        number = PLAQUE_FORMAT.format(year=year, number=seq.last_number)
+        # Skip numbers already given by hand to a base registered directly (CONTRACT §3).
+        if db.session.scalar(sa.select(Base.id).where(Base.plaque_number == number)) is None:
+            return number
+
+
+def _recognized_base(actor: Actor, app: Application, today: date, plaque: str) -> Base:
+    code = normalize_credit_code(app.credit_code)
+    specialties = normalized_specialties(
+        [{"name": s.name, "levels": s.levels, "audiences": s.audiences} for s in app.specialties]
+    )
+    contact = {"name": app.contact_name, "phone": app.contact_phone, "email": app.email}
+    existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
+    if existing is not None and existing.status in REFUSED_BASE_STATUSES:
+        message = "该单位已被取消资格，不再受理其认定申请（第二十四条）"
+        raise ValidationFailed([field_error("applicant_barred", message, field="credit_code")])
+    if existing is not None and existing.status == "applying":
+        # A base row registered ahead as "applying" becomes the recognized base.
+        existing.name, existing.department = app.unit_name, app.department
+        existing.address = app.address
+        existing.contact_name, existing.contact_phone = contact["name"], contact["phone"]
+        existing.contact_email = contact["email"]
+        existing.plaque_number = plaque
+        replace_specialties(actor, existing, specialties)
+        existing.recognized_on = today
+        change_base_status(actor, existing, "recognized", f"申请 {app.id} 经评审、公示后认定")
+        return existing
+    return create_base(
+        actor,
+        {
+            "name": app.unit_name,
+            "credit_code": code,
+            "department": app.department,
+            "address": app.address,
+            "status": "recognized",
+            "contact": contact,
+            "specialties": specialties,
+            "recognized_on": today,
+            "plaque_number": plaque,
+        },
+    )
+
+
+def recognize_application(actor: Actor, app: Application) -> Application:
+    """After the notice has ended, recognize the unit: the base exists with the applied scope."""
+    _ensure_admin(actor, "recognize")
+    _ensure_status(app, {"on_notice"}, "recognize")
+    today = local_today()
+    if today <= app.notice_until:
+        raise NoticeNotOver(
+            f"公示期至 {app.notice_until.isoformat()} 结束，"
+            f"{(app.notice_until + timedelta(days=1)).isoformat()} 起方可认定"
+        )
+    plaque = next_plaque_number(today.year)
+    base = _recognized_base(actor, app, today, plaque)
+    app.base = base
+    app.plaque_number = plaque
+    app.status = "recognized"
+    app.decided_at = app.updated_at = utcnow()
+    _step(actor, app, "recognize", "on_notice", base_id=base.id, plaque_number=plaque)
+    return app
+
+
+def reject_application(actor: Actor, app: Application, reason: str) -> Application:
+    """Refuse the application at any stage before a final decision."""
+    _ensure_admin(actor, "reject")
+    if app.status in FINAL_STATUSES:
+        _ensure_status(app, set(), "reject")
+    previous = app.status
+    reason = reason.strip()
+    app.status = "rejected"
+    app.decided_at = app.updated_at = utcnow()
+    _step(actor, app, "reject", previous, reason=reason)
+    return app
+
+
+# ---- the public directory (第九条, 第三十一条) -----------------------------------------------
+
+
+def directory_bases() -> list[Base]:
+    """Recognized and rectifying bases, the ones the public may train with."""
+    return list(
+        db.session.scalars(
+            sa.select(Base)
+            .where(Base.status.in_(ACTIVE_STATUSES))
+            .options(so.selectinload(Base.specialties))
+            .order_by(Base.id)
+        )
+    )
+
+
+def applications_on_notice(today: date | None = None) -> list[Application]:
+    """Applications whose public notice window includes `today` (default: today in Hunan)."""
+    today = today or local_today()
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(
+                Application.status == "on_notice",
+                Application.notice_start <= today,
+                Application.notice_until >= today,
+            )
+            .options(so.selectinload(Application.specialties))
+            .order_by(Application.notice_until, Application.id)
+        )
+    )

@@ -1,0 +1,571 @@
+"""The per-person credit archive (学时档案), title-review checks, share grants and registration entries."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.archive.models import Grant, GrantAccess
+from jxjd.audit.services import record_event
+from jxjd.auth import Actor
+from jxjd.common.crypto import token_hash
+from jxjd.common.time import local_today, utcnow
+from jxjd.errors import Forbidden, Gone, NotFound, ValidationFailed, field_error
+from jxjd.extensions import db
+from jxjd.people.models import Person
+from jxjd.rules.services import Rules, rules_for, rules_for_years
+
+MAX_SPAN_YEARS = 10
+DEFAULT_SPAN_YEARS = 3
+MIN_YEAR, MAX_YEAR = 1990, 2100
+MAX_GRANT_DAYS = 365
+DEFAULT_GRANT_DAYS = 30
+LEVELS = ("senior", "intermediate", "junior")
+ZERO = Decimal(0)
+TENTH = Decimal("0.1")
+
+
+class GrantExpired(Gone):
+    code, title = "grant_expired", "授权码已过期"
+
+
+class GrantWithdrawn(Gone):
+    code, title = "grant_withdrawn", "授权码已被本人撤回"
+
+
+class UnknownGrant(NotFound):
+    code, title = "unknown_grant", "授权码不存在"
+
+
+class UnknownPerson(NotFound):
+    code, title = "unknown_person", "未找到该人员的学时记录"
+
+
+# ---- year ranges ---------------------------------------------------------------------------
+
+
+def _year_error(field: str, message: str) -> dict[str, Any]:
+    return field_error("invalid_year_range", message, field=field)
+
+
+def year_range(
+    from_year: Any, to_year: Any, *, default_span: int = DEFAULT_SPAN_YEARS
+) -> tuple[int, int]:
+    """Validate a from/to pair of years; omitted ends default to the last `default_span` years."""
+    this_year = local_today().year
+    errors = []
+    values: dict[str, int | None] = {}
+    for field, raw in (("from", from_year), ("to", to_year)):
+        if raw is None or raw == "":
+            values[field] = None
+            continue
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            errors.append(_year_error(field, f"{field} 应为四位年份"))
+            continue
+        if not MIN_YEAR <= value <= MAX_YEAR:
+            errors.append(_year_error(field, f"{field} 应在 {MIN_YEAR}—{MAX_YEAR} 之间"))
+        values[field] = value
+    if errors:
+        raise ValidationFailed(errors)
+    to = values["to"] if values["to"] is not None else this_year
+    start = values["from"] if values["from"] is not None else to - default_span + 1
+    if start > to:
+        raise ValidationFailed([_year_error("from", "起始年份不能晚于截止年份")])
+    if to - start + 1 > MAX_SPAN_YEARS:
+        raise ValidationFailed(
+            [_year_error("to", f"一次最多查询 {MAX_SPAN_YEARS} 个年度（{start}—{to}）")]
+        )
+    return start, to
+
+
+# ---- the archive ---------------------------------------------------------------------------
+
+
+def _hours(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(str(value)).quantize(TENTH)
+
+
+def _counted_hours():
+    """Credited hours, or 0 when the record's certificate is revoked (fail records are 0 already)."""
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.certificates.models import Certificate
+
+    return sa.case(
+        (Certificate.revoked_at.is_not(None), sa.literal(0)),
+        else_=AttendanceRecord.credited_hours,
+    )
+
+
+def _hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], Decimal]:
+    """Counted hours per (year, category) for the years, in one grouped query."""
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.certificates.models import Certificate
+    from jxjd.sessions.models import TrainingSession
+
+    if not years:
+        return {}
+    query = (
+        sa.select(TrainingSession.year, TrainingSession.category, sa.func.sum(_counted_hours()))
+        .select_from(AttendanceRecord)
+        .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
+        .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
+        .where(AttendanceRecord.person_id == person_id, TrainingSession.year.in_(years))
+        .group_by(TrainingSession.year, TrainingSession.category)
+    )
+    return {(year, cat): _hours(total) for year, cat, total in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class YearLine:
+    """One year of a person's archive against that year's rule."""
+
+    year: int
+    general: Decimal
+    professional: Decimal
+    rules: Rules
+
+    @property
+    def total(self) -> Decimal:
+        return self.general + self.professional
+
+    @property
+    def shortfall(self) -> dict[str, Decimal]:
+        # Each part on its own: a surplus in one never fills the other (Hunan rule C2).
+        return {
+            "total": max(ZERO, self.rules.required_total - self.total),
+            "general": max(ZERO, self.rules.required_general - self.general),
+            "professional": max(ZERO, self.rules.required_professional - self.professional),
+        }
+
+    @property
+    def compliant(self) -> bool:
+        return not any(self.shortfall.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The year as CONTRACT §8 shows it."""
+        from jxjd.common.types import hours_json
+
+        r = self.rules
+        return {
+            "year": self.year,
+            "total_hours": hours_json(self.total),
+            "general_hours": hours_json(self.general),
+            "professional_hours": hours_json(self.professional),
+            "required": {
+                "total": hours_json(r.required_total),
+                "general": hours_json(r.required_general),
+                "professional": hours_json(r.required_professional),
+            },
+            "compliant": self.compliant,
+            "shortfall": {k: hours_json(v) for k, v in self.shortfall.items()},
+        }
+
+
+def year_lines(person_id: int, years: list[int]) -> list[YearLine]:
+    """Every requested year (zeros where nothing was earned) against its own rule."""
+    hours = _hours_by_year(person_id, years)
+    rules = rules_for_years(years)
+    return [
+        YearLine(
+            year=y,
+            general=hours.get((y, "general"), ZERO),
+            professional=hours.get((y, "professional"), ZERO),
+            rules=rules[y],
+        )
+        for y in years
+    ]
+
+
+def person_records(person_id: int, from_year: int, to_year: int) -> list[dict[str, Any]]:
+    """Every attendance record of the person in the years, oldest first, with what it counts."""
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.bases.models import Base
+    from jxjd.certificates.models import Certificate
+    from jxjd.sessions.models import TrainingSession
+
+    query = (
+        sa.select(
+            AttendanceRecord.hours,
+            AttendanceRecord.result,
+            _counted_hours().label("counted"),
+            TrainingSession.year,
+            TrainingSession.title,
+            TrainingSession.category,
+            TrainingSession.form,
+            TrainingSession.start_date,
+            TrainingSession.end_date,
+            Base.name.label("base"),
+            Certificate.serial,
+            Certificate.revoked_at,
+        )
+        .select_from(AttendanceRecord)
+        .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
+        .join(Base, Base.id == TrainingSession.base_id)
+        .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
+        .where(
+            AttendanceRecord.person_id == person_id,
+            TrainingSession.year.between(from_year, to_year),
+        )
+        .order_by(TrainingSession.end_date, TrainingSession.id)
+    )
+    out = []
+    for row in db.session.execute(query):
+        if row.serial is None:
+            status = None
+        else:
+            status = "revoked" if row.revoked_at is not None else "valid"
+        out.append(
+            {
+                "serial": row.serial,
+                "year": row.year,
+                "title": row.title,
+                "base": row.base,
+                "category": row.category,
+                "form": row.form,
+                "hours": _hours(row.counted),
+                "recorded_hours": _hours(row.hours),
+                "start_date": row.start_date,
+                "end_date": row.end_date,
+                "result": row.result,
+                "status": status,
+            }
+        )
+    return out
+
+
+def person_block(person: Person) -> dict[str, str]:
+    """Who the archive belongs to: name and masked ID only."""
+    return {"name": person.name, "id_masked": person.id_masked}
+
+
+def year_summary(person: Person | int, from_year: int, to_year: int) -> dict[str, Any]:
+    """The archive of CONTRACT §8 for the years `from_year`..`to_year` (every year present).
+
+    `person` is a Person or a person id. `records[].hours` is what the record counts (0 for a
+    fail or a revoked certificate); `recorded_hours` is what the roster said.
+    """
+    from jxjd.common.types import hours_json
+
+    if not isinstance(person, Person):
+        person = db.session.get(Person, person)
+        if person is None:
+            raise UnknownPerson("人员不存在")
+
+    lines = year_lines(person.id, list(range(from_year, to_year + 1)))
+    records = person_records(person.id, from_year, to_year)
+    for rec in records:
+        rec["hours"], rec["recorded_hours"] = (
+            hours_json(rec["hours"]),
+            hours_json(rec["recorded_hours"]),
+        )
+    return {
+        "person": person_block(person),
+        "years": [line.to_dict() for line in lines],
+        "records": records,
+        "summary": {
+            "from": from_year,
+            "to": to_year,
+            "all_years_compliant": all(line.compliant for line in lines),
+            "total_hours": hours_json(sum((line.total for line in lines), ZERO)),
+        },
+    }
+
+
+def get_person(person_id: int | None) -> Person:
+    """The person an actor is bound to."""
+    person = db.session.get(Person, person_id) if person_id is not None else None
+    if person is None:
+        raise Forbidden("当前令牌未绑定人员")
+    return person
+
+
+def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) -> dict[str, Any]:
+    """An admin or department reads a person's archive by ID number (audited)."""
+    from jxjd.people.services import find_person
+
+    person = find_person(id_number)
+    if person is None:
+        raise UnknownPerson("未找到该身份证号对应人员的学时记录")
+    record_event(actor, "archive.query", "person", person.id, from_year=from_year, to_year=to_year)
+    return year_summary(person, from_year, to_year)
+
+
+# ---- title-review checks -------------------------------------------------------------------
+
+
+def review_span(level: str, review_year: int) -> tuple[int, int]:
+    """The years a 职称 review in `review_year` reads for `level` (configured per year)."""
+    if level not in LEVELS:
+        raise ValidationFailed(
+            [
+                field_error(
+                    "invalid_choice", "level 须为 senior、intermediate 或 junior", field="level"
+                )
+            ]
+        )
+    span = rules_for(review_year).span(level)
+    return review_year - span, review_year - 1
+
+
+def review_check(
+    person: Person, level: str, review_year: int, allowed: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """Per year of the review span: does it meet that year's rule; `allowed` limits the years shown.
+
+    Years of the span outside `allowed` (a share grant) are listed in `missing_years` and the check
+    cannot pass.
+    """
+    from jxjd.common.types import hours_json
+
+    start, end = review_span(level, review_year)
+    years = list(range(start, end + 1))
+    visible = [y for y in years if allowed is None or allowed[0] <= y <= allowed[1]]
+    missing = [y for y in years if y not in visible]
+    lines = year_lines(person.id, visible)
+    return {
+        "person": person_block(person),
+        "level": level,
+        "review_year": review_year,
+        "span": {"from": start, "to": end, "years": len(years)},
+        "years": [line.to_dict() for line in lines],
+        "missing_years": missing,
+        "all_years_compliant": not missing and all(line.compliant for line in lines),
+        "total_hours": hours_json(sum((line.total for line in lines), ZERO)),
+    }
+
+
+def review_args(level: Any, year: Any) -> tuple[str, int]:
+    """Validate ?level=&year= of a review check."""
+    errors = []
+    if level not in LEVELS:
+        errors.append(
+            field_error(
+                "invalid_choice", "level 须为 senior、intermediate 或 junior", field="level"
+            )
+        )
+    try:
+        review_year = int(str(year).strip())
+        if not MIN_YEAR <= review_year <= MAX_YEAR:
+            raise ValueError
+    except ValueError:
+        errors.append(field_error("invalid_year_range", "year 应为四位年份", field="year"))
+        review_year = 0
+    if errors:
+        raise ValidationFailed(errors)
+    return level, review_year
+
+
+# ---- share grants (PIPL 第二十三条) -----------------------------------------------------------
+
+
+def create_grant(
+    actor: Actor, person: Person, employer_name: str, from_year: int, to_year: int, days: int
+) -> tuple[Grant, str]:
+    """Record the person's consent; returns the grant and the plain code (shown only once)."""
+    employer_name = (employer_name or "").strip()
+    errors = []
+    if not employer_name or len(employer_name) > 200:
+        errors.append(
+            field_error("required", "请填写用人单位名称（不超过200字）", field="employer_name")
+        )
+    if not 1 <= days <= MAX_GRANT_DAYS:
+        errors.append(
+            field_error("out_of_range", f"有效天数须在 1—{MAX_GRANT_DAYS} 之间", field="days")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    code = secrets.token_urlsafe(18)  # 144 random bits
+    now = utcnow()
+    grant = Grant(
+        person_id=person.id,
+        code_hash=token_hash(code),
+        code_prefix=code[:6],
+        employer_name=employer_name,
+        from_year=from_year,
+        to_year=to_year,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.session.add(grant)
+    db.session.flush()
+    record_event(
+        actor,
+        "grant.create",
+        "grant",
+        grant.id,
+        employer=employer_name,
+        from_year=from_year,
+        to_year=to_year,
+        days=days,
+    )
+    return grant, code
+
+
+def grants_of(person: Person) -> list[Grant]:
+    """The person's grants, newest first (accesses load with them)."""
+    return list(
+        db.session.scalars(
+            sa.select(Grant)
+            .where(Grant.person_id == person.id)
+            .options(so.selectinload(Grant.accesses))
+            .order_by(Grant.created_at.desc(), Grant.id.desc())
+        )
+    )
+
+
+def own_grant(person: Person, ref: str) -> Grant:
+    """One of the person's grants by its code or its numeric id; 404 otherwise."""
+    ref = (ref or "").strip()
+    if ref.isdigit() and len(ref) < 12:
+        where = Grant.id == int(ref)
+    else:
+        where = Grant.code_hash == token_hash(ref)
+    grant = db.session.scalar(sa.select(Grant).where(where, Grant.person_id == person.id))
+    if grant is None:
+        raise UnknownGrant("没有这条授权")
+    return grant
+
+
+def withdraw_grant(actor: Actor, grant: Grant) -> Grant:
+    """Withdraw consent; the code stops working at once (withdrawing twice changes nothing)."""
+    if grant.withdrawn_at is None:
+        grant.withdrawn_at = utcnow()
+        record_event(actor, "grant.withdraw", "grant", grant.id)
+        db.session.flush()
+    return grant
+
+
+def live_grant(code: str, now: datetime | None = None) -> Grant:
+    """The grant behind a code: 404 unknown, 410 withdrawn or expired."""
+    grant = db.session.scalar(sa.select(Grant).where(Grant.code_hash == token_hash(code or "")))
+    if grant is None:
+        raise UnknownGrant("授权码不存在，请向本人核对")
+    status = grant.status_at(now or utcnow())
+    if status == "withdrawn":
+        raise GrantWithdrawn("本人已撤回该授权，无法查看")
+    if status == "expired":
+        raise GrantExpired("该授权码已过期，请请本人重新授权")
+    return grant
+
+
+def record_access(actor: Actor, grant: Grant, what: str) -> GrantAccess:
+    """Log one read through a grant; the person sees it in their grant list."""
+    access = GrantAccess(
+        grant_id=grant.id,
+        actor_role=actor.role,
+        actor_name=actor.name,
+        actor_ref=actor.ref,
+        what=what[:64],
+        at=utcnow(),
+    )
+    db.session.add(access)
+    db.session.flush()
+    return access
+
+
+def shared_archive(
+    actor: Actor, code: str, level: str | None = None, review_year: int | None = None
+) -> dict[str, Any]:
+    """The archive a grant allows (its years only), plus a review check when asked; logged."""
+    grant = live_grant(code)
+    person = db.session.get(Person, grant.person_id)
+    body = year_summary(person, grant.from_year, grant.to_year)
+    body["grant"] = {
+        "employer_name": grant.employer_name,
+        "from": grant.from_year,
+        "to": grant.to_year,
+        "expires_at": grant.expires_at,
+    }
+    what = "archive"
+    if level is not None:
+        body["review_check"] = review_check(
+            person, level, review_year, allowed=(grant.from_year, grant.to_year)
+        )
+        what = f"archive+review:{level}:{review_year}"
+    record_access(actor, grant, what)
+    return body
+
+
+def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:
+    """A grant as the person sees it (never the code: only its first characters)."""
+    return {
+        "id": grant.id,
+        "code_prefix": grant.code_prefix,
+        "employer_name": grant.employer_name,
+        "from": grant.from_year,
+        "to": grant.to_year,
+        "created_at": grant.created_at,
+        "expires_at": grant.expires_at,
+        "withdrawn_at": grant.withdrawn_at,
+        "status": grant.status_at(now or utcnow()),
+        "accesses": [
+            {"who": a.actor_name, "role": a.actor_role, "at": a.at, "what": a.what}
+            for a in grant.accesses
+        ],
+    }
+
+
+# ---- registration entries (《湖南省专业技术人员继续教育登记证书》) --------------------------------
+
+
+def registration_entries(person: Person, year: int) -> dict[str, Any]:
+    """The year's entries as the registration certificate lists them, with the year's totals."""
+    from jxjd.common.types import hours_json
+
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed([_year_error("year", "年份无效")])
+    entries = [
+        {
+            "date": rec["end_date"],
+            "start_date": rec["start_date"],
+            "end_date": rec["end_date"],
+            "content": rec["title"],
+            "form": rec["form"],
+            "category": rec["category"],
+            "hours": hours_json(rec["hours"]),
+            "recorded_hours": hours_json(rec["recorded_hours"]),
+            "organiser": rec["base"],
+            "result": rec["result"],
+            "certificate_serial": rec["serial"],
+            "certificate_status": rec["status"],
+        }
+        for rec in person_records(person.id, year, year)
+    ]
+    (line,) = year_lines(person.id, [year])
+    return {
+        "person": person_block(person),
+        "year": year,
+        "entries": entries,
+        "summary": line.to_dict(),
+    }
+
+
+# ---- person self-registration ----------------------------------------------------------------
+
+
+def person_for_registration(id_number: str, name: str, serial: str) -> Person | None:
+    """The person proven by ID number + name + one of their own certificate serials, else None.
+
+    Callers must not say which of the three was wrong.
+    """
+    from jxjd.certificates.models import Certificate
+    from jxjd.people.services import find_person
+
+    person = find_person(id_number)
+    cert = db.session.scalar(
+        sa.select(Certificate).where(Certificate.serial == (serial or "").strip())
+    )
+    if person is None or cert is None:
+        return None
+    name = (name or "").strip()
+    if cert.person_id != person.id or name not in (person.name, cert.record.name):
+        return None
+    return person

@@ -1,0 +1,40 @@
+"""Input shapes of evaluation rounds, scores and outcomes."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from jxjd.common.schema import Args
+from jxjd.evaluations.models import OUTCOMES
+
+
+def _item() -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
+
+
+class RoundArgs(Args):
+    """Open the round of a year."""
+
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class ScoreArgs(Args):
+    """One evaluator's scores (0–100) on the six items of 第二十一条."""
+
+    evaluator = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    teachers = _item()
+    funds = _item()
+    facilities = _item()
+    rules = _item()
+    tasks = _item()
+    effect = _item()
+    comment = fields.String(load_default="", allow_none=True, validate=validate.Length(max=4000))
+
+
+class OutcomeArgs(Args):
+    """The outcome of an evaluation; rectify needs a deadline."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(list(OUTCOMES)))
+    reason = fields.String(load_default="", allow_none=True, validate=validate.Length(max=4000))
+    deadline = fields.Date(load_default=None, allow_none=True)

@@ -1,0 +1,552 @@
+"""Opening a round, gathering each base's figures set-based, scoring, and the outcomes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from jxjd.attendance.models import AttendanceRecord
+from jxjd.audit.services import record_event
+from jxjd.auth import Actor
+from jxjd.bases.models import ACTIVE_STATUSES, Base
+from jxjd.bases.services import can_read_base, change_base_status
+from jxjd.certificates.models import Certificate
+from jxjd.common.time import isoformat, local_today, utcnow
+from jxjd.common.types import hours_json
+from jxjd.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
+from jxjd.evaluations.models import (
+    EVALUATION_STATUSES,
+    OUTCOMES,
+    SCORE_ITEMS,
+    Evaluation,
+    EvaluationRound,
+    EvaluationScore,
+)
+from jxjd.extensions import db
+from jxjd.feedback.services import feedback_by_base
+from jxjd.plans.models import Plan, PlanItem
+from jxjd.reports.services import year_figures
+from jxjd.rules.services import rules_for_years
+from jxjd.sessions.models import TrainingSession
+from jxjd.spotchecks.models import SpotCheckItem
+
+SPOT_CHECK_OUTCOMES = ("pending", "pass", "issues", "fail")
+# 第二十一条: every three years, for bases recognized at least three full years before.
+ROUND_SPAN = 3
+
+
+class RoundExists(Conflict):
+    code, title = "round_exists", "该年度的评估已开展"
+
+
+class AlreadyScored(Conflict):
+    code, title = "already_scored", "该评估专家已评分"
+
+
+# ---- gathering figures -------------------------------------------------------------------------
+
+
+def eligible_bases(year: int) -> list[Base]:
+    """Active bases recognized on or before 31 December of `year` − 3, by id."""
+    cutoff = date(year - ROUND_SPAN, 12, 31)
+    return list(
+        db.session.scalars(
+            sa.select(Base)
+            .where(
+                Base.status.in_(ACTIVE_STATUSES),
+                Base.recognized_on.is_not(None),
+                Base.recognized_on <= cutoff,
+            )
+            .order_by(Base.id)
+        )
+    )
+
+
+def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int], dict[str, int]]:
+    """Planned and delivered sessions and trainees per (base, year), over current filed plans.
+
+    The same figures as reports.plan_vs_actual summed over the items, for many bases at once.
+    """
+    current = (
+        sa.select(PlanItem.id.label("item_id"), Plan.base_id, Plan.year)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(
+            Plan.base_id.in_(base_ids),
+            Plan.year.in_(years),
+            Plan.status == "filed",
+            Plan.superseded_at.is_(None),
+        )
+        .subquery()
+    )
+    out: dict[tuple[int, int], dict[str, int]] = {}
+
+    def slot(base_id: int, year: int) -> dict[str, int]:
+        return out.setdefault(
+            (base_id, year),
+            {
+                "planned_sessions": 0,
+                "actual_sessions": 0,
+                "planned_trainees": 0,
+                "actual_trainees": 0,
+            },
+        )
+
+    planned = db.session.execute(
+        sa.select(
+            Plan.base_id,
+            Plan.year,
+            sa.func.coalesce(sa.func.sum(PlanItem.sessions), 0),
+            sa.func.coalesce(sa.func.sum(PlanItem.trainees), 0),
+        )
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(
+            Plan.base_id.in_(base_ids),
+            Plan.year.in_(years),
+            Plan.status == "filed",
+            Plan.superseded_at.is_(None),
+        )
+        .group_by(Plan.base_id, Plan.year)
+    )
+    for base_id, year, sessions, trainees in planned:
+        s = slot(base_id, year)
+        s["planned_sessions"], s["planned_trainees"] = int(sessions), int(trainees)
+    delivered = db.session.execute(
+        sa.select(current.c.base_id, current.c.year, sa.func.count(TrainingSession.id))
+        .join(TrainingSession, TrainingSession.plan_item_id == current.c.item_id)
+        .group_by(current.c.base_id, current.c.year)
+    )
+    for base_id, year, count in delivered:
+        slot(base_id, year)["actual_sessions"] = count
+    # Distinct trainees per item, then summed per base and year (as plan_vs_actual counts them).
+    per_item = (
+        sa.select(
+            current.c.base_id,
+            current.c.year,
+            sa.func.count(sa.distinct(AttendanceRecord.person_id)).label("n"),
+        )
+        .join(TrainingSession, TrainingSession.plan_item_id == current.c.item_id)
+        .join(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
+        .group_by(current.c.base_id, current.c.year, current.c.item_id)
+        .subquery()
+    )
+    trained = db.session.execute(
+        sa.select(per_item.c.base_id, per_item.c.year, sa.func.sum(per_item.c.n)).group_by(
+            per_item.c.base_id, per_item.c.year
+        )
+    )
+    for base_id, year, count in trained:
+        slot(base_id, year)["actual_trainees"] = int(count or 0)
+    return out
+
+
+def _certificate_counts(base_ids: list[int], years: list[int]) -> dict[int, dict[str, int]]:
+    """Certificates issued and revoked per base for sessions of the given years."""
+    out = {b: {"issued": 0, "revoked": 0} for b in base_ids}
+    rows = db.session.execute(
+        sa.select(
+            TrainingSession.base_id,
+            sa.func.count(Certificate.id),
+            sa.func.count(Certificate.revoked_at),
+        )
+        .join(TrainingSession, TrainingSession.id == Certificate.session_id)
+        .where(TrainingSession.base_id.in_(base_ids), TrainingSession.year.in_(years))
+        .group_by(TrainingSession.base_id)
+    )
+    for base_id, issued, revoked in rows:
+        out[base_id] = {"issued": issued, "revoked": revoked}
+    return out
+
+
+def _spot_check_counts(base_ids: list[int], years: list[int]) -> dict[int, dict[str, int]]:
+    """Spot-check outcomes (pending, pass, issues, fail) per base for sampled sessions."""
+    out = {b: {o: 0 for o in SPOT_CHECK_OUTCOMES} for b in base_ids}
+    rows = db.session.execute(
+        sa.select(TrainingSession.base_id, SpotCheckItem.outcome, sa.func.count())
+        .join(TrainingSession, TrainingSession.id == SpotCheckItem.session_id)
+        .where(TrainingSession.base_id.in_(base_ids), TrainingSession.year.in_(years))
+        .group_by(TrainingSession.base_id, SpotCheckItem.outcome)
+    )
+    for base_id, outcome, count in rows:
+        out[base_id][outcome] = out[base_id].get(outcome, 0) + count
+    return out
+
+
+def gather_figures(base_ids: list[int], year: int) -> dict[int, dict[str, Any]]:
+    """Each base's figures for year−2..year, a fixed number of grouped queries for any bases."""
+    years = [year - 2, year - 1, year]
+    rules = rules_for_years(years)
+    by_year = {y: year_figures(base_ids, y) for y in years}
+    plans = _plan_totals(base_ids, years) if base_ids else {}
+    certificates = _certificate_counts(base_ids, years) if base_ids else {}
+    spot_checks = _spot_check_counts(base_ids, years) if base_ids else {}
+    feedback = feedback_by_base(base_ids, years)
+    empty_plan = {
+        "planned_sessions": 0,
+        "actual_sessions": 0,
+        "planned_trainees": 0,
+        "actual_trainees": 0,
+    }
+    out: dict[int, dict[str, Any]] = {}
+    for base_id in base_ids:
+        rows = []
+        for y in years:
+            f = by_year[y][base_id]
+            minimum = rules[y].min_trainees
+            rows.append(
+                {
+                    "year": y,
+                    "sessions": f.sessions,
+                    "trainees": f.trainees,
+                    "person_times": f.person_times,
+                    "trainee_hours": hours_json(f.trainee_hours),
+                    "min_trainees": minimum,
+                    "meets_minimum_trainees": f.trainees >= minimum,
+                    **plans.get((base_id, y), empty_plan),
+                }
+            )
+        totals = {
+            key: sum(r[key] for r in rows)
+            for key in ("sessions", "person_times", *empty_plan.keys())
+        }
+        totals["trainee_hours"] = hours_json(
+            sum((by_year[y][base_id].trainee_hours for y in years), Decimal(0))
+        )
+        totals["years_meeting_minimum"] = sum(1 for r in rows if r["meets_minimum_trainees"])
+        out[base_id] = {
+            "years": rows,
+            "totals": totals,
+            "certificates": certificates.get(base_id, {"issued": 0, "revoked": 0}),
+            "spot_checks": spot_checks.get(base_id, {o: 0 for o in SPOT_CHECK_OUTCOMES}),
+            "feedback": feedback[base_id],
+        }
+    return out
+
+
+# ---- rounds -------------------------------------------------------------------------------------
+
+
+def open_round(actor: Actor, year: int, name: str | None = None) -> EvaluationRound:
+    """Open the round for `year`: one evaluation per eligible base, its figures snapshotted."""
+    if db.session.scalar(sa.select(EvaluationRound.id).where(EvaluationRound.year == year)):
+        raise RoundExists(f"{year} 年度基地评估已开展")
+    now = utcnow()
+    rnd = EvaluationRound(
+        year=year,
+        name=(name or "").strip() or f"{year} 年度省级继续教育基地评估",
+        opened_at=now,
+        opened_by=actor.name,
+    )
+    db.session.add(rnd)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise RoundExists(f"{year} 年度基地评估已开展") from None
+    bases = eligible_bases(year)
+    figures = gather_figures([b.id for b in bases], year)
+    for base in bases:
+        db.session.add(
+            Evaluation(
+                round_id=rnd.id,
+                base_id=base.id,
+                status="open",
+                figures=figures[base.id],
+                history=[],
+                created_at=now,
+            )
+        )
+    record_event(
+        actor,
+        "evaluation.round_open",
+        "evaluation_round",
+        rnd.id,
+        year=year,
+        name=rnd.name,
+        base_ids=[b.id for b in bases],
+    )
+    db.session.flush()
+    return rnd
+
+
+def get_round(round_id: int) -> EvaluationRound:
+    """A round by id; 404 if unknown."""
+    rnd = db.session.get(EvaluationRound, round_id)
+    if rnd is None:
+        raise NotFound(f"评估 {round_id} 不存在")
+    return rnd
+
+
+def list_rounds() -> list[EvaluationRound]:
+    """Every round, newest year first."""
+    return list(
+        db.session.scalars(sa.select(EvaluationRound).order_by(EvaluationRound.year.desc()))
+    )
+
+
+def evaluations_in(actor: Actor, rnd: EvaluationRound) -> list[Evaluation]:
+    """The round's evaluations the actor may see (a department: its own bases), by base."""
+    query = (
+        sa.select(Evaluation)
+        .join(Base, Base.id == Evaluation.base_id)
+        .options(so.selectinload(Evaluation.scores), so.contains_eager(Evaluation.base))
+        .where(Evaluation.round_id == rnd.id)
+        .order_by(Evaluation.base_id)
+    )
+    if actor.role == "dept":
+        query = query.where(Base.department == actor.department)
+    elif actor.role != "admin":
+        raise Forbidden("无权查看基地评估")
+    return list(db.session.scalars(query))
+
+
+# ---- one evaluation -----------------------------------------------------------------------------
+
+
+def get_evaluation_for(actor: Actor, evaluation_id: int) -> Evaluation:
+    """An evaluation the actor may read (admin, the base's department, the base): 404, 403."""
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise NotFound(f"基地评估 {evaluation_id} 不存在")
+    if not can_read_base(actor, evaluation.base):
+        raise Forbidden("无权查看该基地的评估")
+    return evaluation
+
+
+def add_score(actor: Actor, evaluation: Evaluation, data: dict[str, Any]) -> EvaluationScore:
+    """Record one evaluator's six item scores (admin, or the base's department)."""
+    if actor.role not in ("admin", "dept"):
+        raise Forbidden("只有省人社厅或主管部门可以评分")
+    if evaluation.status not in ("open", "scored"):
+        raise InvalidTransition(f"评估状态为“{EVALUATION_STATUSES[evaluation.status]}”，不能再评分")
+    evaluator = (data.get("evaluator") or "").strip() or actor.name
+    if any(s.evaluator == evaluator for s in evaluation.scores):
+        raise AlreadyScored(f"评估专家“{evaluator}”已对该基地评分")
+    score = EvaluationScore(
+        evaluation_id=evaluation.id,
+        evaluator=evaluator,
+        comment=(data.get("comment") or "").strip(),
+        created_at=utcnow(),
+        created_by=actor.name,
+        **{item: data[item] for item in SCORE_ITEMS},
+    )
+    db.session.add(score)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise AlreadyScored(f"评估专家“{evaluator}”已对该基地评分") from None
+    evaluation.status = "scored"
+    record_event(
+        actor,
+        "evaluation.score",
+        "evaluation",
+        evaluation.id,
+        evaluator=evaluator,
+        **{item: data[item] for item in SCORE_ITEMS},
+    )
+    db.session.flush()
+    db.session.refresh(evaluation, ["scores"])
+    return score
+
+
+def _mean(values: list[Decimal]) -> float | None:
+    if not values:
+        return None
+    mean = sum(values, Decimal(0)) / len(values)
+    return float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def score_summary(evaluation: Evaluation) -> dict[str, Any]:
+    """Each item's mean over the evaluators and the overall mean (items weigh equally)."""
+    sheets = evaluation.scores
+    items = {item: _mean([Decimal(getattr(s, item)) for s in sheets]) for item in SCORE_ITEMS}
+    totals = [sum(Decimal(getattr(s, i)) for i in SCORE_ITEMS) / len(SCORE_ITEMS) for s in sheets]
+    return {"evaluators": len(sheets), "items": items, "total": _mean(totals)}
+
+
+# Which outcome may follow which evaluation status.
+OUTCOME_MOVES: dict[str, set[str]] = {
+    "open": set(),
+    "scored": {"excellent", "pass", "rectify", "revoke"},
+    "rectifying": {"pass", "revoke"},
+    "decided": set(),
+}
+
+
+def decide(
+    actor: Actor,
+    evaluation: Evaluation,
+    outcome: str,
+    *,
+    reason: str,
+    deadline: date | None = None,
+    today: date | None = None,
+) -> Evaluation:
+    """Record the outcome and move the base's status accordingly (第二十二条, 第二十三条)."""
+    today = today or local_today()
+    reason = (reason or "").strip()
+    errors = []
+    if not reason:
+        errors.append(field_error("missing_reason", "须说明评估结论的理由", field="reason"))
+    if outcome == "rectify":
+        if deadline is None:
+            errors.append(
+                field_error("missing_deadline", "限期整改须给出整改期限", field="deadline")
+            )
+        elif deadline <= today:
+            errors.append(field_error("invalid_deadline", "整改期限须晚于今天", field="deadline"))
+    if errors:
+        raise ValidationFailed(errors)
+    if outcome not in OUTCOME_MOVES[evaluation.status]:
+        if evaluation.status == "open":
+            detail = "尚无评分，不能作出评估结论"
+        else:
+            detail = (
+                f"评估状态为“{EVALUATION_STATUSES[evaluation.status]}”，"
+                f"不能作出“{OUTCOMES[outcome]}”结论"
+            )
+        raise InvalidTransition(detail)
+    base = evaluation.base
+    if outcome in ("excellent", "pass") and base.status not in ACTIVE_STATUSES:
+        raise InvalidTransition(f"基地当前状态为“{base.status}”，不能评为{OUTCOMES[outcome]}")
+    if outcome == "excellent" and base.status != "recognized":
+        raise InvalidTransition("限期整改中的基地不能评为优秀")
+    status_reason = f"{evaluation.round.year} 年度评估：{OUTCOMES[outcome]}。{reason}"
+    if outcome == "rectify" and base.status != "rectifying":
+        change_base_status(actor, base, "rectifying", status_reason)
+    elif outcome == "revoke":
+        change_base_status(actor, base, "revoked", status_reason)
+    elif outcome == "pass" and evaluation.status == "rectifying" and base.status == "rectifying":
+        change_base_status(actor, base, "recognized", status_reason)
+    now = utcnow()
+    evaluation.outcome, evaluation.outcome_reason = outcome, reason
+    evaluation.deadline = deadline if outcome == "rectify" else None
+    evaluation.excellent_until = (
+        date(evaluation.round.year + ROUND_SPAN, 12, 31) if outcome == "excellent" else None
+    )
+    evaluation.status = "rectifying" if outcome == "rectify" else "decided"
+    evaluation.decided_at, evaluation.decided_by = now, actor.name
+    evaluation.history = [
+        *evaluation.history,
+        {
+            "outcome": outcome,
+            "reason": reason,
+            "deadline": deadline.isoformat() if outcome == "rectify" and deadline else None,
+            "at": isoformat(now),
+            "by": actor.name,
+        },
+    ]
+    record_event(
+        actor,
+        "evaluation.outcome",
+        "evaluation",
+        evaluation.id,
+        base_id=base.id,
+        outcome=outcome,
+        reason=reason,
+        deadline=evaluation.deadline,
+    )
+    db.session.flush()
+    return evaluation
+
+
+def excellent_bases(today: date | None = None) -> list[dict[str, Any]]:
+    """Bases rated excellent whose distinction still runs and that are still recognized."""
+    today = today or local_today()
+    rows = db.session.execute(
+        sa.select(Evaluation, EvaluationRound.year, Base)
+        .join(EvaluationRound, EvaluationRound.id == Evaluation.round_id)
+        .join(Base, Base.id == Evaluation.base_id)
+        .where(
+            Evaluation.outcome == "excellent",
+            Evaluation.excellent_until >= today,
+            Base.status == "recognized",
+        )
+        .order_by(EvaluationRound.year.desc(), Base.id)
+    ).all()
+    seen: set[int] = set()
+    out = []
+    for evaluation, year, base in rows:
+        if base.id in seen:  # the latest round's distinction only
+            continue
+        seen.add(base.id)
+        out.append(
+            {
+                "base_id": base.id,
+                "name": base.name,
+                "department": base.department,
+                "evaluation_id": evaluation.id,
+                "round_year": year,
+                "excellent_until": evaluation.excellent_until.isoformat(),
+            }
+        )
+    return out
+
+
+# ---- JSON shapes --------------------------------------------------------------------------------
+
+
+def evaluation_dict(evaluation: Evaluation, *, with_scores: bool = True) -> dict[str, Any]:
+    """An evaluation with its base, figures snapshot, scores and outcome."""
+    base = evaluation.base
+    out: dict[str, Any] = {
+        "id": evaluation.id,
+        "round_id": evaluation.round_id,
+        "year": evaluation.round.year,
+        "years": evaluation.round.years,
+        "base": {
+            "id": base.id,
+            "name": base.name,
+            "department": base.department,
+            "status": base.status,
+            "recognized_on": base.recognized_on.isoformat() if base.recognized_on else None,
+        },
+        "status": evaluation.status,
+        "figures": evaluation.figures,
+        "score_summary": score_summary(evaluation),
+        "outcome": evaluation.outcome,
+        "outcome_reason": evaluation.outcome_reason,
+        "deadline": evaluation.deadline.isoformat() if evaluation.deadline else None,
+        "excellent_until": (
+            evaluation.excellent_until.isoformat() if evaluation.excellent_until else None
+        ),
+        "decided_at": isoformat(evaluation.decided_at),
+        "decided_by": evaluation.decided_by,
+        "history": evaluation.history,
+    }
+    if with_scores:
+        out["scores"] = [
+            {
+                "id": s.id,
+                "evaluator": s.evaluator,
+                **{item: getattr(s, item) for item in SCORE_ITEMS},
+                "comment": s.comment,
+                "created_at": isoformat(s.created_at),
+            }
+            for s in evaluation.scores
+        ]
+    return out
+
+
+def round_dict(rnd: EvaluationRound, evaluations: list[Evaluation]) -> dict[str, Any]:
+    """A round with the evaluations given (already scoped to the reader)."""
+    return {
+        "id": rnd.id,
+        "year": rnd.year,
+        "name": rnd.name,
+        "years": rnd.years,
+        "opened_at": isoformat(rnd.opened_at),
+        "opened_by": rnd.opened_by,
+        "evaluations": [evaluation_dict(e) for e in evaluations],
+    }

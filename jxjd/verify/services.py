@@ -1,0 +1,157 @@
+"""Verifying a certificate against its signature and the register (CONTRACT §7)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from jxjd.certificates.models import Certificate
+from jxjd.certificates.services import signing_keys
+from jxjd.certificates.signing import SigningKeys, verify_token
+from jxjd.common.crypto import app_keystore
+from jxjd.extensions import db
+
+VALID, REVOKED, INVALID, NOT_FOUND = "valid", "revoked", "invalid", "not_found"
+FAILED_RESULTS = frozenset({INVALID, NOT_FOUND})
+
+# Serials are 22 URL-safe characters (128 bits); anything else cannot be one of ours.
+_SERIAL_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+# Plain Chinese reasons by code; the code is stable for clients, the sentence is for people.
+REASONS = {
+    "malformed_token": "二维码内容不完整或格式不正确，无法识别为本系统签发的证书。",
+    "unknown_key": "签名所用的密钥不是本系统发布的签名密钥。",
+    "bad_signature": "签名校验未通过，证书内容可能被篡改。",
+    "serial_mismatch": "链接中的证书编号与签名内容不一致。",
+    "payload_mismatch": "签名内容与登记的证书信息不一致。",
+    "unknown_serial": "未找到该编号的证书，请核对证书编号。",
+    "revoked": "证书已撤销。",
+}
+
+
+@dataclass
+class Verification:
+    """The outcome of one look-up: result, reason, the steps that ran, the stored certificate."""
+
+    result: str
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    certificate: Certificate | None = None
+    reason_code: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        """A plain Chinese sentence (the revocation reason for a revoked certificate)."""
+        if self.result == REVOKED and self.certificate is not None:
+            return self.certificate.revoked_reason or REASONS["revoked"]
+        return REASONS.get(self.reason_code) if self.reason_code else None
+
+    @property
+    def failed(self) -> bool:
+        """Invalid and not-found look-ups count against the client's rate limit."""
+        return self.result in FAILED_RESULTS
+
+
+# ---- verification keys, cached per process ---------------------------------------------------
+
+_keyrings: dict[str, tuple[SigningKeys, int, dict[str, Ed25519PublicKey]]] = {}
+_keyrings_lock = threading.Lock()
+
+
+def public_keys(*, refresh: bool = False) -> dict[str, Ed25519PublicKey]:
+    """Every published key by kid; re-read only when the key directory changes (rotation)."""
+    directory = str(app_keystore().directory)
+    cached = _keyrings.get(directory)
+    ring = cached[0] if cached else signing_keys()
+    # Stat before reading: a rotation in between leaves a stale stamp, so the next call re-reads.
+    stamp = ring.directory.stat().st_mtime_ns
+    if cached and cached[1] == stamp and not refresh:
+        return cached[2]
+    keys = ring.public_keys()
+    with _keyrings_lock:
+        _keyrings[directory] = (ring, stamp, keys)
+    return keys
+
+
+# ---- look-ups ----------------------------------------------------------------------------------
+
+
+def find_certificate(serial: str) -> Certificate | None:
+    """The stored certificate with this serial, or None (also for text that is no serial)."""
+    if not isinstance(serial, str) or not _SERIAL_RE.fullmatch(serial):
+        return None
+    return db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+
+
+def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]:
+    """Checks, verified payload and failure code of a token, against the published keys."""
+    keys = public_keys()
+    outcome = verify_token(token, keys)
+    if outcome.kid is not None and outcome.kid not in keys and outcome.error:
+        # A key created since the cache was filled (same-tick mtime): read the directory again.
+        keys = public_keys(refresh=True)
+        if outcome.kid in keys:
+            outcome = verify_token(token, keys)
+    if outcome.valid:
+        return outcome.checks, outcome.payload, None
+    steps = {c["step"]: c["ok"] for c in outcome.checks}
+    if not steps.get("well_formed"):
+        code = "malformed_token"
+    elif not steps.get("key_known"):
+        code = "unknown_key"
+    else:
+        code = "bad_signature"
+    return outcome.checks, None, code
+
+
+def _with_status(checks: list[dict[str, Any]], cert: Certificate) -> Verification:
+    """The final step: a genuine certificate is valid unless revoked."""
+    revoked = cert.revoked_at is not None
+    checks.append({"step": "status", "ok": not revoked})
+    if revoked:
+        return Verification(REVOKED, checks, cert, "revoked")
+    return Verification(VALID, checks, cert)
+
+
+def verify_certificate(token: str | None = None, serial: str | None = None) -> Verification:
+    """Verify a scanned token (optionally against the serial in the URL), or a serial alone.
+
+    Token: signature by a published key, then the verified payload must equal the stored
+    certificate's payload for its `sn`, then the status. Serial alone: the stored certificate's
+    own token goes through the same steps. Nothing from an unverified token is ever returned.
+    """
+    token = token.strip() if token else None
+    serial = serial.strip() if serial else None
+    if token:
+        checks, payload, code = _check_token(token)
+        if payload is None:
+            return Verification(INVALID, checks, None, code)
+        sn = payload.get("sn")
+        if serial is not None and serial != sn:
+            checks.append({"step": "payload_matches", "ok": False})
+            return Verification(INVALID, checks, None, "serial_mismatch")
+        cert = find_certificate(sn) if isinstance(sn, str) else None
+        if cert is None:
+            checks.append({"step": "payload_matches", "ok": False})
+            return Verification(NOT_FOUND, checks, None, "unknown_serial")
+        if cert.payload != payload:
+            checks.append({"step": "payload_matches", "ok": False})
+            return Verification(INVALID, checks, None, "payload_mismatch")
+        checks.append({"step": "payload_matches", "ok": True})
+        return _with_status(checks, cert)
+
+    cert = find_certificate(serial or "")
+    if cert is None:
+        return Verification(NOT_FOUND, [], None, "unknown_serial")
+    checks, payload, code = _check_token(cert.token)
+    if payload is None:
+        return Verification(INVALID, checks, None, code)
+    matches = payload == cert.payload and payload.get("sn") == cert.serial
+    checks.append({"step": "payload_matches", "ok": matches})
+    if not matches:
+        return Verification(INVALID, checks, None, "payload_mismatch")
+    return _with_status(checks, cert)

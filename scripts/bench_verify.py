@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Benchmark GET /api/v1/verify against the bare GET /api/v1/health of the same gunicorn app.
+
+A temporary SQLite database is prepared through the app's own commands and services (db upgrade,
+the demo data set, more rosters uploaded with import_attendance) so that a few hundred real,
+signed certificates exist. gunicorn (2 workers by default) serves it on 127.0.0.1, and wrk loads
+first the health endpoint, then the verify endpoint with a Lua script rotating over the real
+tokens, alternating the two loads over a few rounds. Prints requests/s and p50/p99 latency for
+both (medians over the rounds) and the ratio verify/bare (target ≥ 60 %).
+
+    .venv/bin/python scripts/bench_verify.py [--duration 10] [--connections 16] [--threads 2]
+
+Needs wrk (Debian: apt-get install -y wrk). A benchmark, never a timed test assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+TARGET_RATIO = 0.60
+
+LUA_ROTATE = """-- wrk: GET /api/v1/verify?t=<token>, rotating over real certificate tokens
+local tokens = {}
+for line in io.lines("%(path)s") do
+  if #line > 0 then tokens[#tokens + 1] = line end
+end
+local counter = 0
+function setup(thread)
+  thread:set("offset", counter * 7919)
+  counter = counter + 1
+end
+function init(args)
+  i = offset or 0
+end
+function request()
+  i = i + 1
+  return wrk.format("GET", "/api/v1/verify?t=" .. tokens[(i %% #tokens) + 1])
+end
+"""
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(env: dict[str, str], certificates: int) -> list[str]:
+    """Migrate, load the demo, top up with rosters until `certificates` exist; the valid tokens."""
+    flask = [str(VENV_BIN / "flask"), "--app", "app"]
+    for command in (["db", "upgrade"], ["demo"]):
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+
+    os.environ.update(env)  # Config reads the environment when jxjd.config is imported
+    sys.path.insert(0, str(ROOT))
+    import sqlalchemy as sa
+
+    from jxjd import create_app
+    from jxjd.attendance.demo import demo_people
+    from jxjd.attendance.importing import rows_from_json
+    from jxjd.attendance.services import import_attendance
+    from jxjd.auth import Actor
+    from jxjd.certificates.models import Certificate
+    from jxjd.extensions import db
+    from jxjd.sessions.models import TrainingSession
+
+    app = create_app()
+    with app.app_context():
+        sessions = list(db.session.scalars(sa.select(TrainingSession).order_by(TrainingSession.id)))
+        seed = 1000
+        while db.session.scalar(sa.select(sa.func.count(Certificate.id))) < certificates:
+            for session in sessions:
+                actor = Actor(role="base", name="压测基地", ref="bench", base_id=session.base_id)
+                rows = rows_from_json(demo_people(60, seed=seed))
+                import_attendance(actor, session, rows, mode="partial")
+                seed += 1
+            db.session.commit()
+        tokens = list(
+            db.session.scalars(
+                sa.select(Certificate.token)
+                .where(Certificate.revoked_at.is_(None))
+                .order_by(Certificate.id)
+            )
+        )
+        db.session.remove()
+    return tokens
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Poll the health endpoint until gunicorn answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start in time")
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    """A wrk duration ("812.00us", "3.21ms", "1.02s") in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"unexpected wrk duration {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> dict:
+    """One bounded wrk run; requests/s, p50, p99 (ms), errors and non-2xx counts."""
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+    command += ["--latency", "--timeout", "5s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    out = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": errors.group(0) if errors else "",
+        "raw": out,
+    }
+
+
+def median_run(runs: list[dict]) -> dict:
+    """Per-figure medians over rounds; error and non-2xx counts summed."""
+    merged = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99")}
+    merged["non2xx"] = sum(r["non2xx"] for r in runs)
+    merged["errors"] = "; ".join(r["errors"] for r in runs if r["errors"])
+    return merged
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare, serve, load, report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--certificates", type=int, default=300, help="at least this many")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each load")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install -y wrk)", file=sys.stderr)
+        return 2
+
+    tmp = Path(tempfile.mkdtemp(prefix="jxjd-bench-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "JXJD_KEY_DIR": str(tmp / "keys"),
+        "JXJD_QR_CACHE_DIR": str(tmp / "qr-cache"),
+        "JXJD_PUBLIC_URL": url,
+        # Every look-up here is valid, so none is counted; raised anyway so a bench never 429s.
+        "JXJD_VERIFY_FAIL_LIMIT": "1000000 per minute",
+    }
+    proc = None
+    try:
+        print(f"preparing ≥{args.certificates} certificates in {tmp} ...", flush=True)
+        started = time.monotonic()
+        tokens = prepare(env, args.certificates)
+        print(f"  {len(tokens)} valid certificates in {time.monotonic() - started:.1f}s")
+        token_file = tmp / "tokens.txt"
+        token_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
+        script = tmp / "verify.lua"
+        script.write_text(LUA_ROTATE % {"path": token_file}, encoding="utf-8")
+
+        proc = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        wait_until_up(url, proc)
+        sample = get_json(f"{url}/api/v1/verify?t={tokens[0]}")
+        assert sample["result"] == "valid", sample
+        for token in tokens[:50]:  # warm both workers' caches and connections
+            get_json(f"{url}/api/v1/verify?t={token}")
+
+        print(
+            f"gunicorn {args.workers} workers on {url}; wrk -t{args.threads} "
+            f"-c{args.connections} -d{args.duration}s",
+            flush=True,
+        )
+        # Alternate the two loads and take medians: other work on the machine then weighs on
+        # both endpoints alike instead of on whichever ran during a busy spell.
+        bare_runs, verify_runs = [], []
+        for number in range(1, args.rounds + 1):
+            bare_runs.append(run_wrk(f"{url}/api/v1/health", args))
+            verify_runs.append(run_wrk(url, args, script))
+            print(
+                f"  round {number}: bare {bare_runs[-1]['rps']:.0f} req/s, "
+                f"verify {verify_runs[-1]['rps']:.0f} req/s",
+                flush=True,
+            )
+            if args.verbose:
+                print(bare_runs[-1]["raw"], verify_runs[-1]["raw"], sep="\n")
+        bare, verify = median_run(bare_runs), median_run(verify_runs)
+
+        print()
+        print(f"medians of {args.rounds} rounds")
+        print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+        for name, result in (
+            ("GET /api/v1/health (bare)", bare),
+            ("GET /api/v1/verify?t=", verify),
+        ):
+            print(
+                f"{name:<28}{result['rps']:>10.0f}{result['p50']:>10.2f}"
+                f"{result['p99']:>10.2f}{result['non2xx']:>9}"
+            )
+            if result["errors"]:
+                print(f"  {result['errors']}")
+        ratio = verify["rps"] / bare["rps"] if bare["rps"] else 0.0
+        verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
+        print(f"\nverify/bare throughput: {ratio:.0%} ({verdict} the {TARGET_RATIO:.0%} target)")
+        if verify["non2xx"] or bare["non2xx"]:
+            print("warning: some responses were not 2xx", file=sys.stderr)
+        return 0
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.common.types import Hours, hours_json
 from jxjd.extensions import db
+from jxjd.plans.models import Plan, PlanItem
 from jxjd.plans.services import current_filed_plan
 from jxjd.rules.services import rules_for
 from jxjd.sessions.models import TrainingSession
@@ -67,41 +68,62 @@ def year_figures(base_ids: list[int], year: int) -> dict[int, Figures]:
     return out
 
 
+ITEM_KEY = ("specialty", "title", "category", "level", "audience")
+
+
 def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
-    """Each item of the year's filed plan with the sessions and trainees actually delivered."""
+    """Each item of the year's filed plan with the sessions and trainees actually delivered.
+
+    Sessions run under an earlier filed version of the plan count towards the current version's
+    item with the same specialty, title, category, level and audience; any that match no current
+    item are listed after the plan's items with plan_item_id null.
+    """
     plan = current_filed_plan(base.id, year)
     if plan is None:
         return []
-    item_ids = [i.id for i in plan.items]
-    sessions = dict(
-        db.session.execute(
-            sa.select(TrainingSession.plan_item_id, sa.func.count())
-            .where(TrainingSession.plan_item_id.in_(item_ids))
-            .group_by(TrainingSession.plan_item_id)
-        ).all()
-    )
-    trainees = dict(
-        db.session.execute(
-            sa.select(
-                TrainingSession.plan_item_id, sa.func.count(sa.distinct(AttendanceRecord.person_id))
-            )
-            .join(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
-            .where(TrainingSession.plan_item_id.in_(item_ids))
-            .group_by(TrainingSession.plan_item_id)
-        ).all()
-    )
-    return [
-        {
-            "plan_item_id": item.id,
-            "title": item.title,
-            "specialty": item.specialty,
-            "planned_sessions": item.sessions,
-            "actual_sessions": sessions.get(item.id, 0),
-            "planned_trainees": item.trainees,
-            "actual_trainees": trainees.get(item.id, 0),
-        }
-        for item in plan.items
-    ]
+    key_columns = [getattr(PlanItem, name) for name in ITEM_KEY]
+    delivered = db.session.execute(
+        sa.select(
+            *key_columns,
+            sa.func.count(sa.distinct(TrainingSession.id)),
+            sa.func.count(sa.distinct(AttendanceRecord.person_id)),
+        )
+        .select_from(TrainingSession)
+        .join(PlanItem, PlanItem.id == TrainingSession.plan_item_id)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .outerjoin(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
+        .where(Plan.base_id == base.id, Plan.year == year)
+        .group_by(*key_columns)
+    ).all()
+    actual = {tuple(row[: len(ITEM_KEY)]): (row[-2], row[-1]) for row in delivered}
+    rows = []
+    for item in plan.items:
+        sessions, trainees = actual.pop(tuple(getattr(item, k) for k in ITEM_KEY), (0, 0))
+        rows.append(
+            {
+                "plan_item_id": item.id,
+                "title": item.title,
+                "specialty": item.specialty,
+                "planned_sessions": item.sessions,
+                "actual_sessions": sessions,
+                "planned_trainees": item.trainees,
+                "actual_trainees": trainees,
+            }
+        )
+    for key, (sessions, trainees) in actual.items():
+        info = dict(zip(ITEM_KEY, key, strict=True))
+        rows.append(
+            {
+                "plan_item_id": None,
+                "title": info["title"],
+                "specialty": info["specialty"],
+                "planned_sessions": 0,
+                "actual_sessions": sessions,
+                "planned_trainees": 0,
+                "actual_trainees": trainees,
+            }
+        )
+    return rows
 
 
 def base_report(base: Base, year: int) -> dict[str, Any]:

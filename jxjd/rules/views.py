@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from jxjd.auth import current_actor, require
 from jxjd.common.schema import Args, json_body, load
+from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.rules import bp
@@ -37,6 +38,10 @@ def get_rules(year: int):
 def put_rules(year: int):
     """Override the rules for a year."""
     args = load(RulesArgs(), json_body())
+    if not args:
+        raise ValidationFailed(
+            [field_error("empty_rules", "请至少提供一项要修改的规则", field=None)]
+        )
     rules = set_rules(current_actor(), year, args)
     db.session.commit()
     return rules_dict(rules)

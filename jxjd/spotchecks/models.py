@@ -23,6 +23,8 @@ class SpotCheck(db.Model):
     population_size: so.Mapped[int] = so.mapped_column()
     # SHA-256 of the sorted session ids drawn from, so a re-draw can prove it used the same set.
     population_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # The session ids drawn from, kept so that anyone can redraw from the seed and compare.
+    population: so.Mapped[list[int]] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     created_by: so.Mapped[str] = so.mapped_column(sa.String(200))
 

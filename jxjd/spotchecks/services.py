@@ -53,6 +53,7 @@ def draw_spot_check(actor: Actor, year: int, size: int, *, seed: str | None = No
         seed=seed,
         population_size=len(ids),
         population_digest=digest(ids),
+        population=ids,
         created_at=now,
         created_by=actor.name,
         items=[
@@ -76,8 +77,12 @@ def draw_spot_check(actor: Actor, year: int, size: int, *, seed: str | None = No
 
 
 def reproduce(check: SpotCheck) -> dict:
-    """Redraw from the stored seed over the same population; say whether it matches."""
-    ids = population(check.year, check.created_at)
+    """Redraw from the stored seed over the stored population; say whether it matches.
+
+    The population is stored with the draw: a session committed just after the draw (but
+    created before it) must not change what the draw was taken from.
+    """
+    ids = list(check.population)
     same_population = digest(ids) == check.population_digest
     redrawn = draw(ids, check.size, check.seed)
     stored = [i.session_id for i in check.items]

@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('seed', sa.String(length=32), nullable=False),
     sa.Column('population_size', sa.Integer(), nullable=False),
     sa.Column('population_digest', sa.String(length=64), nullable=False),
+    sa.Column('population', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_spot_checks'))

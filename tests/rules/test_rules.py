@@ -122,3 +122,9 @@ def test_the_cap_of_another_year_does_not_apply(
         headers=base_headers(base),
     )
     assert_problem(resp, 422, "invalid_hours")
+
+
+def test_an_empty_override_is_refused_and_stores_nothing(client, admin_headers):
+    resp = client.put("/api/v1/rules/2027", json={}, headers=admin_headers)
+    assert_problem(resp, 422, "empty_rules")
+    assert client.get("/api/v1/rules/2027", headers=admin_headers).json["overridden"] is False

@@ -115,6 +115,29 @@ def test_sessions_created_after_the_draw_do_not_change_the_reproduction(
     assert _draw(client, admin_headers).json["population_size"] == 7
 
 
+def test_a_session_committed_after_the_draw_with_an_earlier_timestamp_changes_nothing(
+    client, sessions_2027, create_session, admin_headers
+):
+    body = _draw(client, admin_headers).json
+    a = sessions_2027["bases"][0]
+    late = create_session(
+        a,
+        sessions_2027["a"][0].plan_item,
+        title="迟提交",
+        start_date="2027-09-02",
+        end_date="2027-09-02",
+        hours=8,
+    )
+    # As if its transaction had started before the draw and committed after it.
+    db.session.execute(
+        sa.text("UPDATE training_sessions SET created_at = :t WHERE id = :id"),
+        {"t": "2000-01-01 00:00:00", "id": late.id},
+    )
+    db.session.commit()
+    resp = client.get(f"/api/v1/spot-checks/{body['id']}/reproduce", headers=admin_headers).json
+    assert (resp["reproduced"], resp["same_population"]) == (True, True)
+
+
 def test_a_year_with_no_sessions_cannot_be_sampled(client, sessions_2027, admin_headers):
     body = assert_problem(_draw(client, admin_headers, year=2030), 422, "no_sessions")
     assert body["errors"][0]["field"] == "year"

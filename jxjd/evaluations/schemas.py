@@ -12,14 +12,14 @@ def _item() -> fields.Integer:
     return fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
 
 
-class RoundArgs(Args):
+class EvaluationRoundArgs(Args):
     """Open the round of a year."""
 
     year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class ScoreArgs(Args):
+class EvaluationScoreArgs(Args):
     """One evaluator's scores (0–100) on the six items of 第二十一条."""
 
     evaluator = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -32,7 +32,7 @@ class ScoreArgs(Args):
     comment = fields.String(load_default="", allow_none=True, validate=validate.Length(max=4000))
 
 
-class OutcomeArgs(Args):
+class EvaluationOutcomeArgs(Args):
     """The outcome of an evaluation; rectify needs a deadline."""
 
     outcome = fields.String(required=True, validate=validate.OneOf(list(OUTCOMES)))

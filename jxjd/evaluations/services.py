@@ -15,6 +15,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import ACTIVE_STATUSES, Base
 from jxjd.bases.services import can_read_base, change_base_status
 from jxjd.certificates.models import Certificate
+from jxjd.common.enums import BASE_STATUSES
 from jxjd.common.time import isoformat, local_today, utcnow
 from jxjd.common.types import hours_json
 from jxjd.errors import (
@@ -36,7 +37,7 @@ from jxjd.evaluations.models import (
 from jxjd.extensions import db
 from jxjd.feedback.services import feedback_by_base
 from jxjd.plans.models import Plan, PlanItem
-from jxjd.reports.services import year_figures
+from jxjd.reports.services import ITEM_KEY, year_figures
 from jxjd.rules.services import rules_for_years
 from jxjd.sessions.models import TrainingSession
 from jxjd.spotchecks.models import SpotCheckItem
@@ -74,34 +75,27 @@ def eligible_bases(year: int) -> list[Base]:
 
 
 def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int], dict[str, int]]:
-    """Planned and delivered sessions and trainees per (base, year), over current filed plans.
+    """Planned and delivered sessions and trainees per (base, year), for many bases at once.
 
-    The same figures as reports.plan_vs_actual summed over the items, for many bases at once.
+    The same figures as reports.plan_vs_actual summed over its rows: planned from the current
+    filed plan; delivered from sessions under any version of that year's plan, trainees counted
+    distinct per item (specialty, title, category, level, audience); nothing without a filed plan.
     """
-    current = (
-        sa.select(PlanItem.id.label("item_id"), Plan.base_id, Plan.year)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .where(
-            Plan.base_id.in_(base_ids),
-            Plan.year.in_(years),
-            Plan.status == "filed",
-            Plan.superseded_at.is_(None),
-        )
-        .subquery()
+    filed = (
+        Plan.base_id.in_(base_ids),
+        Plan.year.in_(years),
+        Plan.status == "filed",
+        Plan.superseded_at.is_(None),
     )
-    out: dict[tuple[int, int], dict[str, int]] = {}
-
-    def slot(base_id: int, year: int) -> dict[str, int]:
-        return out.setdefault(
-            (base_id, year),
-            {
-                "planned_sessions": 0,
-                "actual_sessions": 0,
-                "planned_trainees": 0,
-                "actual_trainees": 0,
-            },
-        )
-
+    out: dict[tuple[int, int], dict[str, int]] = {
+        (base_id, year): {
+            "planned_sessions": 0,
+            "actual_sessions": 0,
+            "planned_trainees": 0,
+            "actual_trainees": 0,
+        }
+        for base_id, year in db.session.execute(sa.select(Plan.base_id, Plan.year).where(*filed))
+    }
     planned = db.session.execute(
         sa.select(
             Plan.base_id,
@@ -110,43 +104,40 @@ def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int],
             sa.func.coalesce(sa.func.sum(PlanItem.trainees), 0),
         )
         .join(Plan, Plan.id == PlanItem.plan_id)
-        .where(
-            Plan.base_id.in_(base_ids),
-            Plan.year.in_(years),
-            Plan.status == "filed",
-            Plan.superseded_at.is_(None),
-        )
+        .where(*filed)
         .group_by(Plan.base_id, Plan.year)
     )
     for base_id, year, sessions, trainees in planned:
-        s = slot(base_id, year)
-        s["planned_sessions"], s["planned_trainees"] = int(sessions), int(trainees)
-    delivered = db.session.execute(
-        sa.select(current.c.base_id, current.c.year, sa.func.count(TrainingSession.id))
-        .join(TrainingSession, TrainingSession.plan_item_id == current.c.item_id)
-        .group_by(current.c.base_id, current.c.year)
-    )
-    for base_id, year, count in delivered:
-        slot(base_id, year)["actual_sessions"] = count
-    # Distinct trainees per item, then summed per base and year (as plan_vs_actual counts them).
+        slot = out[(base_id, year)]
+        slot["planned_sessions"], slot["planned_trainees"] = int(sessions), int(trainees)
+    key_columns = [getattr(PlanItem, name) for name in ITEM_KEY]
     per_item = (
         sa.select(
-            current.c.base_id,
-            current.c.year,
-            sa.func.count(sa.distinct(AttendanceRecord.person_id)).label("n"),
+            Plan.base_id.label("base_id"),
+            Plan.year.label("year"),
+            sa.func.count(sa.distinct(TrainingSession.id)).label("sessions"),
+            sa.func.count(sa.distinct(AttendanceRecord.person_id)).label("trainees"),
         )
-        .join(TrainingSession, TrainingSession.plan_item_id == current.c.item_id)
-        .join(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
-        .group_by(current.c.base_id, current.c.year, current.c.item_id)
+        .select_from(TrainingSession)
+        .join(PlanItem, PlanItem.id == TrainingSession.plan_item_id)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .outerjoin(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
+        .where(Plan.base_id.in_(base_ids), Plan.year.in_(years))
+        .group_by(Plan.base_id, Plan.year, *key_columns)
         .subquery()
     )
-    trained = db.session.execute(
-        sa.select(per_item.c.base_id, per_item.c.year, sa.func.sum(per_item.c.n)).group_by(
-            per_item.c.base_id, per_item.c.year
-        )
+    delivered = db.session.execute(
+        sa.select(
+            per_item.c.base_id,
+            per_item.c.year,
+            sa.func.sum(per_item.c.sessions),
+            sa.func.sum(per_item.c.trainees),
+        ).group_by(per_item.c.base_id, per_item.c.year)
     )
-    for base_id, year, count in trained:
-        slot(base_id, year)["actual_trainees"] = int(count or 0)
+    for base_id, year, sessions, trainees in delivered:
+        slot = out.get((base_id, year))
+        if slot is not None:  # plan_vs_actual reports nothing for a year without a filed plan
+            slot["actual_sessions"], slot["actual_trainees"] = int(sessions), int(trainees)
     return out
 
 
@@ -419,7 +410,9 @@ def decide(
         raise InvalidTransition(detail)
     base = evaluation.base
     if outcome in ("excellent", "pass") and base.status not in ACTIVE_STATUSES:
-        raise InvalidTransition(f"基地当前状态为“{base.status}”，不能评为{OUTCOMES[outcome]}")
+        raise InvalidTransition(
+            f"基地当前状态为“{BASE_STATUSES[base.status]}”，不能评为{OUTCOMES[outcome]}"
+        )
     if outcome == "excellent" and base.status != "recognized":
         raise InvalidTransition("限期整改中的基地不能评为优秀")
     status_reason = f"{evaluation.round.year} 年度评估：{OUTCOMES[outcome]}。{reason}"

@@ -9,7 +9,7 @@ from jxjd.common.schema import json_body, load
 from jxjd.evaluations import bp, services
 from jxjd.evaluations.exporting import round_xlsx
 from jxjd.evaluations.models import EVALUATION_STATUSES, OUTCOMES, SCORE_ITEMS
-from jxjd.evaluations.schemas import OutcomeArgs, RoundArgs, ScoreArgs
+from jxjd.evaluations.schemas import EvaluationOutcomeArgs, EvaluationRoundArgs, EvaluationScoreArgs
 from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.web import require_page
@@ -29,14 +29,14 @@ def _round_data(round_id: int) -> dict:
 @doc(
     "开展三年一次的基地评估：为认定满三年（认定日期不晚于 year−3 年 12 月 31 日）的已认定、"
     "限期整改基地各建一份评估，并固定 year−2 至 year 三年的培训数据",
-    body=RoundArgs,
+    body=EvaluationRoundArgs,
     status=201,
     tags=TAGS,
     errors=(409, 422),
 )
 def open_round():
     """Open the round of a year."""
-    args = load(RoundArgs(), json_body())
+    args = load(EvaluationRoundArgs(), json_body())
     rnd = services.open_round(current_actor(), args["year"], args["name"])
     db.session.commit()
     return services.round_dict(rnd, rnd.evaluations), 201
@@ -98,7 +98,7 @@ def get_evaluation(evaluation_id: int):
 @doc(
     "评估专家评分：师资队伍建设、培训经费使用、设施配套、制度执行、继续教育任务完成、"
     "培训效果及后续跟踪六项，各 0–100 分",
-    body=ScoreArgs,
+    body=EvaluationScoreArgs,
     status=201,
     tags=TAGS,
     errors=(404, 409, 422),
@@ -107,7 +107,7 @@ def add_score(evaluation_id: int):
     """Record one evaluator's scores."""
     actor = current_actor()
     evaluation = services.get_evaluation_for(actor, evaluation_id)
-    args = load(ScoreArgs(), json_body())
+    args = load(EvaluationScoreArgs(), json_body())
     services.add_score(actor, evaluation, args)
     db.session.commit()
     return services.evaluation_dict(evaluation), 201
@@ -118,7 +118,7 @@ def add_score(evaluation_id: int):
 @doc(
     "评估结论：excellent 优秀、pass 合格、rectify 限期整改（须 deadline，基地转为限期整改）、"
     "revoke 撤销资格（基地转为已撤销）；限期整改后可再作 pass 或 revoke",
-    body=OutcomeArgs,
+    body=EvaluationOutcomeArgs,
     tags=TAGS,
     errors=(404, 409, 422),
 )
@@ -126,7 +126,7 @@ def decide(evaluation_id: int):
     """Record the outcome; the base's status follows."""
     actor = current_actor()
     evaluation = services.get_evaluation_for(actor, evaluation_id)
-    args = load(OutcomeArgs(), json_body())
+    args = load(EvaluationOutcomeArgs(), json_body())
     services.decide(
         actor, evaluation, args["outcome"], reason=args["reason"], deadline=args["deadline"]
     )

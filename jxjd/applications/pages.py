@@ -33,6 +33,7 @@ from jxjd.bases.services import get_base_for, get_base_for_write
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
 from jxjd.errors import Problem, field_error
+from jxjd.evaluations.services import excellent_base_ids
 from jxjd.extensions import db
 from jxjd.web import require_page
 
@@ -534,6 +535,7 @@ def directory_page():
         bases=bases,
         notices=services.applications_on_notice(),
         query=query,
+        excellent=excellent_base_ids(),
     )
 
 

@@ -24,6 +24,7 @@ from jxjd.applications.schemas import (
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
 from jxjd.common.schema import json_body, load
+from jxjd.evaluations.services import excellent_base_ids
 from jxjd.extensions import db
 from jxjd.openapi import doc
 
@@ -252,11 +253,13 @@ def reject_application(application_id: int):
 )
 def directory():
     """The public directory of bases and of applications on public notice."""
-    body = {
-        "bases": services.directory_bases(),
-        "on_notice": services.applications_on_notice(),
-    }
-    return DirectorySchema().dump(body)
+    body = DirectorySchema().dump(
+        {"bases": services.directory_bases(), "on_notice": services.applications_on_notice()}
+    )
+    excellent = excellent_base_ids()
+    for base in body["bases"]:
+        base["excellent"] = base["id"] in excellent  # 第二十二条: shown in the directory
+    return body
 
 
 # ---- change filing (第三十一条) --------------------------------------------------------------

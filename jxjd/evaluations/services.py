@@ -487,6 +487,11 @@ def excellent_bases(today: date | None = None) -> list[dict[str, Any]]:
     return out
 
 
+def excellent_base_ids(today: date | None = None) -> set[int]:
+    """The ids of the bases currently distinguished as excellent (for the directory)."""
+    return {row["base_id"] for row in excellent_bases(today)}
+
+
 # ---- JSON shapes --------------------------------------------------------------------------------
 
 

@@ -175,6 +175,10 @@ def test_excellent_bases_are_listed(client, data_set, open_round, scored, admin_
     assert_problem(
         decide(client, eid, admin_headers, outcome="revoke", reason="x"), 409, "invalid_transition"
     )
+    directory = {b["id"]: b for b in client.get("/api/v1/directory").get_json()["bases"]}
+    assert directory[data_set.a.id]["excellent"] is True
+    assert all(not b["excellent"] for i, b in directory.items() if i != data_set.a.id)
+    assert "评估优秀" in client.get("/directory").get_data(as_text=True)
 
 
 def test_a_rectifying_base_cannot_be_excellent(client, data_set, open_round, scored, admin_headers):

@@ -344,7 +344,10 @@ def _save_and_maybe_submit(app: Application | None, data: dict[str, Any]):
         db.session.rollback()
         app = db.session.get(Application, app.id)
         flash("草稿已保存，但提交检查未通过，请按提示修改后再提交", "error")
-        return _render_form(app, data, _problem_errors(problem), problem, problem.status)
+        # The saved draft, not the posted form: its teacher rows carry the new row ids and the
+        # masked ID numbers, so numbers left blank on the next submit are kept, not lost.
+        saved = _values_from(app)
+        return _render_form(app, saved, _problem_errors(problem), problem, problem.status)
     flash("申请已提交，等待主管部门推荐", "success")
     return redirect(url_for("applications.detail_page", application_id=app.id))
 

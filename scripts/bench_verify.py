@@ -6,7 +6,9 @@ the demo data set, more rosters uploaded with import_attendance) so that a few h
 signed certificates exist. gunicorn (2 workers by default) serves it on 127.0.0.1, and wrk loads
 first the health endpoint, then the verify endpoint with a Lua script rotating over the real
 tokens, alternating the two loads over a few rounds. Prints requests/s and p50/p99 latency for
-both (medians over the rounds) and the ratio verify/bare (target ≥ 60 %).
+both (medians over the rounds) and the ratio verify/bare (target ≥ 60 %), once as configured
+(per-worker cache of verified signatures on) and once with that cache off (JXJD_VERIFY_CACHE_SIZE
+= 0, every signature checked: the cold figure).
 
     .venv/bin/python scripts/bench_verify.py [--duration 10] [--connections 16] [--threads 2]
 
@@ -170,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each load")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each load")
+    parser.add_argument(
+        "--cached-only", action="store_true", help="skip the run without the verified-token cache"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
     args = parser.parse_args(argv)
@@ -191,7 +196,6 @@ def main(argv: list[str] | None = None) -> int:
         # Every look-up here is valid, so none is counted; raised anyway so a bench never 429s.
         "JXJD_VERIFY_FAIL_LIMIT": "1000000 per minute",
     }
-    proc = None
     try:
         print(f"preparing ≥{args.certificates} certificates in {tmp} ...", flush=True)
         started = time.monotonic()
@@ -201,32 +205,65 @@ def main(argv: list[str] | None = None) -> int:
         token_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
         script = tmp / "verify.lua"
         script.write_text(LUA_ROTATE % {"path": token_file}, encoding="utf-8")
-
-        proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "app:app",
-            ],
-            cwd=ROOT,
-            env=env,
+        print(
+            f"gunicorn {args.workers} workers on {url}; wrk -t{args.threads} "
+            f"-c{args.connections} -d{args.duration}s; {args.rounds} alternating rounds; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
         )
+        scenarios = [("verified-token cache on (default)", None)]
+        if not args.cached_only:
+            scenarios.append(("verified-token cache off: every signature checked", 0))
+        for title, cache_size in scenarios:
+            print(f"\n== {title}", flush=True)
+            bare, verify = serve_and_load(tmp, env, url, tokens, script, args, cache_size)
+            report(bare, verify)
+        print(f"\nload average afterwards {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        return 0
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def serve_and_load(
+    tmp: Path,
+    env: dict[str, str],
+    url: str,
+    tokens: list[str],
+    script: Path,
+    args: argparse.Namespace,
+    cache_size: int | None,
+) -> tuple[dict, dict]:
+    """Start gunicorn on the app (optionally with a verify cache size), load it, stop it."""
+    overrides = {} if cache_size is None else {"JXJD_VERIFY_CACHE_SIZE": cache_size}
+    (tmp / "bench_app.py").write_text(
+        f"from jxjd import create_app\n\napp = create_app({overrides!r})\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            url.removeprefix("http://"),
+            "--pythonpath",
+            f"{ROOT},{tmp}",
+            "--log-level",
+            "warning",
+            "bench_app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
         wait_until_up(url, proc)
         sample = get_json(f"{url}/api/v1/verify?t={tokens[0]}")
         assert sample["result"] == "valid", sample
-        for token in tokens[:50]:  # warm both workers' caches and connections
+        for token in tokens[:50]:  # warm both workers (imports, connections)
             get_json(f"{url}/api/v1/verify?t={token}")
-
-        print(
-            f"gunicorn {args.workers} workers on {url}; wrk -t{args.threads} "
-            f"-c{args.connections} -d{args.duration}s",
-            flush=True,
-        )
         # Alternate the two loads and take medians: other work on the machine then weighs on
         # both endpoints alike instead of on whichever ran during a busy spell.
         bare_runs, verify_runs = [], []
@@ -240,39 +277,31 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.verbose:
                 print(bare_runs[-1]["raw"], verify_runs[-1]["raw"], sep="\n")
-        bare, verify = median_run(bare_runs), median_run(verify_runs)
-
-        print()
-        print(f"medians of {args.rounds} rounds")
-        print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
-        for name, result in (
-            ("GET /api/v1/health (bare)", bare),
-            ("GET /api/v1/verify?t=", verify),
-        ):
-            print(
-                f"{name:<28}{result['rps']:>10.0f}{result['p50']:>10.2f}"
-                f"{result['p99']:>10.2f}{result['non2xx']:>9}"
-            )
-            if result["errors"]:
-                print(f"  {result['errors']}")
-        ratio = verify["rps"] / bare["rps"] if bare["rps"] else 0.0
-        verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
-        print(f"\nverify/bare throughput: {ratio:.0%} ({verdict} the {TARGET_RATIO:.0%} target)")
-        if verify["non2xx"] or bare["non2xx"]:
-            print("warning: some responses were not 2xx", file=sys.stderr)
-        return 0
+        return median_run(bare_runs), median_run(verify_runs)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def report(bare: dict, verify: dict) -> None:
+    """The figures of one scenario (medians over the rounds)."""
+    print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+    for name, result in (("GET /api/v1/health (bare)", bare), ("GET /api/v1/verify?t=", verify)):
+        print(
+            f"  {name:<28}{result['rps']:>10.0f}{result['p50']:>10.2f}"
+            f"{result['p99']:>10.2f}{result['non2xx']:>9}"
+        )
+        if result["errors"]:
+            print(f"    {result['errors']}")
+    ratio = verify["rps"] / bare["rps"] if bare["rps"] else 0.0
+    verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
+    print(f"  verify/bare throughput: {ratio:.0%} ({verdict} the {TARGET_RATIO:.0%} target)")
+    if verify["non2xx"] or bare["non2xx"]:
+        print("  warning: some responses were not 2xx", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def _credited(row: RosterRow) -> Decimal:
     return row.hours if row.result == "pass" else Decimal(0)
 
 
-def _conflict_message(row: RosterRow, existing: AttendanceRecord) -> str:
+def _conflict_message(row: RosterRow, existing: sa.Row) -> str:
     where = f"第{row.row}行：" if row.row else ""
     return (
         f"{where}该学员已有本班次记录（{existing.hours.normalize():f}学时，"
@@ -77,15 +77,21 @@ def _conflict_message(row: RosterRow, existing: AttendanceRecord) -> str:
     )
 
 
-def _existing_records(session_id: int, person_ids: list[int]) -> dict[int, AttendanceRecord]:
-    found: dict[int, AttendanceRecord] = {}
+def _existing_records(session_id: int, person_ids: list[int]) -> dict[int, sa.Row]:
+    """person_id -> (id, person_id, upload_id, hours, result) of this session's stored records.
+
+    Plain rows, not ORM objects: loading 10,000 records into the identity map costs more than
+    the rest of the comparison.
+    """
+    record = AttendanceRecord.__table__.c
+    found: dict[int, sa.Row] = {}
     for batch in chunked(person_ids):
-        for record in db.session.scalars(
-            sa.select(AttendanceRecord).where(
-                AttendanceRecord.session_id == session_id, AttendanceRecord.person_id.in_(batch)
-            )
+        for row in db.session.execute(
+            sa.select(
+                record.id, record.person_id, record.upload_id, record.hours, record.result
+            ).where(record.session_id == session_id, record.person_id.in_(batch))
         ):
-            found[record.person_id] = record
+            found[row.person_id] = row
     return found
 
 
@@ -107,8 +113,12 @@ def import_attendance(
     mode: str = "strict",
     filename: str | None = None,
     sha256: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Validate and store a roster; strict refuses the whole upload on any row error."""
+    """Validate and store a roster; strict refuses the whole upload on any row error.
+
+    `dry_run` checks only (file and stored records) and returns every error in `rejected`.
+    """
     if local_today() < session.start_date:
         raise SessionNotStarted(
             f"培训班次“{session.title}”于 {session.start_date} 开始，开班后才能上传学员名单"
@@ -136,6 +146,8 @@ def import_attendance(
             )
     errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
     result.rejected = errors
+    if dry_run:
+        return result
     if errors and mode == "strict":
         raise ValidationFailed(
             errors, detail=f"名单中有 {len(errors)} 处错误，整份名单未保存；请修正后重新上传"
@@ -153,11 +165,21 @@ def import_attendance(
                 "name": row.name,
                 "created_at": now,
             }
-            for digest, row in new_people.items()
+            # Sorted: concurrent uploads then take the unique-index locks in the same order
+            # (in file order, two rosters listing the same people differently deadlock).
+            for digest, row in sorted(new_people.items())
         ]
+        person = Person.__table__.c
+        insert = insert_ignoring_conflicts(Person.__table__).returning(
+            person.id, person.id_hash, person.name
+        )
         for batch in chunked(rows):
-            db.session.execute(insert_ignoring_conflicts(Person.__table__), list(batch))
-        people.update(_people_by_hash(list(new_people)))
+            for pid, digest, name in db.session.execute(insert, list(batch)):
+                people[digest] = (pid, name)
+        # RETURNING leaves out the rows a concurrent upload stored first.
+        missing = [digest for digest in new_people if digest not in people]
+        if missing:
+            people.update(_people_by_hash(missing))
 
     upload = AttendanceUpload(
         session_id=session.id,
@@ -178,9 +200,11 @@ def import_attendance(
 
     record_rows = []
     row_numbers: dict[int, int | None] = {}
+    id_numbers: dict[int, str] = {}
     for row, digest in fresh:
         person_id, known_name = people[digest]
         row_numbers[person_id] = row.row
+        id_numbers[person_id] = row.id_number
         differs = known_name != row.name
         if differs:
             result.warnings.append(
@@ -204,34 +228,32 @@ def import_attendance(
                 "created_at": now,
             }
         )
-    inserted: set[int] = set()
-    for batch in chunked(record_rows):
-        db.session.execute(insert_ignoring_conflicts(AttendanceRecord.__table__), list(batch))
-    if record_rows:
-        # Which records are ours: a concurrent upload may have stored some of these people first.
-        stored = _existing_records(session.id, [r["person_id"] for r in record_rows])
-        inserted = {pid for pid, rec in stored.items() if rec.upload_id == upload.id}
+    record = AttendanceRecord.__table__.c
+    insert = insert_ignoring_conflicts(AttendanceRecord.__table__).returning(
+        record.id, record.person_id, record.upload_id, record.hours, record.result
+    )
+    stored: dict[int, sa.Row] = {}
+    # Inserted in person order, a fixed lock order as for people; the receipt keeps file order.
+    for batch in chunked(sorted(record_rows, key=lambda r: r["person_id"])):
+        for row in db.session.execute(insert, list(batch)):
+            stored[row.person_id] = row
+    inserted = set(stored)  # RETURNING gives exactly the rows this upload stored
+    missing = [r["person_id"] for r in record_rows if r["person_id"] not in stored]
+    if missing:
+        # A concurrent upload stored these people's records first: identical or a conflict.
+        stored.update(_existing_records(session.id, missing))
         _reconcile_concurrent(result, record_rows, stored, inserted, mode, row_numbers)
+        result.rejected.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
 
     by_person = {r["person_id"]: r for r in record_rows if r["person_id"] in inserted}
     result.recorded = len(by_person)
-    masked = (
-        {
-            pid: mask
-            for pid, mask in db.session.execute(
-                sa.select(Person.id, Person.id_masked).where(Person.id.in_(list(by_person)))
-            )
-        }
-        if by_person
-        else {}
-    )
-    stored = _existing_records(session.id, list(by_person)) if by_person else {}
     issuable = [
         Issuable(
             record_id=stored[pid].id,
             person_id=pid,
             name=r["name"],
-            id_masked=masked[pid],
+            # The stored mask is derived from the same normalised number: no query needed.
+            id_masked=mask_id_number(id_numbers[pid]),
             hours=r["credited_hours"],
         )
         for pid, r in by_person.items()
@@ -263,7 +285,7 @@ def import_attendance(
 def _reconcile_concurrent(
     result: ImportResult,
     record_rows: list[dict[str, Any]],
-    stored: dict[int, AttendanceRecord],
+    stored: dict[int, sa.Row],
     inserted: set[int],
     mode: str,
     row_numbers: dict[int, int | None],

@@ -124,11 +124,10 @@ def error_report(session_id: int):
 
 
 def _dry_run_errors(actor, session, raw) -> list[dict]:
+    # A check only: storing a good roster (and signing its certificates) to roll it back
+    # would cost as much as the upload itself.
     try:
-        services.import_attendance(actor, session, raw, mode="strict")
-        return []
-    except ValidationFailed as exc:
-        return exc.errors or []
+        return services.import_attendance(actor, session, raw, dry_run=True).rejected
     finally:
         db.session.rollback()
 

@@ -38,7 +38,9 @@ class PublicCertificateSchema(Schema):
     revoked_reason = fields.String(allow_none=True)
 
 
-class CheckSchema(Schema):
+class VerifyCheckSchema(Schema):
+    """One verification step that ran, and whether it passed."""
+
     step = fields.String(
         metadata={"enum": ["well_formed", "key_known", "signature", "payload_matches", "status"]}
     )
@@ -52,7 +54,7 @@ class VerificationSchema(Schema):
     reason = fields.String(allow_none=True)
     reason_code = fields.String(allow_none=True)
     certificate = fields.Nested(PublicCertificateSchema, allow_none=True)
-    checks = fields.List(fields.Nested(CheckSchema))
+    checks = fields.List(fields.Nested(VerifyCheckSchema))
 
 
 def dump_public_certificate(cert) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import current_app
 
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import signing_keys
@@ -56,47 +57,88 @@ class Verification:
         return self.result in FAILED_RESULTS
 
 
-# ---- verification keys, cached per process ---------------------------------------------------
+# ---- verification keys and verified tokens, cached per process --------------------------------
 
 _keyrings: dict[str, tuple[SigningKeys, int, dict[str, Ed25519PublicKey]]] = {}
-_keyrings_lock = threading.Lock()
+_lock = threading.Lock()
+
+# Signature checks that passed, by token: a pure function of the token and the published keys,
+# so an entry stays right until the key directory changes (its stamp is part of the entry).
+# Only successes are kept, so failed look-ups cannot crowd out genuine certificates. The size is
+# app.config["JXJD_VERIFY_CACHE_SIZE"] (0 turns the cache off).
+VERIFIED_CACHE_SIZE = 4096
+_verified: dict[str, tuple[tuple[str, int], dict[str, Any]]] = {}
+_SIGNATURE_CHECKS = (
+    {"step": "well_formed", "ok": True},
+    {"step": "key_known", "ok": True},
+    {"step": "signature", "ok": True},
+)
 
 
-def public_keys(*, refresh: bool = False) -> dict[str, Ed25519PublicKey]:
-    """Every published key by kid; re-read only when the key directory changes (rotation)."""
+def _keyring(*, refresh: bool = False) -> tuple[tuple[str, int], dict[str, Ed25519PublicKey]]:
+    """The key directory's (path, mtime) stamp and every key by kid, re-read only on change."""
     directory = str(app_keystore().directory)
     cached = _keyrings.get(directory)
     ring = cached[0] if cached else signing_keys()
     # Stat before reading: a rotation in between leaves a stale stamp, so the next call re-reads.
     stamp = ring.directory.stat().st_mtime_ns
     if cached and cached[1] == stamp and not refresh:
-        return cached[2]
+        return (directory, stamp), cached[2]
     keys = ring.public_keys()
-    with _keyrings_lock:
+    with _lock:
         _keyrings[directory] = (ring, stamp, keys)
-    return keys
+    return (directory, stamp), keys
+
+
+def public_keys(*, refresh: bool = False) -> dict[str, Ed25519PublicKey]:
+    """Every published key by kid; re-read only when the key directory changes (rotation)."""
+    return _keyring(refresh=refresh)[1]
+
+
+def _cache_size() -> int:
+    """How many verified tokens a process keeps."""
+    return int(current_app.config.get("JXJD_VERIFY_CACHE_SIZE", VERIFIED_CACHE_SIZE))
+
+
+def _remember(token: str, stamp: tuple[str, int], payload: dict[str, Any]) -> None:
+    """Keep a verified token (oldest entries make room first)."""
+    size = _cache_size()
+    if size <= 0:
+        return
+    with _lock:
+        while _verified and len(_verified) >= size:
+            _verified.pop(next(iter(_verified)), None)
+        _verified[token] = (stamp, payload)
 
 
 # ---- look-ups ----------------------------------------------------------------------------------
+
+
+# Built once: the hot path of every look-up only binds the serial.
+_BY_SERIAL = sa.select(Certificate).where(Certificate.serial == sa.bindparam("serial"))
 
 
 def find_certificate(serial: str) -> Certificate | None:
     """The stored certificate with this serial, or None (also for text that is no serial)."""
     if not isinstance(serial, str) or not _SERIAL_RE.fullmatch(serial):
         return None
-    return db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+    return db.session.scalar(_BY_SERIAL, {"serial": serial})
 
 
 def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]:
     """Checks, verified payload and failure code of a token, against the published keys."""
-    keys = public_keys()
+    stamp, keys = _keyring()
+    known = _verified.get(token) if _verified else None
+    if known is not None and known[0] == stamp and _cache_size() > 0:
+        return [dict(c) for c in _SIGNATURE_CHECKS], known[1], None
     outcome = verify_token(token, keys)
     if outcome.kid is not None and outcome.kid not in keys and outcome.error:
         # A key created since the cache was filled (same-tick mtime): read the directory again.
-        keys = public_keys(refresh=True)
+        stamp, keys = _keyring(refresh=True)
         if outcome.kid in keys:
             outcome = verify_token(token, keys)
     if outcome.valid:
+        _remember(token, stamp, outcome.payload)
         return outcome.checks, outcome.payload, None
     steps = {c["step"]: c["ok"] for c in outcome.checks}
     if not steps.get("well_formed"):

@@ -11,8 +11,12 @@ from jxjd.common.crypto import app_keystore
 from tests.fixtures.attendance import count_rows, roster_xlsx, trainees
 
 
-def _upload_together(app, target, data: bytes, uploads: int = 2) -> list:
-    """Post the same roster from `uploads` threads released at once; the responses in order."""
+def _upload_together(app, target, data: bytes | list[bytes], uploads: int = 2) -> list:
+    """Post rosters from `uploads` threads released at once; the responses in order.
+
+    `data` is one roster for every thread, or one roster per thread.
+    """
+    files = data if isinstance(data, list) else [data] * uploads
     # KeyStore.secret creates a missing key file non-atomically (O_EXCL, then write), so two
     # first-ever requests can read an empty file ("key file … is damaged"): create the keys first,
     # as KeyStore.ensure_all is meant for. Reported as a bug in jxjd/common/crypto.py.
@@ -27,7 +31,7 @@ def _upload_together(app, target, data: bytes, uploads: int = 2) -> list:
             barrier.wait(timeout=10)
             responses[index] = client.post(
                 f"/api/v1/sessions/{target.id}/attendance",
-                data={"file": (io.BytesIO(data), "名单.xlsx")},
+                data={"file": (io.BytesIO(files[index]), "名单.xlsx")},
                 headers=target.headers,
                 content_type="multipart/form-data",
             )
@@ -81,4 +85,22 @@ def test_identical_uploads_of_known_people_at_the_same_time_store_each_record_on
         "people": len(people),
         "attendance_records": 2 * len(people),
         "certificates": 2 * len(people),
+    }
+
+
+def test_same_people_in_another_order_at_the_same_time_store_each_person_once(app, open_session):
+    # Rows inserted in file order would take the unique-index locks in opposite orders here
+    # (a deadlock on PostgreSQL); the service inserts in a fixed order instead.
+    target = open_session()
+    people = trainees(200)
+    files = [roster_xlsx(people), roster_xlsx(people[::-1])]
+    for _ in range(3):
+        responses = _upload_together(app, target, files)
+        for resp in responses:
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            assert resp.json["recorded"] + resp.json["already_recorded"] == len(people)
+    assert count_rows("people", "attendance_records", "certificates") == {
+        "people": len(people),
+        "attendance_records": len(people),
+        "certificates": len(people),
     }

@@ -514,3 +514,44 @@ def test_error_report_lists_each_rows_problem_and_stores_nothing(client, open_se
     assert rows[1][-1] in (None, "")
     assert "学时" in rows[2][-1]
     _nothing_stored()
+
+
+def test_error_report_of_a_good_roster_has_no_errors_and_issues_nothing(
+    client, open_session, monkeypatch
+):
+    from openpyxl import load_workbook
+
+    from jxjd.attendance import services
+
+    def no_signing(*_args, **_kw):
+        raise AssertionError("a check must not sign certificates")
+
+    monkeypatch.setattr(services, "issue_certificates", no_signing)
+    target = open_session()
+    resp = client.post(
+        f"/api/v1/sessions/{target.id}/attendance/error-report",
+        data={"file": (io.BytesIO(roster_xlsx(trainees(3))), "名单.xlsx")},
+        headers=target.headers,
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 200
+    rows = list(load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 4
+    assert all(row[-1] in (None, "") for row in rows[1:])
+    _nothing_stored()
+
+
+def test_error_report_includes_conflicts_with_stored_records(client, open_session, upload_roster):
+    from openpyxl import load_workbook
+
+    target = open_session()
+    person = trainee()
+    upload_roster(target, roster_xlsx([person]))
+    resp = client.post(
+        f"/api/v1/sessions/{target.id}/attendance/error-report",
+        data={"file": (io.BytesIO(roster_xlsx([{**person, "hours": 8}])), "名单.xlsx")},
+        headers=target.headers,
+        content_type="multipart/form-data",
+    )
+    rows = list(load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True))
+    assert "已有本班次记录" in rows[1][-1]

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
-from pyzbar.pyzbar import ZBarSymbol
-from pyzbar.pyzbar import decode as zbar_decode
 
 from tests.verify.support import FULL_IDS, PEOPLE, YEAR, issue_via_api, with_payload
 
 pytestmark = pytest.mark.browser
+
+if os.environ.get("JXJD_REQUIRE_BROWSER") == "1":
+    from pyzbar import pyzbar
+else:  # without libzbar0 (Debian) the scan cannot run: skip rather than fail to collect
+    pyzbar = pytest.importorskip("pyzbar.pyzbar", reason="pyzbar needs libzbar0")
 
 
 @pytest.fixture
@@ -40,7 +44,7 @@ def scan(client, certificate) -> str:
     assert resp.status_code == 200
     assert resp.mimetype == "image/png"
     with Image.open(io.BytesIO(resp.data)) as image:
-        symbols = zbar_decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE])
+        symbols = pyzbar.decode(image.convert("L"), symbols=[pyzbar.ZBarSymbol.QRCODE])
     assert len(symbols) == 1
     return symbols[0].data.decode("utf-8")
 

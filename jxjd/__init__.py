@@ -70,9 +70,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from jxjd.common.crypto import KeyStore
 
     store = KeyStore(app.config["JXJD_KEY_DIR"])
+    store.ensure_all()  # create missing keys now, before concurrent requests could race on them
     app.extensions["jxjd_keystore"] = store
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = store.secret("session-secret").hex()
+
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if is_sqlite:  # a local file: no dropped connections to detect, so no ping per checkout
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
+    if app.config["JXJD_PROXY_COUNT"]:  # behind nginx: client addresses from X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["JXJD_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
     migrate.init_app(
@@ -88,7 +100,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "accounts.login_page"
     login_manager.login_message = "请先登录"
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    if is_sqlite:
         with app.app_context():
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
 

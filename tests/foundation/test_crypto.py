@@ -144,3 +144,28 @@ def test_tokens_are_stored_only_as_hashes(client, admin_headers):
             assert plain not in str(value)
     stored = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == resp.json["id"]))
     assert stored.token_hash == token_hash(plain)
+
+
+def test_concurrent_first_use_of_a_key_gives_every_thread_the_same_whole_key(tmp_path):
+    import threading
+
+    from jxjd.common.crypto import KeyStore
+
+    barrier = threading.Barrier(8)
+    keys, errors = [], []
+
+    def first_use():
+        barrier.wait()
+        try:
+            keys.append(KeyStore(tmp_path).secret("lookup-hmac"))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 32
+    assert [p.name for p in tmp_path.iterdir()] == ["lookup-hmac.key"]  # no temp files left

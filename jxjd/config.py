@@ -21,7 +21,8 @@ class Config:
     # Failed certificate look-ups per client (CONTRACT §7).
     JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI: str = os.environ.get("JXJD_RATELIMIT_STORAGE", "memory://")
-    RATELIMIT_HEADERS_ENABLED: bool = True
+    # X-RateLimit-* headers cost a storage read per response; 429s carry Retry-After anyway.
+    RATELIMIT_HEADERS_ENABLED: bool = False
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = os.environ.get("JXJD_SECURE_COOKIES", "0") == "1"

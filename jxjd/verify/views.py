@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 from flask import current_app, g, redirect, render_template, request, url_for
+from limits import RateLimitItem, parse
 from werkzeug.exceptions import TooManyRequests as HTTPTooManyRequests
 
 from jxjd.errors import BadRequest, TooManyRequests, render_problem, wants_json
@@ -24,24 +26,37 @@ CHECK_LABELS = {
 }
 
 
-def _fail_limit() -> str:
-    return current_app.config["JXJD_VERIFY_FAIL_LIMIT"]
+# Failed look-ups per client, shared by the API and the page. The check runs on the strategy of
+# the app's Flask-Limiter (same storage, reset and configuration) but without its per-route
+# decorator machinery, which cost more than the verification itself on this hot public path:
+# every look-up tests the client's allowance; only invalid and not-found ones use it up.
+_SCOPE = "verify-failures"
 
 
-def _lookup_failed(_response) -> bool:
-    """Only invalid and not-found look-ups use up the client's allowance."""
-    return bool(g.get("verify_failed"))
+@functools.lru_cache(maxsize=8)
+def _parsed(limit: str) -> RateLimitItem:
+    return parse(limit)
 
 
-# One bucket per client for the API and the page; valid look-ups are tested, never deducted.
-failed_lookups = limiter.shared_limit(
-    _fail_limit, scope="verify-failures", deduct_when=_lookup_failed
-)
+def _allowance() -> tuple[RateLimitItem, str]:
+    return _parsed(current_app.config["JXJD_VERIFY_FAIL_LIMIT"]), request.remote_addr or "-"
+
+
+def _refuse_if_over_limit() -> None:
+    """429 (via the handler below) once the client has used up its failed look-ups."""
+    item, client = _allowance()
+    if not limiter.limiter.test(item, _SCOPE, client):
+        reset_at = limiter.limiter.get_window_stats(item, _SCOPE, client).reset_time
+        g.verify_retry_after = max(1, math.ceil(reset_at - time.time()))
+        raise HTTPTooManyRequests()
 
 
 def _verify(token: str | None, serial: str | None) -> services.Verification:
+    _refuse_if_over_limit()
     outcome = services.verify_certificate(token=token, serial=serial)
-    g.verify_failed = outcome.failed
+    if outcome.failed:
+        item, client = _allowance()
+        limiter.limiter.hit(item, _SCOPE, client)
     return outcome
 
 
@@ -63,7 +78,6 @@ def _no_store(resp):
     },
     errors=(400, 429),
 )
-@failed_lookups
 def verify_api():
     """Verify a certificate: valid, revoked, invalid or not_found, with every step that ran."""
     token = request.args.get("t", "").strip() or None
@@ -75,7 +89,6 @@ def verify_api():
 
 
 @bp.get("/v/<serial>")
-@failed_lookups
 def verify_page(serial: str):
     """The page a phone opens after scanning a certificate's QR code."""
     token = request.args.get("t", "").strip() or None
@@ -95,10 +108,7 @@ def verify_form():
 
 def _retry_after() -> int:
     """Seconds until the client's failed look-up window resets."""
-    current = limiter.current_limit
-    if current is not None:
-        return max(1, math.ceil(current.reset_at - time.time()))
-    return 60
+    return g.get("verify_retry_after") or 60
 
 
 @bp.errorhandler(429)

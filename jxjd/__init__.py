@@ -133,6 +133,7 @@ def _register_page_hooks(app: Flask) -> None:
 
     from jxjd.common import enums
     from jxjd.common.time import isoformat, to_local
+    from jxjd.common.types import hours_json
 
     @login_manager.user_loader
     def _load_account(account_id: str):
@@ -168,6 +169,7 @@ def _register_page_hooks(app: Flask) -> None:
         to_local(v).strftime("%Y-%m-%d %H:%M") if v else ""
     )
     app.jinja_env.filters["isotime"] = isoformat
+    app.jinja_env.filters["hours"] = hours_json  # 24 for 24.0, 1.5 for 1.5
 
 
 def _register_cli(app: Flask) -> None:

@@ -49,3 +49,48 @@ def test_person_reads_the_archive_chart_and_creates_a_grant_on_a_phone(
     assert len(code) >= 22
     assert "湖南某某科技有限公司" in page.content()
     assert fits_the_phone(page)
+
+
+def test_employer_opens_a_share_code_and_sees_the_granted_years_and_review_check(
+    earn,  # noqa: F811
+    client,
+    make_headers,
+    make_account,
+    live_url,
+    phone_page,
+    artifacts,
+):
+    earn(ZHANG, "2024-06-03", "professional", 60)
+    earn(ZHANG, "2024-07-03", "general", 30)
+    earn(ZHANG, "2025-06-03", "professional", 24)
+    earn(ZHANG, "2021-06-03", "professional", 90)  # outside the grant: never shown
+    person = make_headers("person", id_number=ZHANG[0], name=ZHANG[1])
+    grant = client.post(
+        "/api/v1/me/grants",
+        json={"employer_name": "长沙某某科技有限公司", "from": 2024, "to": 2025, "days": 30},
+        headers=person,
+    ).get_json()
+    make_account("employer", username="hr-dept", name="长沙某某科技有限公司")
+
+    page = phone_page
+    page.goto(f"{live_url}/login?next=/shared")
+    page.fill("#username", "hr-dept")
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/shared")
+    page.fill("#code", grant["code"])
+    page.select_option("#level", "intermediate")
+    page.fill("#year", "2026")
+    page.click("form.card button[type=submit]")
+
+    text = page.locator("main").inner_text()
+    assert "授权年度 2024—2025" in text
+    assert "430104********0015" in text and ZHANG[0] not in page.content()
+    assert "有年度未达标" in text  # 2025 has 24 of the 90 学时
+    assert "职称评审核验" in text and "未授权年度" in text  # 中级 2026 reads 2022–2025
+    assert "2021" not in page.locator("table").last.inner_text()
+    assert fits_the_phone(page)
+    page.screenshot(path=str(artifacts / "employer-share-code.png"), full_page=True)
+
+    accesses = client.get("/api/v1/me/grants", headers=person).get_json()
+    assert any(g["accesses"] for g in accesses["grants"])  # the person sees the employer's look-up

@@ -556,7 +556,8 @@ def start_notice(
         message = f"最近一次实地考察（{visit.visited_on}）未通过，不能公示"
         errors.append(field_error("site_visit_missing", message, field="site_visit"))
     if errors:
-        raise ValidationFailed(errors)
+        # A notice before the reviews and a passed site visit (第八条) is a move out of order.
+        raise InvalidTransition("；".join(e["message"] for e in errors), errors=errors)
     start = start_date or local_today()
     app.notice_start, app.notice_days = start, days
     app.notice_until = start + timedelta(days=days - 1)

@@ -58,13 +58,26 @@ def verify_url(serial: str, token: str) -> str:
     return f"{current_app.config['JXJD_PUBLIC_URL']}/v/{serial}?t={token}"
 
 
+# Longest first, these free-text fields give way (with "…") when the QR text would be too long;
+# the register keeps the full values, and what is signed is what the QR and the page show.
+_SHORTENABLE = ("title", "base", "name")
+_MIN_KEPT = 6
+
+
 def _sign_fitting(key: ActiveKey, payload: dict[str, Any], base_url_len: int) -> tuple[dict, str]:
-    """Sign; if the QR text would reach 800 characters, shorten the title until it fits."""
+    """Sign; while the QR text would reach 800 characters, shorten the longest free-text field."""
     token = key.sign(payload)
-    title = payload["title"]
-    while base_url_len + len(token) >= MAX_QR_TEXT and len(title) > 8:
-        title = title[: max(8, len(title) - 6)]
-        payload = {**payload, "title": title + "…"}
+    while base_url_len + len(token) >= MAX_QR_TEXT:
+        lengths = sorted((len(payload[name].rstrip("…")), name) for name in _SHORTENABLE)
+        (longest, field), runner_up = lengths[-1], lengths[-2][0]
+        text = payload[field].rstrip("…")
+        if longest <= _MIN_KEPT:
+            raise ValueError("certificate payload cannot fit a QR code")  # pragma: no cover
+        # Each Chinese character costs 4 characters of base64url: cut in proportion to the
+        # excess, but only down to the next-longest field, so all of them shrink evenly.
+        excess = base_url_len + len(token) - MAX_QR_TEXT + 1
+        cut = max(1, min(longest - _MIN_KEPT, -(-excess // 4), longest - runner_up + 1))
+        payload = {**payload, field: text[:-cut] + "…"}
         token = key.sign(payload)
     return payload, token
 

@@ -89,7 +89,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
     cap = rules_for(start.year).daily_hour_cap
     if hours <= 0:
         out.errors.append(field_error("invalid_hours", "学时须大于 0", field="hours"))
-    elif dates_ok and hours > cap * _days(start, end):
+    elif end >= start and hours > cap * _days(start, end):
         out.errors.append(
             field_error(
                 "invalid_hours",
@@ -107,6 +107,8 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 field="start_date",
             )
         )
+        # not_in_plan is checked against "that filed plan" (CONTRACT §5): with none, there
+        # is nothing to check the item against, and plan_not_filed already says why.
         return out
     item = next((i for i in plan.items if i.id == data.get("plan_item_id")), None)
     if item is None:

@@ -148,12 +148,13 @@ def test_site_visit_outside_review_is_refused(client, admin, create_application,
 
 def test_notice_needs_a_review_and_a_passed_site_visit(client, admin, create_application):
     application = create_application("under_review")
+    # Out of order (第八条: review, site visit, then notice): a wrong move, 409 with the reason.
     resp = client.post(_url(application, "notice"), json={"days": 7}, headers=admin)
-    body = assert_problem(resp, 422, "site_visit_missing")
+    body = assert_problem(resp, 409, "invalid_transition")
     assert [e["code"] for e in body["errors"]] == ["site_visit_missing"]
     client.post(_url(application, "site-visit"), json={**VISIT, "passed": False}, headers=admin)
     resp = client.post(_url(application, "notice"), json={"days": 7}, headers=admin)
-    assert_problem(resp, 422, "site_visit_missing")
+    assert_problem(resp, 409, "site_visit_missing")
 
 
 def test_notice_without_any_review_lists_both_missing(app, client, admin, create_application):
@@ -162,7 +163,7 @@ def test_notice_without_any_review_lists_both_missing(app, client, admin, create
     application.reviews.clear()
     db.session.commit()
     resp = client.post(_url(application, "notice"), json={"days": 7}, headers=admin)
-    body = assert_problem(resp, 422)
+    body = assert_problem(resp, 409, "invalid_transition")
     assert sorted(e["code"] for e in body["errors"]) == ["reviews_missing", "site_visit_missing"]
 
 

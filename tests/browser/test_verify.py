@@ -136,5 +136,6 @@ def test_home_page_form_verifies_by_serial(client, certificate, live_url, phone_
     phone_page.fill("input[name=serial]", "NoSuchCertificate00000")
     phone_page.click("form.verify-form button[type=submit]")
     phone_page.wait_for_url("**/v/NoSuchCertificate00000")
-    assert verdict(phone_page) == "未找到该证书"
+    assert verdict(phone_page) == "证书无效"
+    assert "未找到该证书" in phone_page.content()
     phone_page.screenshot(path=artifacts / "verify-not-found-phone.png", full_page=True)

@@ -423,3 +423,10 @@ def test_sessions_of_another_item_do_not_count_toward_the_warning(client, ready)
     general = item.plan.items[1]
     assert _post(client, base, headers, session_payload(general)).json["warnings"] == []
     assert _post(client, base, headers, session_payload(item)).json["warnings"] == []
+
+
+def test_hours_over_the_daily_cap_are_reported_even_when_the_dates_span_two_years(client, ready):
+    base, item, headers = ready()
+    payload = session_payload(item, start_date="2027-12-31", end_date="2028-01-01", hours=20)
+    body = _refused_with(_post(client, base, headers, payload), ["invalid_dates", "invalid_hours"])
+    assert "2 天最多" in next(e for e in body["errors"] if e["code"] == "invalid_hours")["message"]

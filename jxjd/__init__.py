@@ -158,6 +158,8 @@ def _register_page_hooks(app: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only (JXJD_SECURE_COOKIES=1)
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
     from jxjd.web import NAV_ITEMS

@@ -6,7 +6,13 @@ import click
 from flask.cli import AppGroup
 
 from jxjd.accounts.models import ROLES
-from jxjd.accounts.services import create_account, create_token, resolve_scope
+from jxjd.accounts.services import (
+    create_account,
+    create_token,
+    list_tokens,
+    resolve_scope,
+    revoke_token,
+)
 from jxjd.auth import CLI
 from jxjd.errors import Problem
 from jxjd.extensions import db
@@ -54,6 +60,27 @@ def token_create(role, name, base_id, department, id_number, credit_code) -> Non
     db.session.commit()
     click.echo(f"created {role} token #{token.id} for {name} (store it now; it is not kept)")
     click.echo(plain)
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its number (see `flask token list`)."""
+    try:
+        token = revoke_token(CLI, token_id)
+    except Problem as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.detail) from None
+    db.session.commit()
+    click.echo(f"revoked token #{token.id} ({token.role}, {token.name})")
+
+
+@token_cli.command("list")
+def token_list() -> None:
+    """List tokens: number, prefix, role, name, state."""
+    for token in list_tokens():
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(f"#{token.id:<5} {token.prefix:<12} {token.role:<10} {state:<8} {token.name}")
 
 
 @account_cli.command("create")

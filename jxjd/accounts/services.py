@@ -180,3 +180,22 @@ def authenticate(username: str, password: str) -> Account | None:
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def revoke_token(actor: Actor, token_id: int) -> ApiToken:
+    """Stop a token from working (a leaked token, a person who left); the row stays."""
+    from jxjd.errors import NotFound
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"令牌 {token_id} 不存在")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_event(actor, "token.revoke", "token", token.id, role=token.role, name=token.name)
+        db.session.flush()
+    return token
+
+
+def list_tokens() -> list[ApiToken]:
+    """Every token (hashes are never shown), newest first."""
+    return list(db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id.desc())))

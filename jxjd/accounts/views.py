@@ -7,10 +7,17 @@ from flask_login import login_user, logout_user
 
 from jxjd.accounts import bp
 from jxjd.accounts.schemas import TokenArgs, TokenSchema
-from jxjd.accounts.services import authenticate, create_token, resolve_scope
+from jxjd.accounts.services import (
+    authenticate,
+    create_token,
+    list_tokens,
+    resolve_scope,
+    revoke_token,
+)
 from jxjd.auth import current_actor, forget_request_identity, require
 from jxjd.common.schema import json_body, load
-from jxjd.extensions import db
+from jxjd.common.time import isoformat
+from jxjd.extensions import db, limiter
 from jxjd.openapi import doc
 from jxjd.people.models import Person
 from jxjd.web import safe_next
@@ -66,7 +73,40 @@ def create_token_view():
     return TokenSchema().dump(body), 201
 
 
+def _token_info(token) -> dict:
+    return {
+        "id": token.id,
+        "prefix": token.prefix,
+        "role": token.role,
+        "name": token.name,
+        "base_id": token.base_id,
+        "department": token.department,
+        "credit_code": token.credit_code,
+        "created_at": isoformat(token.created_at),
+        "revoked_at": isoformat(token.revoked_at),
+    }
+
+
+@bp.get("/api/v1/tokens")
+@require(roles={"admin"})
+@doc("访问令牌列表（只显示前缀，不显示令牌本身）", tags=["tokens"])
+def list_tokens_view():
+    """Every token with its role, scope and state."""
+    return {"tokens": [_token_info(t) for t in list_tokens()]}
+
+
+@bp.delete("/api/v1/tokens/<int:token_id>")
+@require(roles={"admin"})
+@doc("停用访问令牌", tags=["tokens"], errors=(404,))
+def revoke_token_view(token_id: int):
+    """Revoke a token at once; requests with it get 401 from then on."""
+    token = revoke_token(current_actor(), token_id)
+    db.session.commit()
+    return _token_info(token)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])  # password guessing, per client address
 def login_page():
     """Sign in with username and password."""
     if request.method == "POST":

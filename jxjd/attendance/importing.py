@@ -51,7 +51,9 @@ _HEADER_ALIASES: dict[str, str] = {"身份证号码": "id_number", "公民身份
 # A title row above the header is tolerated: the header is searched for in this many first rows.
 _HEADER_SEARCH_ROWS = 10
 # Guard against zip bombs: the declared uncompressed size of the parts we parse.
-_MAX_UNZIPPED_BYTES = 128 * 1024 * 1024
+_MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+# One roster is one class: far below this. Bigger files are refused before any work is done.
+MAX_ROWS = 20_000
 
 _RESULTS: dict[str, str] = {"合格": "pass", "pass": "pass", "不合格": "fail", "fail": "fail"}
 _SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:\.\d*)?E[+-]?\d+$")
@@ -141,6 +143,7 @@ def rows_from_json(rows: object) -> list[RawRow]:
         raise _bad_rows('rows 须为数组，每个元素是一名学员的对象（如 {"name": ..., ...}）')
     if not rows:
         raise _bad_rows("rows 为空，请至少提交一名学员")
+    _check_row_count(len(rows))
     out: list[RawRow] = []
     for index, item in enumerate(rows, start=1):
         if not isinstance(item, dict):
@@ -265,7 +268,21 @@ def _table_to_raw_rows(table: Sequence[tuple[int, Sequence[object]]]) -> list[Ra
             out.append(RawRow(row=number, values=values))
     if not out:
         raise _empty_file("文件中没有学员数据，请在表头下方逐行填写学员信息")
+    _check_row_count(len(out))
     return out
+
+
+def _check_row_count(count: int) -> None:
+    if count > MAX_ROWS:
+        raise ValidationFailed(
+            [
+                field_error(
+                    "too_many_rows",
+                    f"一份名单最多 {MAX_ROWS} 行，本文件有 {count} 行，请按班次拆分",
+                )
+            ],
+            code="too_many_rows",
+        )
 
 
 def _header_key(text: str) -> str:

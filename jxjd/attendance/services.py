@@ -24,13 +24,17 @@ from jxjd.bases.models import Base
 from jxjd.certificates.services import Issuable, issue_certificates
 from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
 from jxjd.common.db import chunked, insert_ignoring_conflicts
-from jxjd.common.enums import RESULTS
+from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Problem, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
 from jxjd.sessions.models import TrainingSession
+
+
+class BaseNotActive(Problem):
+    status, code, title = 422, "base_not_active", "基地当前状态不能签发证书"
 
 
 class SessionNotStarted(Problem):
@@ -119,6 +123,11 @@ def import_attendance(
 
     `dry_run` checks only (file and stored records) and returns every error in `rejected`.
     """
+    base = db.session.get(Base, session.base_id)
+    if not base.is_active:  # a revoked or barred base issues no more certificates (第二十三条)
+        raise BaseNotActive(
+            f"基地当前状态为“{BASE_STATUSES[base.status]}”，不能上传学员名单、签发证书"
+        )
     if local_today() < session.start_date:
         raise SessionNotStarted(
             f"培训班次“{session.title}”于 {session.start_date} 开始，开班后才能上传学员名单"
@@ -259,7 +268,6 @@ def import_attendance(
         for pid, r in by_person.items()
         if r["result"] == "pass"
     ]
-    base = db.session.get(Base, session.base_id)
     result.certificates_issued = issue_certificates(session, base.name, issuable, now)
 
     upload.recorded, upload.already_recorded = result.recorded, result.already_recorded

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from jxjd.common.enums import label
+from jxjd.common.xlsx import append_row
 from jxjd.evaluations.models import EVALUATION_STATUSES, OUTCOMES, SCORE_ITEMS
 
 SPOT_LABELS = {
@@ -52,10 +53,10 @@ def round_xlsx(data: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{data['year']}年度评估"
-    ws.append([data["name"]])
+    append_row(ws, [data["name"]])
     ws["A1"].font = Font(bold=True, size=14)
     headers = _headers(data["years"])
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEF2F6")
@@ -97,7 +98,7 @@ def round_xlsx(data: dict[str, Any]) -> bytes:
             e["excellent_until"] or "",
             e["outcome_reason"] or "",
         ]
-        ws.append(row)
+        append_row(ws, row)
     ws.freeze_panes = "C3"
     for i, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = (

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from jxjd.common.enums import label
+from jxjd.common.xlsx import append_row
 
 HEADERS = [
     "基地编号",
@@ -29,15 +30,16 @@ def province_report_xlsx(report: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{report['year']}年度"
-    ws.append([f"{report['year']} 年度省级继续教育基地培训完成情况"])
+    append_row(ws, [f"{report['year']} 年度省级继续教育基地培训完成情况"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEF2F6")
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in report["bases"]:
-        ws.append(
+        append_row(
+            ws,
             [
                 row["base_id"],
                 row["name"],
@@ -48,10 +50,11 @@ def province_report_xlsx(report: dict[str, Any]) -> bytes:
                 row["person_times"],
                 row["trainee_hours"],
                 "是" if row["meets_minimum_trainees"] else "否",
-            ]
+            ],
         )
     totals = report["totals"]
-    ws.append(
+    append_row(
+        ws,
         [
             "合计",
             "",
@@ -62,7 +65,7 @@ def province_report_xlsx(report: dict[str, Any]) -> bytes:
             totals["person_times"],
             totals["trainee_hours"],
             f"{totals['bases_meeting_minimum']} 家达标",
-        ]
+        ],
     )
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from jxjd.attendance import importing
 from jxjd.attendance.importing import (
     COLUMNS,
     MAX_UPLOAD_BYTES,
@@ -827,3 +828,13 @@ def test_id_with_digits_of_another_script_is_invalid():
     arabic_indic = ID_A.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     _good, errors = check(ok_row(id_number=arabic_indic))
     assert codes(errors) == ["invalid_id_number"]
+
+
+def test_a_roster_longer_than_the_row_limit_is_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    data = xlsx([ZH_HEADER] + [["张三", ID_A]] * 4)
+    with pytest.raises(ValidationFailed) as caught:
+        read_roster_file(data, "a.xlsx")
+    assert caught.value.code == "too_many_rows"
+    with pytest.raises(ValidationFailed):
+        rows_from_json([{"name": "张三", "id_number": ID_A}] * 4)

@@ -138,3 +138,16 @@ def test_login_does_not_follow_a_next_hidden_behind_control_characters(
     )
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/bases"
+
+
+def test_password_guessing_is_rate_limited(client, make_account):
+    make_account("admin", username="zhangsan")
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    statuses = [
+        client.post(
+            "/login", data={"username": "zhangsan", "password": "wrong", "csrf_token": token}
+        ).status_code
+        for _ in range(21)
+    ]
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == 429

@@ -191,3 +191,43 @@ def test_cli_refuses_a_token_without_its_binding(app):
     result = app.test_cli_runner().invoke(args=["token", "create", "--role", "dept", "--name", "X"])
     assert result.exit_code != 0
     assert "主管部门" in result.output
+
+
+def test_admin_revokes_a_token_and_it_stops_working_at_once(client, admin_headers, create_base):
+    base = create_base()
+    made = client.post(
+        "/api/v1/tokens",
+        json={"role": "base", "name": "基地管理员", "base_id": base.id},
+        headers=admin_headers,
+    ).get_json()
+    headers = {"Authorization": f"Bearer {made['token']}"}
+    assert client.get(f"/api/v1/bases/{base.id}", headers=headers).status_code == 200
+
+    listed = client.get("/api/v1/tokens", headers=admin_headers).get_json()["tokens"]
+    row = next(t for t in listed if t["id"] == made["id"])
+    assert row["revoked_at"] is None and made["token"] not in str(listed)
+
+    resp = client.delete(f"/api/v1/tokens/{made['id']}", headers=admin_headers)
+    assert resp.status_code == 200 and resp.get_json()["revoked_at"]
+    assert_problem(client.get(f"/api/v1/bases/{base.id}", headers=headers), 401, "unauthorized")
+
+
+def test_only_admin_revokes_and_unknown_tokens_are_not_found(client, admin_headers, make_headers):
+    assert_problem(client.delete("/api/v1/tokens/99999", headers=admin_headers), 404)
+    dept = make_headers("dept", department="湖南省教育厅")
+    assert_problem(client.delete("/api/v1/tokens/1", headers=dept), 403, "forbidden")
+
+
+def test_token_revoke_command(app, admin_headers):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["token", "create", "--role", "admin", "--name", "临时"])
+    plain = out.output.strip().splitlines()[-1]
+    listed = runner.invoke(args=["token", "list"]).output
+    number = next(
+        line.split()[0].lstrip("#") for line in listed.splitlines() if line.endswith("临时")
+    )
+    result = runner.invoke(args=["token", "revoke", number])
+    assert result.exit_code == 0, result.output
+    from jxjd.accounts.services import actor_for_token
+
+    assert actor_for_token(plain) is None

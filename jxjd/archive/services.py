@@ -292,10 +292,30 @@ def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) ->
     from jxjd.people.services import find_person
 
     person = find_person(id_number)
-    if person is None:
+    if person is None or (actor.role == "dept" and not _trained_in_department(person, actor)):
+        # A department reads the archives of people trained at its own bases (CONTRACT §1); the
+        # same answer for "unknown" and "not yours" tells it nothing about anyone else.
         raise UnknownPerson("未找到该身份证号对应人员的学时记录")
     record_event(actor, "archive.query", "person", person.id, from_year=from_year, to_year=to_year)
     return year_summary(person, from_year, to_year)
+
+
+def _trained_in_department(person: Person, actor: Actor) -> bool:
+    """Whether the person has attendance at any base of the actor's department."""
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.bases.models import Base
+    from jxjd.sessions.models import TrainingSession
+
+    return (
+        db.session.scalar(
+            sa.select(AttendanceRecord.id)
+            .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
+            .join(Base, Base.id == TrainingSession.base_id)
+            .where(AttendanceRecord.person_id == person.id, Base.department == actor.department)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # ---- title-review checks -------------------------------------------------------------------

@@ -281,3 +281,14 @@ def test_review_span_follows_the_rule_of_the_review_year(client, person_headers,
 def test_review_check_with_a_bad_level_is_422(client, person_headers):
     resp = client.get("/api/v1/me/review-check?level=expert&year=2026", headers=person_headers())
     assert_problem(resp, 422, "invalid_choice")
+
+
+def test_a_department_cannot_read_someone_who_never_trained_at_its_bases(
+    client, earn, dept_headers
+):
+    earn(ZHANG, "2025-05-01", "professional", 24)  # at a base of 湖南省教育厅
+    other_dept = dept_headers("湖南省住房和城乡建设厅")
+    resp = client.post("/api/v1/archive/query", json={"id_number": ZHANG[0]}, headers=other_dept)
+    assert_problem(resp, 404)
+    own = client.post("/api/v1/archive/query", json={"id_number": ZHANG[0]}, headers=dept_headers())
+    assert own.status_code == 200

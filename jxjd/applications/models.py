@@ -52,6 +52,20 @@ CHANGE_FIELDS = {
     "contact.email": "电子邮箱",
 }
 
+# The staffing counts of the 申请表 (人员情况), stored as staff_<key> columns.
+STAFF_KEYS = (
+    "authorized",
+    "current",
+    "managers",
+    "full_time_teachers",
+    "full_time_senior",
+    "full_time_intermediate",
+    "part_time_teachers",
+    "part_time_senior",
+    "part_time_intermediate",
+    "others",
+)
+
 
 class Application(db.Model):
     """One unit's application to become a provincial base, from draft to recognition."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from jxjd.applications.models import CHANGE_FIELDS, EDUCATIONS, TITLES
+from jxjd.applications.models import CHANGE_FIELDS, EDUCATIONS, STAFF_KEYS, TITLES
 from jxjd.common.enums import AUDIENCES, LEVELS
 from jxjd.common.schema import Args, coded
 from jxjd.common.time import isoformat
@@ -322,20 +322,6 @@ def _facilities(a) -> dict[str, Any]:
         "dorm_capacity": a.dorm_capacity,
         "other": a.facilities_other,
     }
-
-
-STAFF_KEYS = (
-    "authorized",
-    "current",
-    "managers",
-    "full_time_teachers",
-    "full_time_senior",
-    "full_time_intermediate",
-    "part_time_teachers",
-    "part_time_senior",
-    "part_time_intermediate",
-    "others",
-)
 
 
 def _recommendation(a) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from jxjd.applications.models import (
     APPLICATION_STATUSES,
     EDUCATIONS,
     FINAL_STATUSES,
+    STAFF_KEYS,
     TITLES,
     Application,
     ApplicationManager,
@@ -206,18 +207,7 @@ def _apply_fields(actor: Actor, app: Application, data: dict[str, Any]) -> None:
     app.dorm_capacity = fac.get("dorm_capacity")
     app.facilities_other = _text(fac.get("other"))
     staff = data.get("staff") or {}
-    for key in (
-        "authorized",
-        "current",
-        "managers",
-        "full_time_teachers",
-        "full_time_senior",
-        "full_time_intermediate",
-        "part_time_teachers",
-        "part_time_senior",
-        "part_time_intermediate",
-        "others",
-    ):
+    for key in STAFF_KEYS:
         setattr(app, f"staff_{key}", staff.get(key))
     app.managers = [
         ApplicationManager(

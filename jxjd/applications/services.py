@@ -29,6 +29,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import ACTIVE_STATUSES, Base
 from jxjd.bases.services import (
     DuplicateCreditCode,
+    barred_error,
     change_base_status,
     create_base,
     normalized_specialties,
@@ -52,16 +53,13 @@ from jxjd.errors import (
     field_error,
 )
 from jxjd.extensions import db
+from jxjd.rules.services import rules_for
 
-# 第七条（四）: at least 1000 professionals trained a year. The default until the yearly rules
-# carry it; `required_yearly_trainees` is the one place that reads it.
-MIN_YEARLY_TRAINEES = 1000
 # 第七条（一）: at least 4 teachers per specialty, each 本科 or above and 副高 or above.
 MIN_TEACHERS_PER_SPECIALTY = 4
 ACCEPTED_EDUCATION = frozenset({"doctorate", "master", "bachelor"})
 ACCEPTED_TITLES = frozenset({"senior", "associate_senior"})
 # Units that were barred for fraud or lost their recognition are not heard again (第二十四条).
-REFUSED_BASE_STATUSES = frozenset({"barred", "revoked"})
 
 PLAQUE_FORMAT = "湘继教基地〔{year}〕第{number:03d}号"
 _POSTCODE = re.compile(r"^\d{6}$")
@@ -89,8 +87,8 @@ class NoticeNotOver(Conflict):
 
 
 def required_yearly_trainees(year: int) -> int:
-    """The yearly training minimum a new base must be able to meet (第七条（四）)."""
-    return MIN_YEARLY_TRAINEES
+    """The yearly training minimum a new base must be able to meet (第七条（四）; yearly rules)."""
+    return rules_for(year).min_trainees
 
 
 # ---- reading within scope -----------------------------------------------------------------
@@ -336,12 +334,9 @@ def _unit_problems(app: Application) -> tuple[list[dict[str, Any]], Base | None]
         message = f"统一社会信用代码 {app.credit_code} 校验不通过，请核对"
         return [field_error("invalid_credit_code", message, field="credit_code")], None
     existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
-    if existing is not None and existing.status in REFUSED_BASE_STATUSES:
-        why = (
-            "因弄虚作假被取消资格" if existing.status == "barred" else "被取消省级继续教育基地资格"
-        )
-        message = f"该单位曾{why}，不再受理其认定申请（第二十四条）"
-        return [field_error("applicant_barred", message, field="credit_code")], None
+    refused = barred_error(existing) if existing is not None else None
+    if refused is not None:
+        return [refused], None
     if existing is not None and existing.status in ACTIVE_STATUSES:
         return [], existing
     return [], None
@@ -381,7 +376,10 @@ def _specialty_problems(app: Application) -> list[dict[str, Any]]:
             errors.append(_required(f"specialties[{i}].levels", f"专业“{s.name}”的培训层次"))
         if not s.audiences:
             errors.append(_required(f"specialties[{i}].audiences", f"专业“{s.name}”的培训对象"))
-        teachers = sum(1 for t in app.teachers if s.name in (t.specialties or []))
+        # Distinct people: the same teacher listed twice counts once (第七条（一）).
+        teachers = len(
+            {t.id_hash or f"row{t.id}" for t in app.teachers if s.name in (t.specialties or [])}
+        )
         if teachers < MIN_TEACHERS_PER_SPECIALTY:
             message = (
                 f"专业“{s.name}”只有{teachers}名教师，"
@@ -592,9 +590,9 @@ def _recognized_base(actor: Actor, app: Application, today: date, plaque: str) -
     )
     contact = {"name": app.contact_name, "phone": app.contact_phone, "email": app.email}
     existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
-    if existing is not None and existing.status in REFUSED_BASE_STATUSES:
-        message = "该单位已被取消资格，不再受理其认定申请（第二十四条）"
-        raise ValidationFailed([field_error("applicant_barred", message, field="credit_code")])
+    refused = barred_error(existing) if existing is not None else None
+    if refused is not None:
+        raise ValidationFailed([refused])
     if existing is not None and existing.status == "applying":
         # A base row registered ahead as "applying" becomes the recognized base.
         existing.name, existing.department = app.unit_name, app.department

@@ -78,21 +78,32 @@ def checked_credit_code(raw: str, field: str = "credit_code") -> str:
     return code
 
 
+# 第二十四条: a unit that cheated in applying (barred) or lost its recognition (revoked) is not
+# accepted again.
+REFUSED_BASE_STATUSES = frozenset({"barred", "revoked"})
+
+
+def barred_error(base: Base, field: str = "credit_code") -> dict[str, Any] | None:
+    """The applicant_barred error when this unit's earlier base may not come back, else None."""
+    if base.status not in REFUSED_BASE_STATUSES:
+        return None
+    why = "因弄虚作假被取消资格" if base.status == "barred" else "被取消省级继续教育基地资格"
+    return field_error(
+        "applicant_barred", f"该单位曾{why}，不再受理其认定申请（第二十四条）", field=field
+    )
+
+
 def ensure_code_accepted(code: str, field: str = "credit_code") -> None:
-    """Refuse a unit that was barred (第二十四条) or that already has a base."""
+    """Refuse a unit that was barred (第二十四条) or that already has a base.
+
+    CONTRACT §3: registering a second base for a code is 409 duplicate_credit_code, except for a
+    barred unit (422 applicant_barred). Applications (§10) also refuse revoked units.
+    """
     existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
     if existing is None:
         return
     if existing.status == "barred":
-        raise ValidationFailed(
-            [
-                field_error(
-                    "applicant_barred",
-                    "该单位曾因弄虚作假被取消资格，不再受理其申请（第二十四条）",
-                    field=field,
-                )
-            ]
-        )
+        raise ValidationFailed([barred_error(existing, field)])
     raise DuplicateCreditCode(f"统一社会信用代码 {code} 已登记为基地（编号 {existing.id}）")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from jxjd.applications import services
 from jxjd.common.ids import credit_check_char
 from tests.conftest import assert_problem
 from tests.fixtures.applications import application_payload, teacher
@@ -78,8 +77,11 @@ def test_exactly_1000_trainees_a_year_is_enough(client, new_applicant):
     assert resp.status_code == 200
 
 
-def test_the_capacity_minimum_comes_from_the_module_default(client, new_applicant, monkeypatch):
-    monkeypatch.setattr(services, "MIN_YEARLY_TRAINEES", 1500)
+def test_the_capacity_minimum_comes_from_the_yearly_rules(client, new_applicant, admin_headers):
+    from jxjd.common.time import local_today
+
+    year = local_today().year
+    client.put(f"/api/v1/rules/{year}", json={"min_trainees": 1500}, headers=admin_headers)
     resp = _submit(client, new_applicant, capacity={"yearly_trainees": 1200})
     assert _errors(resp) == [("capacity_too_low", "capacity.yearly_trainees")]
 
@@ -225,11 +227,17 @@ def test_only_the_applicant_itself_submits(client, make_headers, new_applicant, 
 
 def test_the_same_teacher_twice_is_a_warning_for_reviewers(client, new_applicant):
     same = teacher()
-    teachers = [same, dict(same), teacher(), teacher()]
+    teachers = [same, dict(same), teacher(), teacher(), teacher()]
     resp = _submit(client, new_applicant, teachers=teachers)
     assert resp.status_code == 200
     assert [w["code"] for w in resp.json["warnings"]] == ["duplicate_teacher"]
     assert resp.json["warnings"][0]["field"] == "teachers[1].id_number"
+
+
+def test_a_teacher_listed_twice_counts_once_towards_the_four(client, new_applicant):
+    same = teacher()
+    resp = _submit(client, new_applicant, teachers=[same, dict(same), teacher(), teacher()])
+    assert ("too_few_teachers", "电子信息") in _errors(resp)
 
 
 def test_credit_code_check_characters_are_normalised(client, new_applicant):

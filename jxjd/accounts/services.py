@@ -13,7 +13,7 @@ from jxjd.auth import Actor, actor_from_scope
 from jxjd.common.crypto import new_token, token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.time import utcnow
-from jxjd.errors import ValidationFailed, field_error
+from jxjd.errors import Conflict, ValidationFailed, field_error
 from jxjd.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -160,8 +160,12 @@ def create_account(actor: Actor, username: str, password: str, scope: Scope) -> 
         credit_code=scope.credit_code,
         created_at=utcnow(),
     )
-    db.session.add(account)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent sign-up may have taken it meanwhile
+            db.session.add(account)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict("该用户名或该人员的账号已存在", code="account_exists") from None
     record_event(actor, "account.create", "account", account.id, role=scope.role, username=username)
     return account
 

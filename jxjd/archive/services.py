@@ -12,14 +12,21 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.archive.models import Grant, GrantAccess
+from jxjd.attendance.models import AttendanceRecord
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
+from jxjd.bases.models import Base
+from jxjd.certificates.models import Certificate
+from jxjd.certificates.services import counted_hours
 from jxjd.common.crypto import token_hash
 from jxjd.common.time import local_today, utcnow
+from jxjd.common.types import hours_json
 from jxjd.errors import Forbidden, Gone, NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
+from jxjd.people.services import find_person
 from jxjd.rules.services import Rules, rules_for, rules_for_years
+from jxjd.sessions.models import TrainingSession
 
 MAX_SPAN_YEARS = 10
 DEFAULT_SPAN_YEARS = 3
@@ -93,27 +100,12 @@ def _hours(value: Any) -> Decimal:
     return ZERO if value is None else Decimal(str(value)).quantize(TENTH)
 
 
-def _counted_hours():
-    """Credited hours, or 0 when the record's certificate is revoked (fail records are 0 already)."""
-    from jxjd.attendance.models import AttendanceRecord
-    from jxjd.certificates.models import Certificate
-
-    return sa.case(
-        (Certificate.revoked_at.is_not(None), sa.literal(0)),
-        else_=AttendanceRecord.credited_hours,
-    )
-
-
 def _hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], Decimal]:
     """Counted hours per (year, category) for the years, in one grouped query."""
-    from jxjd.attendance.models import AttendanceRecord
-    from jxjd.certificates.models import Certificate
-    from jxjd.sessions.models import TrainingSession
-
     if not years:
         return {}
     query = (
-        sa.select(TrainingSession.year, TrainingSession.category, sa.func.sum(_counted_hours()))
+        sa.select(TrainingSession.year, TrainingSession.category, sa.func.sum(counted_hours()))
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
         .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
@@ -151,8 +143,6 @@ class YearLine:
 
     def to_dict(self) -> dict[str, Any]:
         """The year as CONTRACT §8 shows it."""
-        from jxjd.common.types import hours_json
-
         r = self.rules
         return {
             "year": self.year,
@@ -186,16 +176,11 @@ def year_lines(person_id: int, years: list[int]) -> list[YearLine]:
 
 def person_records(person_id: int, from_year: int, to_year: int) -> list[dict[str, Any]]:
     """Every attendance record of the person in the years, oldest first, with what it counts."""
-    from jxjd.attendance.models import AttendanceRecord
-    from jxjd.bases.models import Base
-    from jxjd.certificates.models import Certificate
-    from jxjd.sessions.models import TrainingSession
-
     query = (
         sa.select(
             AttendanceRecord.hours,
             AttendanceRecord.result,
-            _counted_hours().label("counted"),
+            counted_hours().label("counted"),
             TrainingSession.year,
             TrainingSession.title,
             TrainingSession.category,
@@ -252,8 +237,6 @@ def year_summary(person: Person | int, from_year: int, to_year: int) -> dict[str
     `person` is a Person or a person id. `records[].hours` is what the record counts (0 for a
     fail or a revoked certificate); `recorded_hours` is what the roster said.
     """
-    from jxjd.common.types import hours_json
-
     if not isinstance(person, Person):
         person = db.session.get(Person, person)
         if person is None:
@@ -289,8 +272,6 @@ def get_person(person_id: int | None) -> Person:
 
 def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) -> dict[str, Any]:
     """An admin or department reads a person's archive by ID number (audited)."""
-    from jxjd.people.services import find_person
-
     person = find_person(id_number)
     if person is None or (actor.role == "dept" and not _trained_in_department(person, actor)):
         # A department reads the archives of people trained at its own bases (CONTRACT §1); the
@@ -302,10 +283,6 @@ def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) ->
 
 def _trained_in_department(person: Person, actor: Actor) -> bool:
     """Whether the person has attendance at any base of the actor's department."""
-    from jxjd.attendance.models import AttendanceRecord
-    from jxjd.bases.models import Base
-    from jxjd.sessions.models import TrainingSession
-
     return (
         db.session.scalar(
             sa.select(AttendanceRecord.id)
@@ -343,8 +320,6 @@ def review_check(
     Years of the span outside `allowed` (a share grant) are listed in `missing_years` and the check
     cannot pass.
     """
-    from jxjd.common.types import hours_json
-
     start, end = review_span(level, review_year)
     years = list(range(start, end + 1))
     visible = [y for y in years if allowed is None or allowed[0] <= y <= allowed[1]]
@@ -538,8 +513,6 @@ def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:
 
 def registration_entries(person: Person, year: int) -> dict[str, Any]:
     """The year's entries as the registration certificate lists them, with the year's totals."""
-    from jxjd.common.types import hours_json
-
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValidationFailed([_year_error("year", "年份无效")])
     entries = [
@@ -576,9 +549,6 @@ def person_for_registration(id_number: str, name: str, serial: str) -> Person | 
 
     Callers must not say which of the three was wrong.
     """
-    from jxjd.certificates.models import Certificate
-    from jxjd.people.services import find_person
-
     person = find_person(id_number)
     cert = db.session.scalar(
         sa.select(Certificate).where(Certificate.serial == (serial or "").strip())

@@ -19,12 +19,12 @@ from jxjd.archive.schemas import (
 )
 from jxjd.auth import current_actor, require
 from jxjd.common.schema import json_body, load
+from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Problem, ValidationFailed
 from jxjd.extensions import db, limiter
 from jxjd.openapi import doc
 from jxjd.web import require_page
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RANGE_QUERY = {"from": "起始年份（默认近三年）", "to": "截止年份（默认当年）"}
 REVIEW_QUERY = {"level": "senior | intermediate | junior", "year": "评审年度"}
 
@@ -148,11 +148,7 @@ def shared_archive(code: str):
 
 
 def _registration_xlsx(data: dict) -> Response:
-    return Response(
-        exporting.registration_xlsx(data),
-        mimetype=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="registration-{data["year"]}.xlsx"'},
-    )
+    return xlsx_response(exporting.registration_xlsx(data), f"registration-{data['year']}.xlsx")
 
 
 @bp.get("/api/v1/me/registration/<int:year>")
@@ -174,7 +170,7 @@ def my_registration(year: int):
 
 @bp.get("/api/v1/me/registration/<int:year>.xlsx")
 @require(roles={"person"})
-@doc("本人年度继续教育登记（xlsx）", tags=["archive"], content=XLSX, errors=(422,))
+@doc("本人年度继续教育登记（xlsx）", tags=["archive"], content=XLSX_MIMETYPE, errors=(422,))
 def my_registration_xlsx(year: int):
     """The year's entries as an .xlsx workbook."""
     return _registration_xlsx(services.registration_entries(_me(), year))

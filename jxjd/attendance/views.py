@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from flask import Response, current_app, render_template, request
+from flask import current_app, render_template, request
 
 from jxjd.attendance import bp, services
 from jxjd.attendance.importing import (
@@ -15,30 +15,16 @@ from jxjd.attendance.importing import (
     rows_from_json,
 )
 from jxjd.auth import current_actor, require
-from jxjd.certificates.models import Certificate
+from jxjd.certificates.services import certificates_of_session
 from jxjd.common.db import begin_immediate_on_sqlite
 from jxjd.common.schema import json_body
+from jxjd.common.types import hours_json
+from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.sessions.services import get_session_for, get_session_for_base_write
 from jxjd.web import require_page
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}"},
-    )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def _mode() -> str:
@@ -77,11 +63,11 @@ def _raw_rows_from_request():
 
 @bp.get("/api/v1/sessions/<int:session_id>/attendance/template")
 @require(roles={"base", "admin", "dept"})
-@doc("下载学员名单模板（.xlsx，身份证号列为文本格式）", tags=["attendance"], content=XLSX)
+@doc("下载学员名单模板（.xlsx，身份证号列为文本格式）", tags=["attendance"], content=XLSX_MIMETYPE)
 def template(session_id: int):
     """The roster template."""
     session = get_session_for(current_actor(), session_id)
-    return _xlsx(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
+    return xlsx_response(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
 
 
 @bp.post("/api/v1/sessions/<int:session_id>/attendance")
@@ -111,7 +97,7 @@ def upload(session_id: int):
 @doc(
     "名单错误报告（.xlsx：原始各行加“错误说明”列；不保存任何数据）",
     tags=["attendance"],
-    content=XLSX,
+    content=XLSX_MIMETYPE,
     errors=(404, 413, 415, 422),
 )
 def error_report(session_id: int):
@@ -120,7 +106,7 @@ def error_report(session_id: int):
     session = get_session_for_base_write(actor, session_id)
     raw, _, _ = _raw_rows_from_request()
     errors = _dry_run_errors(actor, session, raw)
-    return _xlsx(build_error_report_xlsx(raw, errors), f"名单错误报告-{session.id}.xlsx")
+    return xlsx_response(build_error_report_xlsx(raw, errors), f"名单错误报告-{session.id}.xlsx")
 
 
 def _dry_run_errors(actor, session, raw) -> list[dict]:
@@ -146,9 +132,9 @@ def records(session_id: int):
                 "name": r.name,
                 "id_masked": r.person.id_masked,
                 "employer": r.employer,
-                "hours": float(r.hours),
+                "hours": hours_json(r.hours),
                 "result": r.result,
-                "credited_hours": float(r.credited_hours),
+                "credited_hours": hours_json(r.credited_hours),
                 "name_differs": r.name_differs,
                 "certificate": r.certificate.serial if r.certificate else None,
             }
@@ -165,7 +151,7 @@ def records(session_id: int):
 def template_page(session_id: int):
     """The roster template, from the page."""
     session = get_session_for(current_actor(), session_id)
-    return _xlsx(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
+    return xlsx_response(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -184,8 +170,8 @@ def session_page(session_id: int):
                 raise ValidationFailed(
                     [field_error("missing_file", "请选择要上传的名单文件", field="file")]
                 )
-            data = upload.read()
             max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+            data = upload.read(max_bytes + 1)
             raw = read_roster_file(data, upload.filename, max_bytes=max_bytes)
             begin_immediate_on_sqlite()
             try:
@@ -204,14 +190,12 @@ def session_page(session_id: int):
                 problem, errors = exc, exc.errors or []
             if errors and any(e.get("row") for e in errors):
                 report = build_error_report_xlsx(raw, errors)
-                report_href = f"data:{XLSX};base64," + base64.b64encode(report).decode()
+                report_href = f"data:{XLSX_MIMETYPE};base64," + base64.b64encode(report).decode()
         except Problem as exc:
             db.session.rollback()
             problem = exc
         session = get_session_for(actor, session_id)
-    certificates = db.session.scalars(
-        db.select(Certificate).where(Certificate.session_id == session.id).order_by(Certificate.id)
-    ).all()
+    certificates = certificates_of_session(session)
     return render_template(
         "attendance/session.html",
         session=session,

@@ -43,6 +43,22 @@ class Issuable:
     hours: Decimal
 
 
+def counted_hours() -> sa.ColumnElement:
+    """The hours a record counts for: credited hours (0 on a fail), 0 once its certificate is
+    revoked. Queries using it outer-join Certificate on record_id. Typed as Hours so SQLite's
+    float sums come back as exact tenths."""
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.common.types import Hours
+
+    return sa.type_coerce(
+        sa.case(
+            (Certificate.revoked_at.is_not(None), sa.literal(0)),
+            else_=AttendanceRecord.credited_hours,
+        ),
+        Hours,
+    )
+
+
 def signing_keys() -> SigningKeys:
     """The app's signing keys (files in the instance key store)."""
     return SigningKeys(app_keystore())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import render_template
 
 from jxjd.auth import current_actor, require
 from jxjd.common.schema import json_body, load
+from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.evaluations import bp, services
 from jxjd.evaluations.exporting import round_xlsx
 from jxjd.evaluations.models import EVALUATION_STATUSES, OUTCOMES, SCORE_ITEMS
@@ -14,7 +15,6 @@ from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.web import require_page
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TAGS = ["evaluations"]
 
 
@@ -65,17 +65,11 @@ def get_round(round_id: int):
 
 @bp.get("/api/v1/evaluation-rounds/<int:round_id>.xlsx")
 @require(roles={"admin", "dept"})
-@doc("评估轮次汇总表（Excel）", tags=TAGS, content=XLSX, errors=(404,))
+@doc("评估轮次汇总表（Excel）", tags=TAGS, content=XLSX_MIMETYPE, errors=(404,))
 def get_round_xlsx(round_id: int):
     """The round as a workbook."""
     data = _round_data(round_id)
-    return Response(
-        round_xlsx(data),
-        mimetype=XLSX,
-        headers={
-            "Content-Disposition": f"attachment; filename=jxjd-evaluation-{data['year']}.xlsx"
-        },
-    )
+    return xlsx_response(round_xlsx(data), f"jxjd-evaluation-{data['year']}.xlsx")
 
 
 @bp.get("/api/v1/evaluations/excellent")
@@ -159,10 +153,4 @@ def round_page(round_id: int):
 def round_xlsx_page(round_id: int):
     """Download the round from the page."""
     data = _round_data(round_id)
-    return Response(
-        round_xlsx(data),
-        mimetype=XLSX,
-        headers={
-            "Content-Disposition": f"attachment; filename=jxjd-evaluation-{data['year']}.xlsx"
-        },
-    )
+    return xlsx_response(round_xlsx(data), f"jxjd-evaluation-{data['year']}.xlsx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from jxjd.common.crypto import id_lookup_hash, protect_id_number
+from jxjd.common.db import insert_ignoring_conflicts
 from jxjd.common.ids import id_number_problem, mask_id_number, normalize_id_number
 from jxjd.common.time import utcnow
 from jxjd.errors import ValidationFailed, field_error
@@ -31,13 +32,15 @@ def ensure_person(id_number: str, name: str) -> Person:
     person = find_person(id_number)
     if person is None:
         encrypted, digest = protect_id_number(id_number)
-        person = Person(
-            id_hash=digest,
-            id_encrypted=encrypted,
-            id_masked=mask_id_number(id_number),
-            name=name,
-            created_at=utcnow(),
+        # ON CONFLICT DO NOTHING: two requests creating the same person both end with one row.
+        db.session.execute(
+            insert_ignoring_conflicts(Person.__table__).values(
+                id_hash=digest,
+                id_encrypted=encrypted,
+                id_masked=mask_id_number(id_number),
+                name=name,
+                created_at=utcnow(),
+            )
         )
-        db.session.add(person)
-        db.session.flush()
+        person = find_person(id_number)
     return person

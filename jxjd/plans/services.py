@@ -94,6 +94,22 @@ def current_filed_plan(base_id: int, year: int) -> Plan | None:
     )
 
 
+def filed_plans_by_year(base_id: int, years: set[int]) -> dict[int, Plan]:
+    """The current filed plan of each of these years that has one, in one query."""
+    plans = db.session.scalars(
+        sa.select(Plan)
+        .options(so.selectinload(Plan.items))
+        .where(
+            Plan.base_id == base_id,
+            Plan.year.in_(sorted(years)),
+            Plan.status == "filed",
+            Plan.superseded_at.is_(None),
+        )
+        .order_by(Plan.year)
+    )
+    return {plan.year: plan for plan in plans}
+
+
 def create_plan(actor: Actor, base: Base, year: int, items: list[dict[str, Any]]) -> Plan:
     """A new draft; when the year already has a filed plan, this is its next version."""
     plan_items = _checked_items(base, items)
@@ -147,6 +163,10 @@ def _move(plan: Plan, allowed_from: tuple[str, ...], to: str) -> None:
 
 def update_plan(actor: Actor, plan: Plan, items: list[dict[str, Any]]) -> Plan:
     """Replace the items of a draft or returned version."""
+    if actor.role not in ("admin", "base") or (
+        actor.role == "base" and actor.base_id != plan.base_id
+    ):
+        raise Forbidden("只有基地本身或省人社厅可以修改计划")
     if plan.status not in ("draft", "returned"):
         raise InvalidTransition("只有草稿或退回的计划可以修改；已备案的计划请新建版本")
     base = db.session.get(Base, plan.base_id)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from jxjd.attendance.models import AttendanceRecord
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
+from jxjd.certificates.services import counted_hours
 from jxjd.common.types import Hours, hours_json
 from jxjd.extensions import db
 from jxjd.plans.models import Plan, PlanItem
@@ -28,11 +29,6 @@ class Figures:
     person_times: int = 0
     trainee_hours: Decimal = Decimal(0)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _counted_hours():
-    """Credited hours that still count: a revoked certificate's hours count 0."""
-    return sa.case((Certificate.revoked_at.is_not(None), 0), else_=AttendanceRecord.credited_hours)
 
 
 def year_figures(base_ids: list[int], year: int) -> dict[int, Figures]:
@@ -53,7 +49,7 @@ def year_figures(base_ids: list[int], year: int) -> dict[int, Figures]:
             sa.func.count(sa.distinct(AttendanceRecord.person_id)),
             sa.func.count(AttendanceRecord.id),
             # Read the sum back as Hours: SQLite sums floats (24 + 1.1 + 6 + 2.2 ≠ 33.3).
-            sa.type_coerce(sa.func.coalesce(sa.func.sum(_counted_hours()), 0), Hours),
+            sa.type_coerce(sa.func.coalesce(sa.func.sum(counted_hours()), 0), Hours),
         )
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)

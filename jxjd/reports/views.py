@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import render_template, request
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, list_bases_for
 from jxjd.common.time import local_today
+from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.openapi import doc
 from jxjd.reports import bp
 from jxjd.reports.exporting import province_report_xlsx
 from jxjd.reports.services import base_report, province_report
 from jxjd.web import require_page
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year_arg(default: int | None = None) -> int:
@@ -43,15 +42,11 @@ def get_province_report(year: int):
 
 @bp.get("/api/v1/reports/<int:year>.xlsx")
 @require(roles={"admin", "dept"})
-@doc("全省基地年度培训完成情况（Excel）", tags=["reports"], content=XLSX)
+@doc("全省基地年度培训完成情况（Excel）", tags=["reports"], content=XLSX_MIMETYPE)
 def get_province_report_xlsx(year: int):
     """The same report as a workbook."""
     report = province_report(year, list_bases_for(current_actor()))
-    return Response(
-        province_report_xlsx(report),
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=jxjd-report-{year}.xlsx"},
-    )
+    return xlsx_response(province_report_xlsx(report), f"jxjd-report-{year}.xlsx")
 
 
 @bp.get("/reports")
@@ -68,8 +63,4 @@ def reports_page():
 def reports_xlsx_page(year: int):
     """Download the report from the page."""
     report = province_report(year, list_bases_for(current_actor()))
-    return Response(
-        province_report_xlsx(report),
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=jxjd-report-{year}.xlsx"},
-    )
+    return xlsx_response(province_report_xlsx(report), f"jxjd-report-{year}.xlsx")

@@ -43,10 +43,7 @@ RULE_FIELDS = [f.name for f in fields(Rules) if f.name not in ("year", "overridd
 
 def rules_for(year: int) -> Rules:
     """The rules in force for `year`."""
-    row = db.session.scalar(sa.select(YearRule).where(YearRule.year == year))
-    if row is None:
-        return Rules(year=year)
-    return Rules(year=year, overridden=True, **{name: getattr(row, name) for name in RULE_FIELDS})
+    return rules_for_years([year])[year]
 
 
 def rules_for_years(years: list[int]) -> dict[int, Rules]:

@@ -10,7 +10,7 @@ from jxjd.common.schema import json_body, load
 from jxjd.errors import Problem
 from jxjd.extensions import db
 from jxjd.openapi import doc
-from jxjd.plans.services import current_filed_plan
+from jxjd.plans.services import filed_plans_by_year
 from jxjd.sessions import bp, services
 from jxjd.sessions.schemas import SessionArgs, SessionSchema
 from jxjd.web import require_page
@@ -81,11 +81,8 @@ def sessions_page():
             db.session.rollback()
             problem = exc
     year = request.args.get("year", type=int)
-    plans = {}
-    for y in sorted({s.year for s in services.list_sessions(base)} | _nearby_years()):
-        plan = current_filed_plan(base.id, y)
-        if plan is not None:
-            plans[y] = plan
+    sessions = services.list_sessions(base)
+    plans = filed_plans_by_year(base.id, {s.year for s in sessions} | _nearby_years())
     return render_template(
         "sessions/base.html",
         base=base,

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from jxjd.attendance.models import AttendanceRecord
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import ACTIVE_STATUSES, Base
@@ -37,7 +36,7 @@ from jxjd.evaluations.models import (
 from jxjd.extensions import db
 from jxjd.feedback.services import feedback_by_base
 from jxjd.plans.models import Plan, PlanItem
-from jxjd.reports.services import ITEM_KEY, year_figures
+from jxjd.reports.services import delivered_by_item, year_figures
 from jxjd.rules.services import rules_for_years
 from jxjd.sessions.models import TrainingSession
 from jxjd.spotchecks.models import SpotCheckItem
@@ -110,34 +109,11 @@ def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int],
     for base_id, year, sessions, trainees in planned:
         slot = out[(base_id, year)]
         slot["planned_sessions"], slot["planned_trainees"] = int(sessions), int(trainees)
-    key_columns = [getattr(PlanItem, name) for name in ITEM_KEY]
-    per_item = (
-        sa.select(
-            Plan.base_id.label("base_id"),
-            Plan.year.label("year"),
-            sa.func.count(sa.distinct(TrainingSession.id)).label("sessions"),
-            sa.func.count(sa.distinct(AttendanceRecord.person_id)).label("trainees"),
-        )
-        .select_from(TrainingSession)
-        .join(PlanItem, PlanItem.id == TrainingSession.plan_item_id)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .outerjoin(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
-        .where(Plan.base_id.in_(base_ids), Plan.year.in_(years))
-        .group_by(Plan.base_id, Plan.year, *key_columns)
-        .subquery()
-    )
-    delivered = db.session.execute(
-        sa.select(
-            per_item.c.base_id,
-            per_item.c.year,
-            sa.func.sum(per_item.c.sessions),
-            sa.func.sum(per_item.c.trainees),
-        ).group_by(per_item.c.base_id, per_item.c.year)
-    )
-    for base_id, year, sessions, trainees in delivered:
+    for (base_id, year, _key), (sessions, trainees) in delivered_by_item(base_ids, years).items():
         slot = out.get((base_id, year))
         if slot is not None:  # plan_vs_actual reports nothing for a year without a filed plan
-            slot["actual_sessions"], slot["actual_trainees"] = int(sessions), int(trainees)
+            slot["actual_sessions"] += sessions
+            slot["actual_trainees"] += trainees
     return out
 
 

@@ -67,19 +67,21 @@ def year_figures(base_ids: list[int], year: int) -> dict[int, Figures]:
 ITEM_KEY = ("specialty", "title", "category", "level", "audience")
 
 
-def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
-    """Each item of the year's filed plan with the sessions and trainees actually delivered.
+def delivered_by_item(
+    base_ids: list[int], years: list[int]
+) -> dict[tuple[int, int, tuple], tuple[int, int]]:
+    """Sessions and distinct trainees per (base, year, item key), in one grouped query.
 
-    Sessions run under an earlier filed version of the plan count towards the current version's
-    item with the same specialty, title, category, level and audience; any that match no current
-    item are listed after the plan's items with plan_item_id null.
+    The key is the item's (specialty, title, category, level, audience): sessions run under an
+    earlier filed version of a plan count towards the current version's matching item.
     """
-    plan = current_filed_plan(base.id, year)
-    if plan is None:
-        return []
+    if not base_ids or not years:
+        return {}
     key_columns = [getattr(PlanItem, name) for name in ITEM_KEY]
-    delivered = db.session.execute(
+    rows = db.session.execute(
         sa.select(
+            Plan.base_id,
+            Plan.year,
             *key_columns,
             sa.func.count(sa.distinct(TrainingSession.id)),
             sa.func.count(sa.distinct(AttendanceRecord.person_id)),
@@ -88,10 +90,22 @@ def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
         .join(PlanItem, PlanItem.id == TrainingSession.plan_item_id)
         .join(Plan, Plan.id == PlanItem.plan_id)
         .outerjoin(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
-        .where(Plan.base_id == base.id, Plan.year == year)
-        .group_by(*key_columns)
-    ).all()
-    actual = {tuple(row[: len(ITEM_KEY)]): (row[-2], row[-1]) for row in delivered}
+        .where(Plan.base_id.in_(base_ids), Plan.year.in_(years))
+        .group_by(Plan.base_id, Plan.year, *key_columns)
+    )
+    return {(r[0], r[1], tuple(r[2:-2])): (r[-2], r[-1]) for r in rows}
+
+
+def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
+    """Each item of the year's filed plan with the sessions and trainees actually delivered.
+
+    Sessions that match no item of the current version are listed after the plan's items with
+    plan_item_id null.
+    """
+    plan = current_filed_plan(base.id, year)
+    if plan is None:
+        return []
+    actual = {key[2]: figures for key, figures in delivered_by_item([base.id], [year]).items()}
     rows = []
     for item in plan.items:
         sessions, trainees = actual.pop(tuple(getattr(item, k) for k in ITEM_KEY), (0, 0))

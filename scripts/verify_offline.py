@@ -22,6 +22,7 @@ import re  # noqa: E402
 from datetime import datetime  # noqa: E402
 from typing import Any  # noqa: E402
 from urllib.parse import parse_qs, unquote, urlsplit  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
 
 from jxjd.certificates.signing import jwks_from_document, verify_token  # noqa: E402
 
@@ -86,7 +87,8 @@ def _format_value(key: str, value: Any) -> str:
         return f"{label} ({value})" if label else value
     if key == "iat" and isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            local = datetime.fromtimestamp(value).astimezone()
+            # Certificates are issued in Hunan: show China Standard Time whatever the machine's zone.
+            local = datetime.fromtimestamp(value, tz=ZoneInfo("Asia/Shanghai"))
         except (OverflowError, OSError, ValueError):
             return str(value)
         return local.strftime("%Y-%m-%d %H:%M:%S %z")

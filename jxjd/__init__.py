@@ -33,10 +33,10 @@ FEATURES = (
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -80,6 +80,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
         }
+    lock_ms = int(app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A lock wait or a dead server ends in 503 database_busy/unavailable, not a hung worker.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
+        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", 5)
+        extra = f"-c lock_timeout={lock_ms}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
     if app.config["JXJD_PROXY_COUNT"]:  # behind nginx: client addresses from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -102,7 +112,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     if is_sqlite:
         with app.app_context():
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(
+                db.engine, "connect", lambda c, r: _sqlite_pragmas(c, r, busy_ms=lock_ms)
+            )
 
     _register_features(app)
     register_error_handlers(app)

@@ -11,7 +11,8 @@ from flask import Flask
 
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
-from jxjd.extensions import csrf, db, limiter, login_manager, migrate
+from jxjd.extensions import csrf, db, login_manager, migrate
+from jxjd.ratelimit import init_rate_limits
 
 # Feature packages, in dependency order; each has views.py registering on its `bp`.
 FEATURES = (
@@ -105,7 +106,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         compare_type=True,
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_rate_limits(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login_page"
     login_manager.login_message = "请先登录"

@@ -11,7 +11,8 @@ from flask import Flask
 
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
-from jxjd.extensions import csrf, db, limiter, login_manager, migrate
+from jxjd.extensions import csrf, db, login_manager, migrate
+from jxjd.ratelimit import init_rate_limits
 
 # Feature packages, in dependency order; each has views.py registering on its `bp`.
 FEATURES = (
@@ -33,10 +34,10 @@ FEATURES = (
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -80,6 +81,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
         }
+    lock_ms = int(app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A lock wait or a dead server ends in 503 database_busy/unavailable, not a hung worker.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
+        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", 5)
+        extra = f"-c lock_timeout={lock_ms}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
     if app.config["JXJD_PROXY_COUNT"]:  # behind nginx: client addresses from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -95,14 +106,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         compare_type=True,
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_rate_limits(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login_page"
     login_manager.login_message = "请先登录"
 
     if is_sqlite:
         with app.app_context():
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(
+                db.engine, "connect", lambda c, r: _sqlite_pragmas(c, r, busy_ms=lock_ms)
+            )
 
     _register_features(app)
     register_error_handlers(app)
@@ -126,6 +139,15 @@ def _register_features(app: Flask) -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"jxjd.{name}.demo":
                 raise
+
+
+# Pages load scripts, styles and images from this origin only (QR codes may be data: URLs); no
+# inline script or style, no plug-ins, no framing, forms post back here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 def _register_page_hooks(app: Flask) -> None:
@@ -158,6 +180,8 @@ def _register_page_hooks(app: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        resp.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only (JXJD_SECURE_COOKIES=1)
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp

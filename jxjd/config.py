@@ -10,6 +10,9 @@ class Config:
 
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")  # None: instance SQLite
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Seconds a statement waits for a lock (SQLite busy_timeout, PostgreSQL lock_timeout) before
+    # the request gets 503 database_busy; below gunicorn's worker timeout (30 s).
+    JXJD_DB_LOCK_TIMEOUT: float = float(os.environ.get("JXJD_DB_LOCK_TIMEOUT", "10"))
     SECRET_KEY: str | None = os.environ.get("JXJD_SECRET_KEY")  # None: generated into the key store
     JXJD_PUBLIC_URL: str = os.environ.get("JXJD_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     JXJD_KEY_DIR: str | None = os.environ.get("JXJD_KEY_DIR")  # None: <instance>/keys

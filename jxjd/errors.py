@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -119,6 +120,43 @@ class TooManyRequests(Problem):
     status, code, title = 429, "too_many_requests", "请求过于频繁，请稍后再试"
 
 
+class DatabaseUnavailable(Problem):
+    status, code, title = 503, "database_unavailable", "数据库暂时无法连接，请稍后再试"
+    retry_after = 30
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    code, title = "database_busy", "系统繁忙（数据正被其他操作占用），请稍后再试"
+    retry_after = 5
+
+
+# PostgreSQL SQLSTATEs that mean "try again": lock_timeout, statement_timeout / cancel,
+# deadlock, serialization failure.
+BUSY_SQLSTATES = {"55P03", "57014", "40P01", "40001"}
+
+
+def database_problem(exc: Exception) -> DatabaseUnavailable | None:
+    """The 503 for a database that cannot be reached or is locked; None for other errors."""
+    if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return DatabaseBusy(headers={"Retry-After": str(DatabaseBusy.retry_after)})
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+    busy = getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES or "is locked" in reason
+    if busy:
+        problem: DatabaseUnavailable = DatabaseBusy()
+    elif isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or (
+        exc.connection_invalidated
+    ):
+        problem = DatabaseUnavailable()
+    else:
+        return None
+    problem.headers["Retry-After"] = str(problem.retry_after)
+    # The driver's first line only: SQLAlchemy's own text would carry the statement's parameters.
+    log.warning("%s: %s: %s", problem.code, type(exc.orig).__name__, reason)
+    return problem
+
+
 HTTP_TITLES = {
     400: ("bad_request", "请求格式有误"),
     401: ("unauthorized", "需要登录或有效的访问令牌"),
@@ -154,6 +192,14 @@ def render_problem(problem: Problem) -> Response:
     return resp
 
 
+def _discard_session(db: Any) -> None:
+    """Roll the request's session back; a connection that is already gone is simply dropped."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.remove()
+
+
 def register_error_handlers(app: Flask) -> None:
     """Turn every error into a Problem rendering; never leak a stack trace."""
     from jxjd.extensions import db
@@ -177,6 +223,20 @@ def register_error_handlers(app: Flask) -> None:
         return render_problem(
             Problem(title, code=code, title=title, status=status, headers=headers)
         )
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _database(exc: Exception):
+        problem = database_problem(exc)
+        if problem is None:
+            return _unexpected(exc)
+        _discard_session(db)
+        try:
+            return render_problem(problem)
+        except Exception:  # the page itself needed the database (e.g. the signed-in account)
+            _discard_session(db)
+            html = f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>{problem.title}</p>'
+            return Response(html, problem.status, problem.headers, mimetype="text/html")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

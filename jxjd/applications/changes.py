@@ -10,7 +10,7 @@ from jxjd.applications.models import CHANGE_FIELDS, CHANGE_STATUSES, BaseChange,
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
-from jxjd.bases.services import can_read_base
+from jxjd.bases.services import can_read_base, require_live_base
 from jxjd.common.time import utcnow
 from jxjd.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
@@ -40,6 +40,7 @@ def file_base_change(actor: Actor, base: Base, data: dict[str, Any]) -> BaseChan
     """File a change of the base's name, address or contacts; it waits for the HR department."""
     if actor.role not in ("admin", "base") or not can_read_base(actor, base):
         raise Forbidden("只有基地本身或省人社厅可以报送变更")
+    require_live_base(base, "报送变更备案")
     requested = _requested(data)
     if "name" in requested and not requested["name"]:
         raise ValidationFailed([field_error("invalid_name", "机构名称不能为空", field="name")])

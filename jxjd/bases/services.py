@@ -18,6 +18,7 @@ from jxjd.errors import (
     Forbidden,
     InvalidTransition,
     NotFound,
+    Problem,
     ValidationFailed,
     field_error,
 )
@@ -35,6 +36,21 @@ TRANSITIONS: dict[str, set[str]] = {
 
 class DuplicateCreditCode(Conflict):
     code, title = "duplicate_credit_code", "该统一社会信用代码已登记为基地"
+
+
+class BaseNotActive(Problem):
+    status, code, title = 422, "base_not_active", "基地当前状态不能办理此项业务"
+
+
+# A revoked or barred base has left the registry: it files no more plans or changes.
+LIVE_STATUSES = ("applying", "recognized", "rectifying")
+
+
+def require_live_base(base: Base, doing: str) -> None:
+    """422 `base_not_active` when the base is revoked or barred."""
+    if base.status not in LIVE_STATUSES:
+        message = f"基地当前状态为“{BASE_STATUSES[base.status]}”，不能{doing}"
+        raise BaseNotActive(message, errors=[field_error("base_not_active", message, field="base")])
 
 
 def _ordered_unique(values: list[str], order: dict[str, str]) -> list[str]:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import logging
+import os
+import secrets
+from pathlib import Path
 
 import qrcode
 import qrcode.constants
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathImage
+
+log = logging.getLogger(__name__)
+_warned_dirs: set[str] = set()
 
 
 def _qr(text: str, *, box_size: int, border: int) -> qrcode.QRCode:
@@ -34,3 +41,37 @@ def render_svg(text: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
+
+
+def read_cached(path: Path) -> bytes | None:
+    """The cached image at `path`; None when it is missing, empty or cannot be read."""
+    try:
+        return path.read_bytes() or None
+    except OSError:
+        return None
+
+
+def write_cached(path: Path, data: bytes) -> bool:
+    """Store `data` at `path` atomically; a folder that cannot be written is skipped, not fatal.
+
+    Returns whether the file was stored. A failure (read-only or full disk, a path that is not a
+    folder) is logged once per folder and leaves no temporary file behind.
+    """
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)  # atomic: concurrent renders never serve a half-written file
+        return True
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if str(path.parent) not in _warned_dirs:
+            _warned_dirs.add(str(path.parent))
+            log.warning(
+                "QR cache folder %s is not writable (%s); serving uncached", path.parent, exc
+            )
+        return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,15 +202,11 @@ def qr_image(cert: Certificate, kind: str) -> bytes:
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
     cache_dir = Path(current_app.config["JXJD_QR_CACHE_DIR"])
     path = cache_dir / f"{cert.serial}-{digest}.{kind}"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
+    cached = qr.read_cached(path)
+    if cached is not None:
+        return cached
     data = qr.render_png(url) if kind == "png" else qr.render_svg(url)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)  # atomic: concurrent renders never serve a half-written file
+    qr.write_cached(path, data)  # a cache that cannot be written only costs a re-render
     return data
 
 

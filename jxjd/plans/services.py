@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
-from jxjd.bases.services import can_read_base
+from jxjd.bases.services import can_read_base, require_live_base
 from jxjd.common.enums import AUDIENCES, LEVELS, PLAN_STATUSES
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import (
@@ -112,6 +112,7 @@ def filed_plans_by_year(base_id: int, years: set[int]) -> dict[int, Plan]:
 
 def create_plan(actor: Actor, base: Base, year: int, items: list[dict[str, Any]]) -> Plan:
     """A new draft; when the year already has a filed plan, this is its next version."""
+    require_live_base(base, "报送年度培训计划")
     plan_items = _checked_items(base, items)
     open_version = db.session.scalar(
         sa.select(Plan.id).where(
@@ -170,6 +171,7 @@ def update_plan(actor: Actor, plan: Plan, items: list[dict[str, Any]]) -> Plan:
     if plan.status not in ("draft", "returned"):
         raise InvalidTransition("只有草稿或退回的计划可以修改；已备案的计划请新建版本")
     base = db.session.get(Base, plan.base_id)
+    require_live_base(base, "修改年度培训计划")
     new_items = _checked_items(base, items)
     plan.items = []
     db.session.flush()
@@ -187,6 +189,7 @@ def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
         raise ValidationFailed(
             [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
         )
+    require_live_base(db.session.get(Base, plan.base_id), "提交年度培训计划")
     _move(plan, ("draft", "returned"), "submitted")
     plan.submitted_at = utcnow()
     plan.late = is_late(plan.year, today or local_today())
@@ -217,6 +220,7 @@ def file_plan(actor: Actor, plan: Plan) -> Plan:
     """Admin files a reviewed plan (备案); an earlier filed version of the year is superseded."""
     if actor.role != "admin":
         raise Forbidden("只有省人社厅可以备案计划")
+    require_live_base(db.session.get(Base, plan.base_id), "备案年度培训计划")
     # Look the current version up before this one becomes filed: afterwards (autoflush) both
     # would match and which row comes first is up to the database.
     previous = current_filed_plan(plan.base_id, plan.year)

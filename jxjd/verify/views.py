@@ -29,7 +29,10 @@ CHECK_LABELS = {
 # Failed look-ups per client, shared by the API and the page. The check runs on the strategy of
 # the app's Flask-Limiter (same storage, reset and configuration) but without its per-route
 # decorator machinery, which cost more than the verification itself on this hot public path:
-# every look-up tests the client's allowance; only invalid and not-found ones use it up.
+# every look-up tests the client's allowance; only invalid and not-found ones use it up. Using it
+# up is one atomic increment in the shared store, and a failure that finds the allowance already
+# spent (a concurrent look-up on another worker took the last one) is refused too, so the
+# clients' failed look-ups answered are exactly the limit, however many workers serve them.
 _SCOPE = "verify-failures"
 
 
@@ -42,21 +45,20 @@ def _allowance() -> tuple[RateLimitItem, str]:
     return _parsed(current_app.config["JXJD_VERIFY_FAIL_LIMIT"]), request.remote_addr or "-"
 
 
-def _refuse_if_over_limit() -> None:
-    """429 (via the handler below) once the client has used up its failed look-ups."""
-    item, client = _allowance()
-    if not limiter.limiter.test(item, _SCOPE, client):
-        reset_at = limiter.limiter.get_window_stats(item, _SCOPE, client).reset_time
-        g.verify_retry_after = max(1, math.ceil(reset_at - time.time()))
-        raise HTTPTooManyRequests()
+def _refuse(item: RateLimitItem, client: str) -> None:
+    """429 (via the handler below): the client has used up its failed look-ups."""
+    reset_at = limiter.limiter.get_window_stats(item, _SCOPE, client).reset_time
+    g.verify_retry_after = max(1, math.ceil(reset_at - time.time()))
+    raise HTTPTooManyRequests()
 
 
 def _verify(token: str | None, serial: str | None) -> services.Verification:
-    _refuse_if_over_limit()
+    item, client = _allowance()
+    if not limiter.limiter.test(item, _SCOPE, client):
+        _refuse(item, client)
     outcome = services.verify_certificate(token=token, serial=serial)
-    if outcome.failed:
-        item, client = _allowance()
-        limiter.limiter.hit(item, _SCOPE, client)
+    if outcome.failed and not limiter.limiter.hit(item, _SCOPE, client):
+        _refuse(item, client)
     return outcome
 
 

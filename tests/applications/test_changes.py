@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from jxjd.bases.models import Base
 from jxjd.extensions import db
@@ -149,3 +150,21 @@ def test_filing_and_deciding_are_audited(client, base_and_headers, make_headers)
     client.post(f"/api/v1/base-changes/{filed['id']}/accept", headers=make_headers("admin"))
     actions = [e.action for e in events_for("base", base.id)]
     assert actions[-2:] == ["base.change.file", "base.change.accept"]
+
+
+@pytest.mark.parametrize("status", ["revoked", "barred"])
+def test_a_revoked_or_barred_base_files_no_change(client, create_base_in, make_headers, status):
+    from jxjd.applications.models import BaseChange
+
+    base = create_base_in(status)
+    for headers in (make_headers("base", base_id=base.id), make_headers("admin")):
+        resp = client.post(f"/api/v1/bases/{base.id}/changes", json=CHANGE, headers=headers)
+        assert_problem(resp, 422, "base_not_active")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BaseChange)) == 0
+
+
+def test_a_rectifying_base_still_files_a_change(client, create_base_in, make_headers):
+    base = create_base_in("rectifying")
+    headers = make_headers("base", base_id=base.id)
+    resp = client.post(f"/api/v1/bases/{base.id}/changes", json=CHANGE, headers=headers)
+    assert resp.status_code == 201, resp.json

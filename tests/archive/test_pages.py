@@ -145,7 +145,10 @@ def test_registration_print_page_and_xlsx(client, earn, make_account, login):
     _signed_in_person(client, make_account, login)
     page = client.get("/me/registration/2025")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and serial in html and "size: A4" in html
+    assert page.status_code == 200 and serial in html and "/static/css/registration.css" in html
+    sheet = client.get("/static/css/registration.css")
+    assert "size: A4" in sheet.get_data(as_text=True)
+    sheet.close()
     assert "430104********0015" in html and ZHANG[0] not in html
     xlsx = client.get("/me/registration/2025.xlsx")
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")

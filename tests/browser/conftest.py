@@ -80,16 +80,41 @@ def browser():
             chromium.close()
 
 
+# Reports every Content-Security-Policy violation of every page to the test (window.__cspViolation).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolation([e.violatedDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber,
+                         document.location.pathname].join(" "));
+});
+"""
+
+
 @pytest.fixture
-def phone_page(browser):
-    """A new page in a fresh phone-sized context (no cookies shared between tests)."""
+def csp_violations() -> list[str]:
+    """The CSP violations the phone page met; none may remain when the test ends."""
+    return []
+
+
+@pytest.fixture
+def phone_page(browser, csp_violations):
+    """A new page in a fresh phone-sized context (no cookies shared between tests).
+
+    Any Content-Security-Policy violation on any page it opens fails the test at teardown.
+    """
     context = browser.new_context(**PHONE)
+    context.expose_function("__cspViolation", lambda text: csp_violations.append(text))
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text),
+    )
     page.set_default_timeout(15_000)
     try:
         yield page
     finally:
         context.close()
+    assert csp_violations == [], "Content-Security-Policy violations"
 
 
 @pytest.fixture

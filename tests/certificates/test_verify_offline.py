@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from jxjd.certificates.qr import render_png
-from jxjd.certificates.signing import SigningKeys
-from jxjd.common.crypto import KeyStore
+from tests.certificates.support import ACTIVE_KEY_IAT, new_signing_keys
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +33,7 @@ PAYLOAD = {
     "title": "2025年公需科目培训",
     "base": "长沙继续教育基地",
     "end_date": "2025-06-30",
-    "iat": 1751270400,
+    "iat": ACTIVE_KEY_IAT,
 }
 
 
@@ -65,7 +64,7 @@ def tamper(token: str) -> str:
 @pytest.fixture
 def issued(tmp_path: Path) -> tuple[Path, str]:
     """A saved JWKS file and a signed token."""
-    keys = SigningKeys(KeyStore(tmp_path / "keys"))
+    keys = new_signing_keys(tmp_path / "keys")
     token = keys.active().sign(PAYLOAD)
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(keys.jwks()), encoding="utf-8")
@@ -118,7 +117,7 @@ def test_serial_mismatch_is_invalid(issued: tuple[Path, str]) -> None:
 
 def test_unknown_key_is_invalid(issued: tuple[Path, str], tmp_path: Path) -> None:
     _, token = issued
-    other = SigningKeys(KeyStore(tmp_path / "other"))
+    other = new_signing_keys(tmp_path / "other")
     other.active()
     jwks = tmp_path / "other.json"
     jwks.write_text(json.dumps(other.jwks()), encoding="utf-8")

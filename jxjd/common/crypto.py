@@ -96,6 +96,10 @@ class KeyStore:
             )
         return key
 
+    def forget(self) -> None:
+        """Drop the cached secrets (they are read again on next use)."""
+        self._cache.clear()
+
     def exists(self, purpose: str) -> bool:
         """Whether the secret's file is there (damaged or not)."""
         return self.path(purpose).exists()

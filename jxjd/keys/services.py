@@ -179,6 +179,7 @@ def check_key_store(store: KeyStore, *, force: bool = False) -> KeyState:
     facts = _read_facts(with_kids=True)
     if isinstance(facts, KeyState):
         return facts
+    store = KeyStore(store.directory)  # the files as they are now: no cache, never blocked
     problems: list[KeyProblem] = []
     present: dict[str, str] = {}
     missing: list[str] = []
@@ -391,6 +392,8 @@ def apply_key_state(app: Flask, state: KeyState) -> KeyState:
     previous = app.extensions.get(_STATE)
     app.extensions[_STATE] = state
     store.blocked = state.summary() if state.status == LOCKED else None
+    if state.ok:
+        store.forget()  # keys may have been created or accepted: read them afresh
     if state.ok and app.extensions.get(_SECRET_FROM_STORE):
         app.config["SECRET_KEY"] = store.secret("session-secret").hex()
     if state.status == LOCKED:

@@ -165,3 +165,53 @@ def test_script_imports_no_flask(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_retired_key_signing_after_its_retirement_is_invalid_offline(tmp_path: Path) -> None:
+    import time
+
+    from jxjd.certificates.signing import KEY_WINDOW_LEEWAY, ActiveKey
+
+    keys = new_signing_keys(tmp_path / "keys")
+    old = keys.active()
+    now = int(time.time())
+    before = old.sign({**PAYLOAD, "iat": now})
+    keys.rotate()
+    # Whoever holds the retired key's private half can still sign, but not back into its window.
+    stolen = ActiveKey(kid=old.kid, private_key=keys._private_key(old.kid))
+    after = stolen.sign({**PAYLOAD, "iat": now + KEY_WINDOW_LEEWAY + 3600})
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(keys.jwks()), encoding="utf-8")
+
+    assert run("--jwks", jwks, before).returncode == 0
+    result = run("--jwks", jwks, f"{PUBLIC_URL}/v/{SERIAL}?t={after}")
+    assert result.returncode == 1, result.stdout
+    assert "[失败 FAIL] 签发时间在密钥有效期内" in result.stdout
+    assert "retired" in result.stdout
+    assert "李四" not in result.stdout
+
+
+def test_a_key_marked_compromised_invalidates_its_tokens_offline(
+    issued: tuple[Path, str], tmp_path: Path
+) -> None:
+    jwks, token = issued
+    doc = json.loads(jwks.read_text(encoding="utf-8"))
+    doc["keys"][0]["compromised"] = True
+    jwks.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("--jwks", jwks, token)
+    assert result.returncode == 1
+    assert "compromised" in result.stdout
+
+
+def test_an_old_jwks_without_windows_still_verifies_but_says_to_download_again(
+    issued: tuple[Path, str],
+) -> None:
+    jwks, token = issued
+    doc = json.loads(jwks.read_text(encoding="utf-8"))
+    for key in doc["keys"]:
+        key.pop("nbf", None)
+        key.pop("exp", None)
+    jwks.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("--jwks", jwks, token)
+    assert result.returncode == 0, result.stdout
+    assert "重新下载" in result.stdout

@@ -54,7 +54,10 @@ def init_command(force: bool) -> None:
     and the command says which keys to restore from the backup, unless --force.
     """
     store = _store()
+    at_start = current_app.extensions.get("jxjd_key_state")
     state = apply_key_state(current_app, check_key_store(store, force=force))
+    if at_start is not None and at_start.ok:  # keys the start-up check created a moment ago
+        state.created = at_start.created + state.created
     if state.status == DEFERRED:
         for problem in state.problems:
             click.echo(f"cannot check the key store: {problem.detail}", err=True)

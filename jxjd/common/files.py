@@ -99,6 +99,9 @@ def private_sqlite(url: str) -> None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return
     path = Path(database)
-    private_file(path)
+    try:
+        private_file(path)
+    except OSError:  # an unusable path: SQLite reports it when connecting (database unavailable)
+        return
     for suffix in ("-wal", "-shm", "-journal"):
         tighten(path.with_name(path.name + suffix), PRIVATE_FILE)

@@ -51,8 +51,10 @@ OK, LOCKED, DEFERRED = "ok", "locked", "deferred"
 # Tables whose rows exist only in a database that is in use: with any of them non-empty, no key
 # is generated behind the operator's back.
 DATA_TABLES = ("audit_events", "people", "certificates", "accounts", "api_tokens", "bases")
-# Requests that are answered whatever the key store's state.
-EXEMPT_ENDPOINTS = frozenset({"main.health", "main.ready", "static"})
+# Requests that are answered whatever the key store's state (they use neither keys nor data).
+EXEMPT_ENDPOINTS = frozenset(
+    {"main.health", "main.ready", "static", "openapi.openapi_json", "openapi.api_docs"}
+)
 
 _STATE = "jxjd_key_state"
 _SECRET_FROM_STORE = "jxjd_secret_from_store"
@@ -391,7 +393,8 @@ def apply_key_state(app: Flask, state: KeyState) -> KeyState:
     store: KeyStore = app.extensions["jxjd_keystore"]
     previous = app.extensions.get(_STATE)
     app.extensions[_STATE] = state
-    store.blocked = state.summary() if state.status == LOCKED else None
+    # Not decided yet (database down, schema missing) counts as not matching: no key is used.
+    store.blocked = None if state.ok else state.summary()
     if state.ok:
         store.forget()  # keys may have been created or accepted: read them afresh
     if state.ok and app.extensions.get(_SECRET_FROM_STORE):
@@ -455,6 +458,10 @@ def register_key_guard(app: Flask) -> None:
             return None
         state = key_state()
         if state.ok:
+            return None
+        if state.status == DEFERRED and state.problems[0].code == "database_unavailable":
+            # The request fails on the database itself (503 from the database handler); the
+            # key store stays blocked, so nothing it does can use a key that was not checked.
             return None
         return render_problem(_unavailable(state, with_reasons=False))
 

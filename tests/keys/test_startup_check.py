@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import os
 
+import pytest
 import sqlalchemy as sa
 
 from jxjd.accounts.models import ApiToken
 from jxjd.audit.models import AuditEvent, AuditHead
-from jxjd.common.crypto import KEY_PURPOSES, app_keystore
+from jxjd.common.crypto import KEY_PURPOSES, KeyStoreBlocked, app_keystore
 from jxjd.extensions import db
 from jxjd.keys.models import KeyFingerprint
 from jxjd.keys.services import check_key_store
@@ -274,3 +275,25 @@ def test_an_unmigrated_database_is_not_ready(tmp_path):
     assert not (tmp_path / "keys").exists()
     with fresh.app_context():
         db.engine.dispose()
+
+
+def test_an_unreachable_database_is_not_ready_and_no_key_is_used(tmp_path):
+    from jxjd import create_app
+
+    (tmp_path / "not-a-folder").write_text("")
+    down = create_app(
+        {
+            "TESTING_CONFIG": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'not-a-folder' / 'x.db'}",
+            "JXJD_KEY_DIR": str(tmp_path / "keys"),
+        }
+    )
+    client = down.test_client()
+    assert ("database_unavailable", None) in _codes(_ready_problem(client))
+    assert client.get("/api/v1/health").status_code == 200
+    assert client.get("/api/v1/openapi.json").status_code == 200  # documentation needs neither
+    with down.app_context():
+        with pytest.raises(KeyStoreBlocked):
+            app_keystore().secret("lookup-hmac")
+        db.engine.dispose()
+    assert not (tmp_path / "keys").exists()

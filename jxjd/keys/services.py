@@ -24,7 +24,8 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_app_context, request
+from flask.cli import ScriptInfo
 
 from jxjd.audit.models import AuditHead
 from jxjd.audit.services import head_mac
@@ -116,7 +117,7 @@ class _Facts:
     person: Any
 
 
-def _read_facts(*, with_kids: bool) -> _Facts | KeyState:
+def _read_facts() -> _Facts | KeyState:
     """Read what the check needs from the database, or the reason it cannot be read."""
     try:
         with db.engine.connect() as conn:
@@ -148,7 +149,9 @@ def _read_facts(*, with_kids: bool) -> _Facts | KeyState:
                 is not None
             )
             cert_kids: set[str] = set()
-            if with_kids and has_certificates:
+            if has_certificates and not any(n.startswith("signing:") for n in recorded):
+                # Only before any signing key was recorded (an upgraded install): afterwards the
+                # recorded keys say the same without reading the whole table.
                 cert_kids = set(conn.scalars(sa.select(certs.c.kid).distinct()))
             heads = AuditHead.__table__
             head = conn.execute(sa.select(heads).where(heads.c.id == 1)).first()
@@ -178,7 +181,7 @@ def check_key_store(store: KeyStore, *, force: bool = False) -> KeyState:
     missing ones although data depends on them, and records them as the database's keys.
     Damaged key files are never accepted or overwritten.
     """
-    facts = _read_facts(with_kids=True)
+    facts = _read_facts()
     if isinstance(facts, KeyState):
         return facts
     store = KeyStore(store.directory)  # the files as they are now: no cache, never blocked
@@ -482,6 +485,9 @@ def require_keys(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not has_app_context():  # outside Flask's with_appcontext: push it as it would
+            ctx = click.get_current_context()
+            ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
         state = key_state()
         if not state.ok:
             lines = "\n".join(f"  - {p.detail}" for p in state.problems)

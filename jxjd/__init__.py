@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from jxjd.common.files import private_dir, private_sqlite
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, login_manager, migrate
@@ -54,7 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(overrides or {})
     app.config.from_object(TestConfig if overrides.pop("TESTING_CONFIG", False) else Config)
     app.config.update(overrides)
-    os.makedirs(app.instance_path, exist_ok=True)
+    private_dir(app.instance_path)  # owner-only: it holds the database and the keys
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "jxjd.sqlite3"
@@ -69,14 +70,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     from jxjd.common.crypto import KeyStore
+    from jxjd.keys.services import session_secret
 
+    # Keys are created only by the start-up check below (for a database without data) or
+    # `flask keys init`, never on first use.
     store = KeyStore(app.config["JXJD_KEY_DIR"])
-    store.ensure_all()  # create missing keys now, before concurrent requests could race on them
+    store.tighten()
     app.extensions["jxjd_keystore"] = store
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = store.secret("session-secret").hex()
+        app.config["SECRET_KEY"] = session_secret(app, store)
 
     is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if is_sqlite:
+        private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
     if is_sqlite:  # a local file: no dropped connections to detect, so no ping per checkout
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
@@ -121,6 +127,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     _register_page_hooks(app)
     _register_cli(app)
+
+    from jxjd.keys.services import prepare_key_store, register_key_guard
+
+    register_key_guard(app)
+    prepare_key_store(app)  # refuses to serve (503) when the keys do not match the data
     return app
 
 
@@ -203,7 +214,9 @@ def _register_cli(app: Flask) -> None:
     from jxjd.audit.cli import audit_cli
     from jxjd.certificates.cli import keys_cli
     from jxjd.demo import demo_command
+    from jxjd.keys.services import guard_commands
 
+    guard_commands(token_cli, account_cli, demo_command)  # refuse while keys do not match
     app.cli.add_command(token_cli)
     app.cli.add_command(account_cli)
     app.cli.add_command(audit_cli)

@@ -17,6 +17,10 @@ class Config:
     JXJD_PUBLIC_URL: str = os.environ.get("JXJD_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     JXJD_KEY_DIR: str | None = os.environ.get("JXJD_KEY_DIR")  # None: <instance>/keys
     JXJD_QR_CACHE_DIR: str | None = os.environ.get("JXJD_QR_CACHE_DIR")  # None: <instance>/qr-cache
+    # Audit chain checkpoints (README "Audit trail"): one every N events (0: only by the CLI), in
+    # an append-only file (None: <key dir>/audit-checkpoints.jsonl).
+    JXJD_AUDIT_CHECKPOINT_EVERY: int = int(os.environ.get("JXJD_AUDIT_CHECKPOINT_EVERY", "100"))
+    JXJD_AUDIT_CHECKPOINTS: str | None = os.environ.get("JXJD_AUDIT_CHECKPOINTS")
     # How many reverse proxies (nginx…) stand in front: their X-Forwarded-For is trusted, so
     # rate limits see each client's own address. 0 when the app faces clients directly.
     JXJD_PROXY_COUNT: int = int(os.environ.get("JXJD_PROXY_COUNT", "0"))
@@ -40,4 +44,5 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SECRET_KEY = "test-secret-key"
+    JXJD_AUDIT_CHECKPOINT_EVERY = 0  # the suite empties the chain between tests
     RATELIMIT_ENABLED = True

@@ -9,6 +9,7 @@ from jxjd.bases.models import Base, BaseSpecialty, BaseStatusChange  # noqa: F40
 from jxjd.certificates.models import Certificate  # noqa: F401, E402
 from jxjd.evaluations.models import Evaluation, EvaluationRound, EvaluationScore  # noqa: F401, E402
 from jxjd.feedback.models import SessionFeedback  # noqa: F401, E402
+from jxjd.keys.models import KeyFingerprint  # noqa: F401
 from jxjd.people.models import Person  # noqa: F401
 from jxjd.plans.models import Plan, PlanItem  # noqa: F401, E402
 from jxjd.rules.models import YearRule  # noqa: F401, E402

@@ -118,6 +118,9 @@ def build_app(workdir: Path):
     upgrade(directory=str(ROOT / "migrations"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
     db.session.commit()
+    from jxjd.keys.services import prepare_key_store
+
+    prepare_key_store(app)  # a new database: its keys are created now, as at start-up
     return app
 
 

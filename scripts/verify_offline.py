@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Verify an electronic training certificate offline, against a saved JWKS (no server needed)."""
+"""Verify an electronic training certificate offline, against a saved JWKS (no server needed).
+
+The checks are the server's own (jxjd.certificates.signing.verify_token): signature by a
+published key, and the token's `iat` within that key's window [nbf, exp] (5 minutes' leeway),
+never under a key the JWKS marks "compromised".
+"""
 
 from __future__ import annotations
 
@@ -24,18 +29,27 @@ from typing import Any  # noqa: E402
 from urllib.parse import parse_qs, unquote, urlsplit  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
-from jxjd.certificates.signing import jwks_from_document, verify_token  # noqa: E402
+from jxjd.certificates.signing import (  # noqa: E402
+    KEY_WINDOW_LEEWAY,
+    jwks_from_document,
+    verify_token,
+)
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
 REVOCATION_NOTE = "离线验证无法确认证书是否已被撤销，请以在线查询为准。"
+OLD_JWKS_NOTE = (
+    "公钥集未标注密钥有效期（旧版文件），无法检查签发时间是否在密钥有效期内，请重新下载 "
+    "/.well-known/jwks.json。 The saved JWKS has no key windows (nbf/exp): download it again."
+)
 
 STEP_LABELS = {
     "well_formed": "令牌格式 well-formed",
     "key_known": "签名密钥已知 key known",
     "signature": "签名有效 signature",
+    "key_window": "签发时间在密钥有效期内 issued within the key's validity",
     "serial_match": "证书编号一致 serial matches URL",
 }
 CATEGORY_LABELS = {"general": "公需科目", "professional": "专业科目"}
@@ -129,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "退出码 Exit status: 0 有效 valid, 1 无效 invalid, 2 输入错误 usage/input error. "
             + REVOCATION_NOTE
+            + f" 签发时间须在签名密钥的有效期 [nbf, exp] 内（允许 {KEY_WINDOW_LEEWAY} 秒时钟误差），"
+            "已宣布泄露的密钥签名一律无效。 The token's iat must lie within its key's [nbf, exp] "
+            f"(±{KEY_WINDOW_LEEWAY} s); keys marked compromised make every token invalid."
         ),
     )
     parser.add_argument(
@@ -194,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
 
     result = verify_token(token, keys)
     checks = list(result.checks)
+    key = keys.get(result.kid) if result.kid else None
     valid = result.valid
     if valid and serial is not None:
         match = result.payload is not None and result.payload.get("sn") == serial
@@ -208,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         reason = result.error or "URL serial does not match the signed certificate number"
         print(f"结论 Result: 证书无效 INVALID — {reason}")
     print(f"注意 Note: {REVOCATION_NOTE}")
+    if key is not None and key.nbf is None and not key.compromised:
+        print(f"注意 Note: {OLD_JWKS_NOTE}")
     return EXIT_VALID if valid else EXIT_INVALID
 
 

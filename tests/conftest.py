@@ -44,6 +44,11 @@ def app(tmp_path_factory):
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
+        # The same start-up check as create_app's, now that the schema exists: an empty
+        # database, so the fresh key store gets its keys and their fingerprints.
+        from jxjd.keys.services import prepare_key_store
+
+        assert prepare_key_store(app).ok
         yield app
         db.session.remove()
         downgrade(revision="base")

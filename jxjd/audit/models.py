@@ -11,6 +11,9 @@ from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
 
 GENESIS_HASH = "0" * 64
+# How an event's `hash` is made: 1 = SHA-256 over the content (events written before the chain
+# was keyed, still checked by that rule); 2 = HMAC-SHA256 under the key store's audit-hmac key.
+CHAIN_SHA256, CHAIN_HMAC = 1, 2
 
 
 class AuditEvent(db.Model):
@@ -30,6 +33,9 @@ class AuditEvent(db.Model):
     # A chain never forks: each hash is somebody's predecessor at most once.
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    version: so.Mapped[int] = so.mapped_column(
+        sa.SmallInteger, default=CHAIN_HMAC, server_default=sa.text(str(CHAIN_SHA256))
+    )
 
     __table_args__ = (sa.Index("ix_audit_events_target", "target_type", "target_id"),)
 
@@ -42,3 +48,6 @@ class AuditHead(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     last_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     count: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    # HMAC over (count, last_hash): a head moved back (events cut off the end) does not verify.
+    # NULL for a chain that has never had a keyed event.
+    mac: so.Mapped[str | None] = so.mapped_column(sa.String(64))

@@ -13,6 +13,8 @@ import qrcode.constants
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathImage
 
+from jxjd.common.files import PRIVATE_FILE, private_dir
+
 log = logging.getLogger(__name__)
 _warned_dirs: set[str] = set()
 
@@ -59,8 +61,9 @@ def write_cached(path: Path, data: bytes) -> bool:
     """
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "xb") as fh:
+        private_dir(path.parent)  # owner-only: the images name people's certificates
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)  # atomic: concurrent renders never serve a half-written file
         return True

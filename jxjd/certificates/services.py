@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,12 +99,17 @@ def _sign_fitting(key: ActiveKey, payload: dict[str, Any], base_url_len: int) ->
     return payload, token
 
 
+def _qr_prefix_len() -> int:
+    """The length of the QR text before the token."""
+    return len(current_app.config["JXJD_PUBLIC_URL"]) + len("/v/") + 22 + len("?t=")
+
+
 def issue_certificates(session: Any, base_name: str, items: list[Issuable], now: datetime) -> int:
     """Sign and store one certificate per item with a single executemany; returns the count."""
     if not items:
         return 0
     key = signing_keys().active()
-    prefix_len = len(current_app.config["JXJD_PUBLIC_URL"]) + len("/v/") + 22 + len("?t=")
+    prefix_len = _qr_prefix_len()
     iat = int(now.timestamp())
     common = {
         "title": session.title,
@@ -208,6 +215,109 @@ def qr_image(cert: Certificate, kind: str) -> bytes:
     data = qr.render_png(url) if kind == "png" else qr.render_svg(url)
     qr.write_cached(path, data)  # a cache that cannot be written only costs a re-render
     return data
+
+
+def prune_qr_cache(batch: int = 1000) -> int:
+    """Delete cached QR images that no longer show their certificate's current token.
+
+    The file name carries a digest of the URL, so a re-signed certificate is never served an old
+    image anyway; this frees the space. Reads the folder and the register in bounded batches.
+    """
+    cache_dir = Path(current_app.config["JXJD_QR_CACHE_DIR"])
+    if not cache_dir.is_dir():
+        return 0
+    removed = 0
+    names: list[str] = []
+
+    def flush(names: list[str]) -> int:
+        by_serial: dict[str, list[str]] = {}
+        for name in names:
+            serial = name.rsplit(".", 1)[0].rsplit("-", 1)[0]
+            by_serial.setdefault(serial, []).append(name)
+        rows = db.session.execute(
+            sa.select(Certificate.serial, Certificate.token).where(
+                Certificate.serial.in_(list(by_serial))
+            )
+        ).all()
+        current = {
+            row.serial: hashlib.sha256(verify_url(row.serial, row.token).encode()).hexdigest()[:16]
+            for row in rows
+        }
+        count = 0
+        for serial, files in by_serial.items():
+            for name in files:
+                digest = name.rsplit(".", 1)[0].rsplit("-", 1)[-1]
+                if current.get(serial) != digest:
+                    with contextlib.suppress(FileNotFoundError):
+                        (cache_dir / name).unlink()
+                        count += 1
+        return count
+
+    with os.scandir(cache_dir) as entries:
+        for entry in entries:
+            if entry.is_file() and entry.name.endswith((".png", ".svg")):
+                names.append(entry.name)
+                if len(names) >= batch:
+                    removed += flush(names)
+                    names = []
+    if names:
+        removed += flush(names)
+    return removed
+
+
+# ---- a compromised signing key: re-sign what it signed ---------------------------------------
+
+
+def count_signed_by(kid: str) -> int:
+    """How many certificates carry a token of `kid`."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Certificate).where(Certificate.kid == kid)
+    )
+
+
+def resign_batch(actor: Actor, kid: str, *, limit: int = 500) -> int:
+    """Re-sign up to `limit` certificates of `kid` with the active key (same serials, new tokens).
+
+    Revoked certificates are re-signed too, so a serial look-up keeps answering `revoked` rather
+    than `invalid`. The payload keeps every field but `iat`, which becomes the re-signing time
+    (it must lie within the new key's window); `issued_at` keeps the original issue time. One
+    executemany per batch and one audit event per batch; the caller commits.
+    """
+    key = signing_keys().active()
+    if key.kid == kid:
+        raise ValueError("the active key cannot re-sign its own certificates")
+    table = Certificate.__table__
+    rows = db.session.execute(
+        sa.select(table.c.id, table.c.serial, table.c.payload)
+        .where(table.c.kid == kid)
+        .order_by(table.c.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    iat = int(utcnow().timestamp())
+    prefix_len = _qr_prefix_len()
+    updates = []
+    for row in rows:
+        payload, token = _sign_fitting(key, {**row.payload, "iat": iat}, prefix_len)
+        updates.append({"b_id": row.id, "b_token": token, "b_payload": payload})
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(token=sa.bindparam("b_token"), payload=sa.bindparam("b_payload"), kid=key.kid),
+        updates,
+    )
+    record_event(
+        actor,
+        "certificate.resign",
+        "signing_key",
+        kid,
+        new_kid=key.kid,
+        count=len(rows),
+        first_serial=rows[0].serial,
+        last_serial=rows[-1].serial,
+    )
+    return len(rows)
 
 
 class AlreadyRevoked(Conflict):

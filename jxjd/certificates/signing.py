@@ -10,7 +10,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from jxjd.common.crypto import FieldCipher, KeyStore
+from jxjd.common.crypto import FieldCipher, KeyDamaged, KeyMissing, KeyStore
+from jxjd.common.files import private_dir
 
 try:  # POSIX only; elsewhere key creation relies on atomic renames alone
     import fcntl
@@ -41,6 +42,10 @@ _KID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _COMPACT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _SIGNING_DIR = "signing"
 _LOCK_NAME = ".lock"
+# A token's `iat` may lie this many seconds outside its key's [nbf, exp]: clocks of several
+# instances differ a little, and an issue that read the time just before a rotation signs with
+# the new key. Small next to what a window protects against (a retired key signing for years).
+KEY_WINDOW_LEEWAY = 300
 
 # One shared, algorithm-restricted PyJWS/PyJWT instance each: building them per call is costly.
 _JWS = jwt.PyJWS(algorithms=[ALGORITHM])
@@ -89,16 +94,27 @@ def _public_x(public_key: Ed25519PublicKey) -> str:
     return _b64url(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
-def _jwk(info: KeyInfo) -> dict[str, str]:
-    """The public JWK of one key."""
-    return {
+def _numeric_date(value: datetime) -> int:
+    """A NumericDate (whole seconds since the epoch, rounded down, as `iat` is)."""
+    return int(value.timestamp())
+
+
+def _jwk(info: KeyInfo) -> dict[str, Any]:
+    """The public JWK of one key, with its validity window (CONTRACT §13)."""
+    jwk: dict[str, Any] = {
         "kty": "OKP",
         "crv": "Ed25519",
         "x": info.public_x,
         "kid": info.kid,
         "alg": ALGORITHM,
         "use": "sig",
+        "nbf": info.nbf,
     }
+    if info.exp is not None:
+        jwk["exp"] = info.exp
+    if info.compromised_at is not None:
+        jwk["compromised"] = True
+    return jwk
 
 
 @dataclass(frozen=True)
@@ -109,6 +125,53 @@ class KeyInfo:
     created_at: datetime
     retired_at: datetime | None
     public_x: str  # base64url raw public key
+    compromised_at: datetime | None = None
+
+    @property
+    def nbf(self) -> int:
+        """When the key started signing (NumericDate)."""
+        return _numeric_date(self.created_at)
+
+    @property
+    def exp(self) -> int | None:
+        """When the key stopped signing (NumericDate), None while it is active."""
+        return None if self.retired_at is None else _numeric_date(self.retired_at)
+
+    @property
+    def state(self) -> str:
+        """active, retired or compromised."""
+        if self.compromised_at is not None:
+            return "compromised"
+        return "retired" if self.retired_at is not None else "active"
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A published key as a verifier uses it: the public key and the window it signed in."""
+
+    public_key: Ed25519PublicKey = field(repr=False, compare=False)
+    nbf: int | None = None  # None: not published (an old JWKS); no lower bound
+    exp: int | None = None  # None: still active
+    compromised: bool = False
+
+
+def key_window_problem(
+    iat: Any, key: VerificationKey, leeway: int = KEY_WINDOW_LEEWAY
+) -> str | None:
+    """Why a token with this `iat` is not within its key's validity, or None when it is.
+
+    The one rule the server and the offline verifier share: a compromised key makes every
+    token invalid; otherwise `iat` must lie in [nbf - leeway, exp + leeway].
+    """
+    if key.compromised:
+        return "signing key was declared compromised"
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
+        return "token has no numeric iat"
+    if key.nbf is not None and iat < key.nbf - leeway:
+        return "token claims to be issued before its key was in service"
+    if key.exp is not None and iat > key.exp + leeway:
+        return "token claims to be issued after its key was retired"
+    return None
 
 
 @dataclass(frozen=True)
@@ -134,36 +197,67 @@ class SigningKeys:
 
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
-        Path(keystore.directory).mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Nothing is created here: a missing key folder must stay visibly missing.
         self.directory = Path(keystore.directory) / _SIGNING_DIR
-        self.directory.mkdir(mode=0o700, exist_ok=True)
         self._private_cache: dict[str, Ed25519PrivateKey] = {}
         self._public_cache: dict[str, Ed25519PublicKey] = {}
 
     # -- public API -------------------------------------------------------------------------
 
     def active(self) -> ActiveKey:
-        """The current signing key (newest non-retired); creates the first key if none exists."""
+        """The current signing key (newest non-retired); KeyMissing when there is none."""
         kid = self._active_kid()
         if kid is None:
-            with self._locked():
-                kid = self._active_kid()  # another process may have created one meanwhile
-                if kid is None:
-                    self._create_key()
-                    kid = self._active_kid()
-        if kid is None:  # pragma: no cover - only if the directory is being tampered with
-            raise RuntimeError("no active signing key after creating one")
+            raise KeyMissing(
+                f"no active signing key in {self.directory}: restore the key store from the "
+                "backup made with the database (or, for a new database, run "
+                "`flask --app app keys init`)"
+            )
         return ActiveKey(kid=kid, private_key=self._private_key(kid))
+
+    def ensure_active(self) -> ActiveKey:
+        """The active key, creating the first one when none exists (key store initialisation)."""
+        if self._active_kid() is None:
+            with self._locked():
+                if self._active_kid() is None:  # another process may have created one meanwhile
+                    self._create_key()
+        return self.active()
 
     def rotate(self) -> KeyInfo:
         """Create a new active key and retire every other key; all stay published."""
         with self._locked():
-            new = self._create_key()
-            when = _now()
-            for info in self.list():
-                if info.kid != new.kid and info.retired_at is None:
-                    self._retire(info.kid, when)
-        return new
+            return self._rotate_locked()
+
+    def compromise(self, kid: str) -> tuple[KeyInfo, KeyInfo]:
+        """Mark `kid` compromised (retiring it; a new key takes over if it was active).
+
+        Returns the compromised key's info and the active key's. Every token under a compromised
+        key is invalid; it stays published (with "compromised": true) so verifiers learn it.
+        """
+        with self._locked():
+            record = self._read(kid) if _KID_RE.fullmatch(kid or "") else None
+            if record is None:
+                raise KeyError(kid)
+            if self._active_kid() == kid or self._active_kid() is None:
+                self._rotate_locked()
+            record = self._read(kid)
+            assert record is not None
+            now = _now().isoformat()
+            if not record.get("compromised_at"):
+                record["compromised_at"] = now
+            if not record.get("retired_at"):
+                record["retired_at"] = now
+            self._write(kid, record)
+            active = self._active_kid()
+            assert active is not None
+            return self._info(record), self._info(self._read(active) or {})
+
+    def info(self, kid: str) -> KeyInfo | None:
+        """Facts about one key, or None when unknown."""
+        if not isinstance(kid, str) or not _KID_RE.fullmatch(kid):
+            return None
+        record = self._read(kid)
+        return None if record is None else self._info(record)
 
     def list(self) -> builtins.list[KeyInfo]:
         """Every key, oldest first (by created_at, then kid)."""
@@ -171,7 +265,7 @@ class SigningKeys:
         return sorted(infos, key=lambda i: (i.created_at, i.kid))
 
     def jwks(self) -> dict[str, Any]:
-        """The JWK Set of every key that ever signed, retired ones included."""
+        """The JWK Set of every key that ever signed, retired and compromised ones included."""
         return {"keys": [_jwk(info) for info in self.list()]}
 
     def public_key(self, kid: str) -> Ed25519PublicKey | None:
@@ -188,13 +282,15 @@ class SigningKeys:
         self._public_cache[kid] = key
         return key
 
-    def public_keys(self) -> dict[str, Ed25519PublicKey]:
-        """Every public key by kid, for verify_token."""
-        keys: dict[str, Ed25519PublicKey] = {}
+    def public_keys(self) -> dict[str, VerificationKey]:
+        """Every published key by kid, with its window, for verify_token."""
+        keys: dict[str, VerificationKey] = {}
         for info in self.list():
             key = self.public_key(info.kid)
             if key is not None:
-                keys[info.kid] = key
+                keys[info.kid] = VerificationKey(
+                    key, info.nbf, info.exp, info.compromised_at is not None
+                )
         return keys
 
     # -- storage ----------------------------------------------------------------------------
@@ -208,8 +304,8 @@ class SigningKeys:
         return self.directory / f"{kid}.json"
 
     def _records(self) -> Iterator[dict[str, Any]]:
-        """Every key file's content (temporary and damaged files skipped)."""
-        for path in self.directory.glob("*.json"):
+        """Every key file's content (temporary files skipped; a damaged one raises KeyDamaged)."""
+        for path in sorted(self.directory.glob("*.json")):
             kid = path.stem
             if not _KID_RE.fullmatch(kid):
                 continue
@@ -219,28 +315,45 @@ class SigningKeys:
 
     def _read(self, kid: str) -> dict[str, Any] | None:
         """One key file's content, or None when absent."""
+        path = self._path(kid)
         try:
-            record = json.loads(self._path(kid).read_text(encoding="utf-8"))
+            record = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        if not isinstance(record, dict) or record.get("kid") != kid:
-            raise ValueError(f"signing key file for {kid!r} is damaged")
+        except (ValueError, UnicodeDecodeError):
+            record = None
+        if (
+            not isinstance(record, dict)
+            or record.get("kid") != kid
+            or not isinstance(record.get("x"), str)
+            or not isinstance(record.get("d_wrapped"), str)
+        ):
+            raise KeyDamaged(
+                f"signing key file {path} is damaged (half-written?): restore it from the backup"
+            )
         return record
 
     def _info(self, record: dict[str, Any]) -> KeyInfo:
         """KeyInfo from a key file's content."""
-        created = _parse_time(record.get("created_at"))
+        try:
+            created = _parse_time(record.get("created_at"))
+            retired = _parse_time(record.get("retired_at"))
+            compromised = _parse_time(record.get("compromised_at"))
+        except (TypeError, ValueError):
+            created = None
         if created is None:
-            raise ValueError(f"signing key file for {record.get('kid')!r} has no created_at")
+            raise KeyDamaged(f"signing key file for {record.get('kid')!r} has no valid dates")
         return KeyInfo(
             kid=record["kid"],
             created_at=created,
-            retired_at=_parse_time(record.get("retired_at")),
+            retired_at=retired,
             public_x=record["x"],
+            compromised_at=compromised,
         )
 
     def _write(self, kid: str, record: dict[str, Any]) -> None:
         """Atomically (re)write one key file with mode 0600."""
+        private_dir(self.directory)
         final = self._path(kid)
         tmp = self.directory / f".{kid}.{secrets.token_hex(4)}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -280,6 +393,15 @@ class SigningKeys:
         self._private_cache[kid] = private
         return self._info(record)
 
+    def _rotate_locked(self) -> KeyInfo:
+        """A new active key; every other live key retired (the caller holds the lock)."""
+        new = self._create_key()
+        when = _now()
+        for info in self.list():
+            if info.kid != new.kid and info.retired_at is None:
+                self._retire(info.kid, when)
+        return new
+
     def _retire(self, kid: str, when: datetime) -> None:
         """Mark a key retired (it stays published for verification)."""
         record = self._read(kid)
@@ -305,10 +427,10 @@ class SigningKeys:
             blob = _unb64url(record["d_wrapped"])
             raw = _unb64url(self._cipher().decrypt(blob, context=f"signing-key:{kid}"))
         except (InvalidTag, ValueError, binascii.Error) as exc:
-            raise ValueError(f"cannot unwrap signing key {kid!r}: wrong signing-wrap?") from exc
+            raise KeyDamaged(f"cannot unwrap signing key {kid!r}: wrong signing-wrap?") from exc
         private = Ed25519PrivateKey.from_private_bytes(raw)
         if _public_x(private.public_key()) != record["x"]:
-            raise ValueError(f"signing key {kid!r}: private and public halves do not match")
+            raise KeyDamaged(f"signing key {kid!r}: private and public halves do not match")
         self._private_cache[kid] = private
         return private
 
@@ -318,6 +440,7 @@ class SigningKeys:
         if fcntl is None:  # pragma: no cover - Windows
             yield
             return
+        private_dir(self.directory)
         fd = os.open(self.directory / _LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -326,8 +449,22 @@ class SigningKeys:
             os.close(fd)  # closing releases the lock
 
 
-def jwks_from_document(doc: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
-    """Public keys by kid from a JWK Set document (non-OKP/Ed25519 or unusable entries ignored)."""
+def _window_member(entry: dict[str, Any], name: str) -> tuple[bool, int | float | None]:
+    """(usable, value) of an optional NumericDate member of a JWK."""
+    value = entry.get(name)
+    if value is None:
+        return True, None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False, None
+    return True, value
+
+
+def jwks_from_document(doc: dict[str, Any]) -> dict[str, VerificationKey]:
+    """Keys by kid from a JWK Set document (non-OKP/Ed25519 or unusable entries ignored).
+
+    Each key keeps its window: `nbf`, `exp` (NumericDates) and `"compromised": true`. An entry
+    whose window members are malformed is dropped: a verifier never guesses a key's validity.
+    """
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
         raise ValueError('not a JWK Set: expected {"keys": [...]}')
     keys: dict[str, Ed25519PublicKey] = {}
@@ -341,13 +478,19 @@ def jwks_from_document(doc: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
         kid, x = entry.get("kid"), entry.get("x")
         if not isinstance(kid, str) or not kid or not isinstance(x, str):
             continue
+        nbf_ok, nbf = _window_member(entry, "nbf")
+        exp_ok, exp = _window_member(entry, "exp")
+        if not (nbf_ok and exp_ok):
+            continue
+        compromised = entry.get("compromised", False) not in (False, None)
         try:
             raw = _unb64url(x)
             if len(raw) != 32:
                 continue
-            keys[kid] = Ed25519PublicKey.from_public_bytes(raw)
+            public = Ed25519PublicKey.from_public_bytes(raw)
         except (ValueError, binascii.Error):
             continue
+        keys[kid] = VerificationKey(public, nbf, exp, compromised)  # type: ignore[arg-type]
     return keys
 
 
@@ -355,7 +498,8 @@ def jwks_from_document(doc: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
 class TokenCheck:
     """The outcome of verifying one token, step by step."""
 
-    checks: list[dict[str, Any]]  # [{"step": "well_formed"|"key_known"|"signature", "ok": bool}]
+    # [{"step": "well_formed"|"key_known"|"signature"|"key_window", "ok": bool}]
+    checks: list[dict[str, Any]]
     kid: str | None
     payload: dict[str, Any] | None  # only set when the signature verified
     error: str | None  # short English reason
@@ -393,8 +537,13 @@ def _well_formed(token: str) -> tuple[dict[str, Any] | None, str | None]:
     return header, None
 
 
-def verify_token(token: str, keys: dict[str, Ed25519PublicKey]) -> TokenCheck:
-    """Check a compact JWS: well formed, signed by a known key, signature valid."""
+def verify_token(token: str, keys: Mapping[str, VerificationKey | Ed25519PublicKey]) -> TokenCheck:
+    """Check a compact JWS: well formed, signed by a known key, signature valid, and issued
+    within the key's validity window (`key_window_problem`; a bare public key has no window).
+
+    The server (jxjd.verify) and the offline verifier (scripts/verify_offline.py) both call
+    this one function, so they apply the same rules.
+    """
     token = token.strip() if isinstance(token, str) else token
     header, problem = _well_formed(token)
     if header is None:
@@ -406,8 +555,10 @@ def verify_token(token: str, keys: dict[str, Ed25519PublicKey]) -> TokenCheck:
         checks.append({"step": "key_known", "ok": False})
         return TokenCheck(checks, kid, None, f"unknown signing key {kid!r}")
     checks.append({"step": "key_known", "ok": True})
+    if not isinstance(key, VerificationKey):
+        key = VerificationKey(key)
     try:
-        payload = _JWT.decode(token, key, algorithms=[ALGORITHM])
+        payload = _JWT.decode(token, key.public_key, algorithms=[ALGORITHM])
     except jwt.InvalidSignatureError:
         checks.append({"step": "signature", "ok": False})
         return TokenCheck(checks, kid, None, "signature does not match")
@@ -415,4 +566,8 @@ def verify_token(token: str, keys: dict[str, Ed25519PublicKey]) -> TokenCheck:
         checks.append({"step": "signature", "ok": False})
         return TokenCheck(checks, kid, None, f"signature check failed: {exc}")
     checks.append({"step": "signature", "ok": True})
+    problem = key_window_problem(payload.get("iat"), key)
+    checks.append({"step": "key_window", "ok": problem is None})
+    if problem is not None:
+        return TokenCheck(checks, kid, None, problem)
     return TokenCheck(checks, kid, payload, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -11,58 +12,133 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from jxjd.common.files import PRIVATE_DIR, PRIVATE_FILE, private_dir, tighten, write_private
+
 # One 32-byte secret per purpose; a purpose never reuses another's key.
-KEY_PURPOSES = ("field-encryption", "lookup-hmac", "signing-wrap", "session-secret")
+KEY_PURPOSES = (
+    "field-encryption",
+    "lookup-hmac",
+    "signing-wrap",
+    "session-secret",
+    "audit-hmac",
+)
 _FIELD_VERSION = b"\x01"
+_FINGERPRINT_LABEL = b"jxjd key fingerprint v1"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Create a key file readable only by the owner, atomically; never overwrite an existing key.
+class KeyStoreError(Exception):
+    """The key store cannot give a key: missing, damaged, or withheld until it matches the data."""
 
-    The content is written to a temporary file first and then hard-linked into place, so a
-    concurrent reader sees either no file or the whole key, never an empty one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)  # raises FileExistsError if another process won the race
-    finally:
-        os.unlink(tmp)
+
+class KeyMissing(KeyStoreError):
+    """A key file that is not there."""
+
+
+class KeyDamaged(KeyStoreError, ValueError):
+    """A key file that is there but unreadable (e.g. half-written)."""
+
+
+class KeyStoreBlocked(KeyStoreError):
+    """The key store does not match the database, so no key is handed out."""
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A public fingerprint of a secret key: HMAC of a constant under it (reveals nothing of it)."""
+    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
 
 
 class KeyStore:
-    """The instance key store: symmetric secrets, generated on first use, never committed."""
+    """The instance key store: one secret file per purpose, never committed, never overwritten.
+
+    Secrets are only read here; they are created by `create_missing`, which the start-up check
+    (jxjd.keys) calls for a database that holds nothing made with them, and `flask keys init`.
+    """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self._cache: dict[str, bytes] = {}
+        # Set while the keys on disk do not match the database: every secret() is refused.
+        self.blocked: str | None = None
 
-    def secret(self, purpose: str) -> bytes:
-        """The 32-byte secret for `purpose`, created if absent."""
+    def path(self, purpose: str) -> Path:
+        """The file of one secret."""
         if purpose not in KEY_PURPOSES:
             raise ValueError(f"unknown key purpose {purpose!r}")
-        if purpose not in self._cache:
-            path = self.directory / f"{purpose}.key"
-            if not path.exists():
-                try:
-                    _write_private(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
-                except FileExistsError:  # another worker created it first
-                    pass
-            key = base64.b64decode(path.read_bytes().strip())
-            if len(key) != 32:
-                raise ValueError(f"key file {path} is damaged")
-            self._cache[purpose] = key
-        return self._cache[purpose]
+        return self.directory / f"{purpose}.key"
+
+    def secret(self, purpose: str) -> bytes:
+        """The 32-byte secret for `purpose`; KeyStoreError when missing, damaged or withheld."""
+        if self.blocked is not None:
+            raise KeyStoreBlocked(self.blocked)
+        key = self._cache.get(purpose)
+        if key is None:
+            key = self._cache[purpose] = self.read(purpose)
+        return key
+
+    def read(self, purpose: str) -> bytes:
+        """Read one secret from disk (no cache, not subject to `blocked`)."""
+        path = self.path(purpose)
+        try:
+            text = path.read_bytes().strip()
+        except FileNotFoundError:
+            raise KeyMissing(
+                f"key file {path} is missing: restore the key store from the backup made with "
+                "the database (or, for a new database, run `flask --app app keys init`)"
+            ) from None
+        try:
+            key = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise KeyDamaged(
+                f"key file {path} is damaged (not 32 base64-encoded bytes; half-written?): "
+                "restore it from the backup; it is never overwritten automatically"
+            )
+        return key
+
+    def forget(self) -> None:
+        """Drop the cached secrets (they are read again on next use)."""
+        self._cache.clear()
+
+    def exists(self, purpose: str) -> bool:
+        """Whether the secret's file is there (damaged or not)."""
+        return self.path(purpose).exists()
+
+    def create_missing(self) -> list[str]:
+        """Create every absent secret (existing files are never touched); the purposes created."""
+        private_dir(self.directory)
+        created = []
+        for purpose in KEY_PURPOSES:
+            path = self.path(purpose)
+            if path.exists():
+                continue
+            try:
+                write_private(
+                    path, base64.b64encode(secrets.token_bytes(32)) + b"\n", replace=False
+                )
+                created.append(purpose)
+            except FileExistsError:  # another worker created it first
+                pass
+        return created
 
     def ensure_all(self) -> None:
-        """Create every secret now (so concurrent workers never race on first use)."""
-        for purpose in KEY_PURPOSES:
-            self.secret(purpose)
+        """Create every missing secret now (fresh stores in tests and scripts)."""
+        self.create_missing()
+
+    def tighten(self) -> None:
+        """Make an existing store owner-only (folders 0700, files 0600), e.g. an older one."""
+        folders = [self.directory, self.directory / "signing"]
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            tighten(folder, PRIVATE_DIR)
+            for path in folder.iterdir():
+                if path.is_file():
+                    tighten(path, PRIVATE_FILE)
+
+    def fingerprint(self, purpose: str) -> str:
+        """The fingerprint of the secret on disk."""
+        return key_fingerprint(self.read(purpose))
 
 
 class FieldCipher:

@@ -42,7 +42,16 @@ class VerifyCheckSchema(Schema):
     """One verification step that ran, and whether it passed."""
 
     step = fields.String(
-        metadata={"enum": ["well_formed", "key_known", "signature", "payload_matches", "status"]}
+        metadata={
+            "enum": [
+                "well_formed",
+                "key_known",
+                "signature",
+                "key_window",
+                "payload_matches",
+                "status",
+            ]
+        }
     )
     ok = fields.Boolean()
 

@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import current_app
 
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import signing_keys
-from jxjd.certificates.signing import SigningKeys, verify_token
+from jxjd.certificates.signing import SigningKeys, VerificationKey, verify_token
 from jxjd.common.crypto import app_keystore
 from jxjd.extensions import db
 
@@ -29,6 +28,11 @@ REASONS = {
     "malformed_token": "二维码内容不完整或格式不正确，无法识别为本系统签发的证书。",
     "unknown_key": "签名所用的密钥不是本系统发布的签名密钥。",
     "bad_signature": "签名校验未通过，证书内容可能被篡改。",
+    "key_compromised": (
+        "签名所用的密钥已宣布泄露，用它签名的二维码一律无效；证书若仍有效，已用新密钥重新签名，"
+        "请按证书编号查询或向发证基地索取新的二维码。"
+    ),
+    "outside_key_window": "签发时间不在签名密钥的有效期内，证书可能是伪造的。",
     "serial_mismatch": "链接中的证书编号与签名内容不一致。",
     "payload_mismatch": "签名内容与登记的证书信息不一致。",
     "unknown_serial": "未找到该编号的证书，请核对证书编号。",
@@ -60,7 +64,7 @@ class Verification:
 
 # ---- verification keys and verified tokens, cached per process --------------------------------
 
-_keyrings: dict[str, tuple[SigningKeys, int, dict[str, Ed25519PublicKey]]] = {}
+_keyrings: dict[str, tuple[SigningKeys, int, dict[str, VerificationKey]]] = {}
 _lock = threading.Lock()
 
 # Signature checks that passed, by token: a pure function of the token and the published keys,
@@ -73,16 +77,24 @@ _SIGNATURE_CHECKS = (
     {"step": "well_formed", "ok": True},
     {"step": "key_known", "ok": True},
     {"step": "signature", "ok": True},
+    {"step": "key_window", "ok": True},
 )
 
 
-def _keyring(*, refresh: bool = False) -> tuple[tuple[str, int], dict[str, Ed25519PublicKey]]:
-    """The key directory's (path, mtime) stamp and every key by kid, re-read only on change."""
+def _keyring(*, refresh: bool = False) -> tuple[tuple[str, int], dict[str, VerificationKey]]:
+    """The key directory's (path, mtime) stamp and every key by kid, re-read only on change.
+
+    A rotation or a compromise rewrites a key file by rename, which changes the directory's
+    mtime: the keys (and their windows) are read again and every cached verdict is dropped.
+    """
     directory = str(app_keystore().directory)
     cached = _keyrings.get(directory)
     ring = cached[0] if cached else signing_keys()
     # Stat before reading: a rotation in between leaves a stale stamp, so the next call re-reads.
-    stamp = ring.directory.stat().st_mtime_ns
+    try:
+        stamp = ring.directory.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = 0
     if cached and cached[1] == stamp and not refresh:
         return (directory, stamp), cached[2]
     keys = ring.public_keys()
@@ -91,7 +103,7 @@ def _keyring(*, refresh: bool = False) -> tuple[tuple[str, int], dict[str, Ed255
     return (directory, stamp), keys
 
 
-def public_keys(*, refresh: bool = False) -> dict[str, Ed25519PublicKey]:
+def public_keys(*, refresh: bool = False) -> dict[str, VerificationKey]:
     """Every published key by kid; re-read only when the key directory changes (rotation)."""
     return _keyring(refresh=refresh)[1]
 
@@ -173,8 +185,12 @@ def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | Non
         code = "malformed_token"
     elif not steps.get("key_known"):
         code = "unknown_key"
-    else:
+    elif not steps.get("signature"):
         code = "bad_signature"
+    elif keys[outcome.kid].compromised:
+        code = "key_compromised"
+    else:
+        code = "outside_key_window"
     return outcome.checks, None, code
 
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from jxjd.certificates.qr import render_png, render_svg
-from jxjd.certificates.signing import SigningKeys, verify_token
-from jxjd.common.crypto import KeyStore
+from jxjd.certificates.signing import verify_token
+from tests.certificates.support import ACTIVE_KEY_IAT, new_signing_keys
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def make_url(tmp_path: Path, *, title: str = LONG_TITLE, base: str = LONG_BASE) 
     """A realistic verification URL with a real token."""
     serial = secrets.token_urlsafe(16)  # 22 url-safe characters
     assert len(serial) == 22
-    active = SigningKeys(KeyStore(tmp_path / "keys")).active()
+    active = new_signing_keys(tmp_path / "keys").active()
     payload = {
         "sn": serial,
         "name": "欧阳娜娜",
@@ -44,7 +44,7 @@ def make_url(tmp_path: Path, *, title: str = LONG_TITLE, base: str = LONG_BASE) 
         "title": title,
         "base": base,
         "end_date": "2025-12-31",
-        "iat": 1767139200,
+        "iat": ACTIVE_KEY_IAT,
     }
     return f"{PUBLIC_URL}/v/{serial}?t={active.sign(payload)}"
 
@@ -75,7 +75,7 @@ def test_png_decodes_to_exactly_the_text(tmp_path: Path) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert zbar_texts(png) == [url]
     token = url.split("?t=", 1)[1]
-    keys = SigningKeys(KeyStore(tmp_path / "keys")).public_keys()
+    keys = new_signing_keys(tmp_path / "keys").public_keys()
     assert verify_token(token, keys).valid
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jxjd.certificates.services import MAX_QR_TEXT, _sign_fitting
-from jxjd.certificates.signing import SigningKeys, jwks_from_document, verify_token
-from jxjd.common.crypto import KeyStore
+from jxjd.certificates.signing import jwks_from_document, verify_token
+from tests.certificates.support import ACTIVE_KEY_IAT, new_signing_keys
 
 PREFIX = len("https://jxjd.hrss.hunan.gov.cn/v/") + 22 + len("?t=")
 
@@ -28,7 +28,7 @@ def payload(title: str, base: str, name: str) -> dict:
         "category": "professional",
         "start_date": "2026-01-01",
         "end_date": "2026-01-02",
-        "iat": 1790000000,
+        "iat": ACTIVE_KEY_IAT,
     }
 
 
@@ -45,7 +45,7 @@ def payload(title: str, base: str, name: str) -> dict:
 def test_long_fields_shrink_until_the_qr_text_fits_and_the_token_still_verifies(
     tmp_path, title, base, name
 ):
-    keys = SigningKeys(KeyStore(tmp_path))
+    keys = new_signing_keys(tmp_path)
     signed, token = _sign_fitting(keys.active(), payload(title, base, name), PREFIX)
     assert PREFIX + len(token) < MAX_QR_TEXT
     check = verify_token(token, jwks_from_document(keys.jwks()))
@@ -58,5 +58,5 @@ def test_long_fields_shrink_until_the_qr_text_fits_and_the_token_still_verifies(
 
 def test_short_fields_are_signed_unchanged(tmp_path):
     original = payload("研修班", "湖南某学院", "张三")
-    signed, _ = _sign_fitting(SigningKeys(KeyStore(tmp_path)).active(), original, PREFIX)
+    signed, _ = _sign_fitting(new_signing_keys(tmp_path).active(), original, PREFIX)
     assert signed == original

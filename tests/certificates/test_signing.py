@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from jxjd.certificates.signing import (
     verify_token,
 )
 from jxjd.common.crypto import KeyStore
+from tests.certificates.support import ACTIVE_KEY_IAT, new_signing_keys
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +41,7 @@ PAYLOAD = {
     "title": "2025年度专业技术人员继续教育培训",
     "base": "湖南省专业技术人员继续教育基地",
     "end_date": "2025-06-30",
-    "iat": 1751270400,
+    "iat": ACTIVE_KEY_IAT,
 }
 
 
@@ -66,7 +68,7 @@ def steps(check: TokenCheck) -> dict[str, bool]:
 @pytest.fixture
 def keys(tmp_path: Path) -> SigningKeys:
     """Signing keys over a fresh key store."""
-    return SigningKeys(KeyStore(tmp_path / "keys"))
+    return new_signing_keys(tmp_path / "keys")
 
 
 def test_token_verifies_with_only_the_jwks(keys: SigningKeys) -> None:
@@ -83,6 +85,7 @@ def test_token_verifies_with_only_the_jwks(keys: SigningKeys) -> None:
         {"step": "well_formed", "ok": True},
         {"step": "key_known", "ok": True},
         {"step": "signature", "ok": True},
+        {"step": "key_window", "ok": True},
     ]
     assert result.payload == PAYLOAD
     assert result.kid == active.kid
@@ -184,10 +187,9 @@ def test_alg_none_and_hs256_are_refused(keys: SigningKeys) -> None:
 
 
 def test_rotation(tmp_path: Path) -> None:
-    store = KeyStore(tmp_path / "keys")
-    keys = SigningKeys(store)
+    keys = new_signing_keys(tmp_path / "keys")
     first = keys.active()
-    token1 = first.sign(PAYLOAD)
+    token1 = first.sign({**PAYLOAD, "iat": int(time.time())})  # before the rotation
 
     rotated = keys.rotate()
     second = keys.active()
@@ -199,7 +201,10 @@ def test_rotation(tmp_path: Path) -> None:
     for jwk in published["keys"]:
         assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519"
         assert jwk["alg"] == ALGORITHM and jwk["use"] == "sig"
-        assert set(jwk) == {"kty", "crv", "x", "kid", "alg", "use"}
+    old, new = published["keys"]
+    assert set(old) == {"kty", "crv", "x", "kid", "alg", "use", "nbf", "exp"}
+    assert set(new) == {"kty", "crv", "x", "kid", "alg", "use", "nbf"}  # active: no end yet
+    assert old["nbf"] <= old["exp"] <= new["nbf"] + 1
 
     known = saved_jwks(keys)
     assert verify_token(token1, known).valid
@@ -214,7 +219,7 @@ def test_rotation(tmp_path: Path) -> None:
     assert keys.public_key(first.kid) is not None
 
     # a second process over the same directory sees the same state
-    again = SigningKeys(KeyStore(tmp_path / "keys"))
+    again = new_signing_keys(tmp_path / "keys")
     assert again.active().kid == second.kid
     assert again.list() == keys.list()
     assert again.jwks() == published
@@ -227,8 +232,8 @@ def test_rotation(tmp_path: Path) -> None:
 
 
 def test_first_key_created_once(tmp_path: Path) -> None:
-    a = SigningKeys(KeyStore(tmp_path / "keys"))
-    b = SigningKeys(KeyStore(tmp_path / "keys"))
+    a = new_signing_keys(tmp_path / "keys")
+    b = new_signing_keys(tmp_path / "keys")
     assert a.active().kid == b.active().kid
     assert len(a.list()) == 1
     kid = a.active().kid
@@ -237,10 +242,11 @@ def test_first_key_created_once(tmp_path: Path) -> None:
 
 
 def _race_active(directory: str, barrier: Any, results: Any) -> None:
-    """Child process: wait for the others, then ask for the active key."""
-    keys = SigningKeys(KeyStore(directory))
+    """Child process: wait for the others, then initialise the key store and take its key."""
+    store = KeyStore(directory)
     barrier.wait()
-    results.put(keys.active().kid)
+    store.create_missing()
+    results.put(SigningKeys(store).ensure_active().kid)
 
 
 def test_concurrent_first_use_creates_one_key(tmp_path: Path) -> None:
@@ -257,7 +263,7 @@ def test_concurrent_first_use_creates_one_key(tmp_path: Path) -> None:
         worker.join(timeout=30)
         assert worker.exitcode == 0
     assert len(kids) == 1
-    assert [info.kid for info in SigningKeys(KeyStore(directory)).list()] == list(kids)
+    assert [info.kid for info in new_signing_keys(directory).list()] == list(kids)
 
 
 def test_public_key_lookup(keys: SigningKeys) -> None:
@@ -269,7 +275,7 @@ def test_public_key_lookup(keys: SigningKeys) -> None:
 
 
 def test_private_key_never_in_plaintext(tmp_path: Path) -> None:
-    keys = SigningKeys(KeyStore(tmp_path / "keys"))
+    keys = new_signing_keys(tmp_path / "keys")
     keys.active()
     keys.rotate()
     directory = tmp_path / "keys" / "signing"
@@ -298,11 +304,11 @@ def test_private_key_never_in_plaintext(tmp_path: Path) -> None:
 
 
 def test_wrong_wrap_key_cannot_unwrap(tmp_path: Path) -> None:
-    keys = SigningKeys(KeyStore(tmp_path / "keys"))
+    keys = new_signing_keys(tmp_path / "keys")
     kid = keys.active().kid
     (tmp_path / "keys" / "signing-wrap.key").write_bytes(base64.b64encode(os.urandom(32)))
     with pytest.raises(ValueError):
-        SigningKeys(KeyStore(tmp_path / "keys"))._private_key(kid)
+        new_signing_keys(tmp_path / "keys")._private_key(kid)
 
 
 def test_jwks_from_document_ignores_other_keys() -> None:

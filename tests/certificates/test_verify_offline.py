@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from jxjd.certificates.qr import render_png
-from jxjd.certificates.signing import SigningKeys
-from jxjd.common.crypto import KeyStore
+from tests.certificates.support import ACTIVE_KEY_IAT, new_signing_keys
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +33,7 @@ PAYLOAD = {
     "title": "2025年公需科目培训",
     "base": "长沙继续教育基地",
     "end_date": "2025-06-30",
-    "iat": 1751270400,
+    "iat": ACTIVE_KEY_IAT,
 }
 
 
@@ -65,7 +64,7 @@ def tamper(token: str) -> str:
 @pytest.fixture
 def issued(tmp_path: Path) -> tuple[Path, str]:
     """A saved JWKS file and a signed token."""
-    keys = SigningKeys(KeyStore(tmp_path / "keys"))
+    keys = new_signing_keys(tmp_path / "keys")
     token = keys.active().sign(PAYLOAD)
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(keys.jwks()), encoding="utf-8")
@@ -118,7 +117,7 @@ def test_serial_mismatch_is_invalid(issued: tuple[Path, str]) -> None:
 
 def test_unknown_key_is_invalid(issued: tuple[Path, str], tmp_path: Path) -> None:
     _, token = issued
-    other = SigningKeys(KeyStore(tmp_path / "other"))
+    other = new_signing_keys(tmp_path / "other")
     other.active()
     jwks = tmp_path / "other.json"
     jwks.write_text(json.dumps(other.jwks()), encoding="utf-8")
@@ -166,3 +165,53 @@ def test_script_imports_no_flask(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_retired_key_signing_after_its_retirement_is_invalid_offline(tmp_path: Path) -> None:
+    import time
+
+    from jxjd.certificates.signing import KEY_WINDOW_LEEWAY, ActiveKey
+
+    keys = new_signing_keys(tmp_path / "keys")
+    old = keys.active()
+    now = int(time.time())
+    before = old.sign({**PAYLOAD, "iat": now})
+    keys.rotate()
+    # Whoever holds the retired key's private half can still sign, but not back into its window.
+    stolen = ActiveKey(kid=old.kid, private_key=keys._private_key(old.kid))
+    after = stolen.sign({**PAYLOAD, "iat": now + KEY_WINDOW_LEEWAY + 3600})
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(keys.jwks()), encoding="utf-8")
+
+    assert run("--jwks", jwks, before).returncode == 0
+    result = run("--jwks", jwks, f"{PUBLIC_URL}/v/{SERIAL}?t={after}")
+    assert result.returncode == 1, result.stdout
+    assert "[失败 FAIL] 签发时间在密钥有效期内" in result.stdout
+    assert "retired" in result.stdout
+    assert "李四" not in result.stdout
+
+
+def test_a_key_marked_compromised_invalidates_its_tokens_offline(
+    issued: tuple[Path, str], tmp_path: Path
+) -> None:
+    jwks, token = issued
+    doc = json.loads(jwks.read_text(encoding="utf-8"))
+    doc["keys"][0]["compromised"] = True
+    jwks.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("--jwks", jwks, token)
+    assert result.returncode == 1
+    assert "compromised" in result.stdout
+
+
+def test_an_old_jwks_without_windows_still_verifies_but_says_to_download_again(
+    issued: tuple[Path, str],
+) -> None:
+    jwks, token = issued
+    doc = json.loads(jwks.read_text(encoding="utf-8"))
+    for key in doc["keys"]:
+        key.pop("nbf", None)
+        key.pop("exp", None)
+    jwks.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("--jwks", jwks, token)
+    assert result.returncode == 0, result.stdout
+    assert "重新下载" in result.stdout

@@ -13,7 +13,10 @@ from jxjd.accounts.models import ApiToken
 from jxjd.common.crypto import (
     KEY_PURPOSES,
     FieldCipher,
+    KeyDamaged,
+    KeyMissing,
     KeyStore,
+    KeyStoreBlocked,
     lookup_hash,
     protect_id_number,
     reveal_id_number,
@@ -69,15 +72,42 @@ def test_an_unknown_ciphertext_version_is_refused():
 
 def test_key_files_are_created_once_readable_only_by_the_owner(tmp_path):
     store = KeyStore(tmp_path / "keys")
+    assert set(store.create_missing()) == set(KEY_PURPOSES)
     key = store.secret("field-encryption")
     path = tmp_path / "keys" / "field-encryption.key"
     assert len(key) == 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
     content = path.read_bytes()
 
     again = KeyStore(tmp_path / "keys")
+    assert again.create_missing() == []
     assert again.secret("field-encryption") == key
     assert path.read_bytes() == content
+
+
+def test_a_missing_key_is_never_created_on_use(tmp_path):
+    store = KeyStore(tmp_path / "keys")
+    with pytest.raises(KeyMissing, match="missing"):
+        store.secret("lookup-hmac")
+    assert not (tmp_path / "keys").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"c2hvcnQ=\n", b"not base64 at all!\n", b"\x00" * 10])
+def test_a_half_written_key_file_is_refused_with_a_clear_message(tmp_path, content):
+    (tmp_path / "lookup-hmac.key").write_bytes(content)
+    with pytest.raises(KeyDamaged, match="damaged"):
+        KeyStore(tmp_path).secret("lookup-hmac")
+    assert (tmp_path / "lookup-hmac.key").read_bytes() == content  # never overwritten
+    assert "lookup-hmac" not in KeyStore(tmp_path).create_missing()
+
+
+def test_a_blocked_key_store_hands_out_no_key(tmp_path):
+    store = KeyStore(tmp_path)
+    store.create_missing()
+    store.blocked = "keys do not match the database"
+    with pytest.raises(KeyStoreBlocked, match="do not match"):
+        store.secret("field-encryption")
 
 
 def test_each_purpose_gets_its_own_key(tmp_path):
@@ -146,7 +176,7 @@ def test_tokens_are_stored_only_as_hashes(client, admin_headers):
     assert stored.token_hash == token_hash(plain)
 
 
-def test_concurrent_first_use_of_a_key_gives_every_thread_the_same_whole_key(tmp_path):
+def test_concurrent_creation_gives_every_thread_the_same_whole_key(tmp_path):
     import threading
 
     from jxjd.common.crypto import KeyStore
@@ -155,9 +185,11 @@ def test_concurrent_first_use_of_a_key_gives_every_thread_the_same_whole_key(tmp
     keys, errors = [], []
 
     def first_use():
+        store = KeyStore(tmp_path)
         barrier.wait()
         try:
-            keys.append(KeyStore(tmp_path).secret("lookup-hmac"))
+            store.create_missing()
+            keys.append(store.secret("lookup-hmac"))
         except Exception as exc:  # noqa: BLE001 - the test reports any failure
             errors.append(exc)
 
@@ -168,4 +200,5 @@ def test_concurrent_first_use_of_a_key_gives_every_thread_the_same_whole_key(tmp
         t.join()
     assert errors == []
     assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 32
-    assert [p.name for p in tmp_path.iterdir()] == ["lookup-hmac.key"]  # no temp files left
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(f"{purpose}.key" for purpose in KEY_PURPOSES)  # no temp files left

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from jxjd import create_app
+from jxjd.extensions import db
 
 
 def _app(tmp_path, proxies: int):
@@ -17,6 +18,8 @@ def _app(tmp_path, proxies: int):
         }
     )
     app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr or "")
+    with app.app_context():
+        db.create_all()  # without a schema every request is answered 503 (not migrated)
     return app
 
 

@@ -13,7 +13,7 @@ from jxjd.common.time import local_today
 from tests.conftest import assert_problem
 from tests.verify.support import FULL_IDS, PEOPLE, b64, unb64, with_payload
 
-TOKEN_STEPS = ["well_formed", "key_known", "signature", "payload_matches", "status"]
+TOKEN_STEPS = ["well_formed", "key_known", "signature", "key_window", "payload_matches", "status"]
 
 
 def verify(client, **params):
@@ -231,6 +231,7 @@ def test_valid_token_for_a_serial_not_in_the_register_is_not_found(client, certi
         ("well_formed", True),
         ("key_known", True),
         ("signature", True),
+        ("key_window", True),
         ("payload_matches", False),
     ]
 

@@ -1,0 +1,1 @@
+"""The key store against the database: fingerprints, the start-up check, readiness."""

@@ -19,7 +19,7 @@ def binding(create_base):
             "admin": ({}, 200),
             "dept": ({"department": "湖南省教育厅"}, 200),
             "base": ({"base_id": base.id}, 200),
-            "employer": ({}, 403),
+            "employer": ({"credit_code": "91430100MA4L00001J"}, 403),
             "person": ({"id_number": ID_NUMBER}, 403),
             "applicant": ({"credit_code": "91110108551385082Q"}, 403),
         }[role]
@@ -149,7 +149,7 @@ def test_only_admin_may_create_tokens(client, make_headers, create_base, role):
     scope = {
         "dept": {"department": "湖南省教育厅"},
         "base": {"base_id": create_base().id},
-        "employer": {},
+        "employer": {"credit_code": "91430100MA4L00001J"},
         "person": {"id_number": ID_NUMBER},
         "applicant": {"credit_code": "91110108551385082Q"},
     }[role]

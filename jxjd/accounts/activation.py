@@ -221,7 +221,7 @@ def register_person(id_number: str, name: str, code: str, username: str, passwor
     Username and password are checked first (their errors say nothing about the person). Then
     every path runs the same queries: the person, their names, their live codes, their account.
     """
-    errors = login_problems(username, password)
+    errors = login_problems(username, password, ignore_reset=True)
     if errors:
         raise ValidationFailed(errors)
     normalized = normalize_id_number(id_number or "")
@@ -254,6 +254,11 @@ def register_person(id_number: str, name: str, code: str, username: str, passwor
         or (account is not None and account.reset_at is None)
     ):
         raise refused()
+    # The person is proven: now a username held by someone else's reset account counts as taken
+    # (and the code is still unused, so they may choose another).
+    errors = login_problems(username, password, own_account_id=account.id if account else None)
+    if errors:
+        raise ValidationFailed(errors)
     # Single use also under concurrency: only one request moves the code from unused to used.
     used = db.session.execute(
         sa.update(ActivationCode)

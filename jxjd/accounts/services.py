@@ -239,9 +239,16 @@ def password_problem(password: str) -> str | None:
 
 
 def login_problems(
-    username: str, password: str, *, own_account_id: int | None = None
+    username: str,
+    password: str,
+    *,
+    own_account_id: int | None = None,
+    ignore_reset: bool = False,
 ) -> list[dict]:
-    """Field errors of a new username and password (taken by another account, too weak)."""
+    """Field errors of a new username and password (taken by another account, too weak).
+
+    `ignore_reset` leaves out usernames of reset accounts, whose owners may take them up again.
+    """
     username = (username or "").strip()
     errors = []
     if not username or len(username) > 64:
@@ -249,8 +256,14 @@ def login_problems(
             field_error("invalid_username", "用户名不能为空且不超过64个字符", field="username")
         )
     else:
-        taken = db.session.scalar(sa.select(Account.id).where(Account.username == username))
-        if taken is not None and taken != own_account_id:
+        taken = db.session.execute(
+            sa.select(Account.id, Account.reset_at).where(Account.username == username)
+        ).first()
+        if (
+            taken is not None
+            and taken.id != own_account_id
+            and not (ignore_reset and taken.reset_at is not None)
+        ):
             errors.append(field_error("username_taken", "该用户名已被使用", field="username"))
     weak = password_problem(password or "")
     if weak:

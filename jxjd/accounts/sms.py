@@ -86,6 +86,7 @@ class HttpSender:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
                 status = resp.status
         except urllib.error.HTTPError as exc:
+            exc.close()  # the error carries the open response
             raise SmsError(f"gateway answered {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise SmsError(f"gateway unreachable ({exc.__class__.__name__})") from None

@@ -190,7 +190,9 @@ def request_otp(id_number: str, name: str) -> OutgoingSms | None:
     Whatever the outcome the caller answers the same; the request is audited (never the code).
     """
     normalized = normalize_id_number(id_number or "")
-    person = find_person(normalized) if id_number_problem(normalized) is None else None
+    person = find_person(normalized)  # looked up even when malformed: the same work every time
+    if id_number_problem(normalized) is not None:
+        person = None
     person_id = person.id if person is not None else 0
     names = _known_names(person_id)
     matches = person is not None and _plain_name(name) in names
@@ -225,7 +227,9 @@ def register_person(id_number: str, name: str, code: str, username: str, passwor
     if errors:
         raise ValidationFailed(errors)
     normalized = normalize_id_number(id_number or "")
-    person = find_person(normalized) if id_number_problem(normalized) is None else None
+    person = find_person(normalized)  # looked up even when malformed: the same work every time
+    if id_number_problem(normalized) is not None:
+        person = None
     person_id = person.id if person is not None else 0
     names = _known_names(person_id)
     now = utcnow()

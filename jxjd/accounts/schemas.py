@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from jxjd.accounts.models import ROLES
 from jxjd.common.fields import Timestamp
-from jxjd.common.schema import Args
+from jxjd.common.schema import Args, coded
 from jxjd.common.time import isoformat
 
 
@@ -76,8 +76,14 @@ class AccountListSchema(Schema):
 class ActivationArgs(Args):
     """POST /api/v1/people/activation-codes: the ID number travels only in the body."""
 
-    id_number = fields.String(required=True, validate=validate.Length(max=32))
-    name = fields.String(required=True, validate=validate.Length(max=50))
+    id_number = fields.String(
+        required=True,
+        validate=validate.Length(max=32, error=coded("too_long", "身份证号不能超过32个字符")),
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=50, error=coded("too_long", "姓名不能超过50个字符")),
+    )
 
 
 class ActivationSchema(Schema):
@@ -93,8 +99,14 @@ class ActivationSchema(Schema):
 class OtpArgs(Args):
     """POST /api/v1/register/otp."""
 
-    id_number = fields.String(required=True, validate=validate.Length(max=32))
-    name = fields.String(required=True, validate=validate.Length(max=50))
+    id_number = fields.String(
+        required=True,
+        validate=validate.Length(max=32, error=coded("too_long", "身份证号不能超过32个字符")),
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=50, error=coded("too_long", "姓名不能超过50个字符")),
+    )
 
 
 class OtpAcceptedSchema(Schema):
@@ -108,11 +120,26 @@ class OtpAcceptedSchema(Schema):
 class RegisterArgs(Args):
     """POST /api/v1/register: `code` is an activation code or a 6-digit SMS code."""
 
-    id_number = fields.String(required=True, validate=validate.Length(max=32))
-    name = fields.String(required=True, validate=validate.Length(max=50))
-    code = fields.String(required=True, validate=validate.Length(max=64))
-    username = fields.String(required=True, validate=validate.Length(max=64))
-    password = fields.String(required=True, validate=validate.Length(max=256))
+    id_number = fields.String(
+        required=True,
+        validate=validate.Length(max=32, error=coded("too_long", "身份证号不能超过32个字符")),
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=50, error=coded("too_long", "姓名不能超过50个字符")),
+    )
+    code = fields.String(
+        required=True,
+        validate=validate.Length(max=64, error=coded("too_long", "验证码不能超过64个字符")),
+    )
+    username = fields.String(
+        required=True,
+        validate=validate.Length(max=64, error=coded("too_long", "用户名不能超过64个字符")),
+    )
+    password = fields.String(
+        required=True,
+        validate=validate.Length(max=256, error=coded("too_long", "密码不能超过256个字符")),
+    )
 
 
 class RegisteredSchema(Schema):

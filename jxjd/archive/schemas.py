@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from jxjd.common.fields import HoursField, Timestamp
-from jxjd.common.schema import Args
+from jxjd.common.schema import Args, coded
 
 
 class ArchiveQueryArgs(Args):
@@ -30,7 +30,13 @@ class GrantArgs(Args):
 class SharedLookupArgs(Args):
     """POST /api/v1/shared: the code travels in the body, never in the URL."""
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, error=coded("required", "请填写授权码")),
+            validate.Length(max=64, error=coded("too_long", "授权码不能超过64个字符")),
+        ],
+    )
     viewer = fields.Dict(
         load_default=None,
         allow_none=True,

@@ -230,3 +230,25 @@ def test_malformed_requests_are_problems(client):
     body = assert_problem(client.post("/api/v1/register", json={"name": "x"}), 422)
     assert {e["field"] for e in body["errors"]} >= {"id_number", "code", "username", "password"}
     assert_problem(client.post("/api/v1/register/otp", json={"id_number": 1}), 422)
+
+
+def test_overlong_fields_are_too_long(client):
+    body = assert_problem(
+        client.post(
+            "/api/v1/register",
+            json={
+                "id_number": "4" * 33,
+                "name": "张" * 51,
+                "code": "x",
+                "username": "u" * 65,
+                "password": "p",
+            },
+        ),
+        422,
+        "too_long",
+    )
+    assert {e["field"] for e in body["errors"] if e["code"] == "too_long"} == {
+        "id_number",
+        "name",
+        "username",
+    }

@@ -48,3 +48,35 @@ def test_newcomer_registers_with_an_sms_code_on_a_phone(
     page.click("button[type=submit]")
     page.wait_for_url("**/me")
     assert "138****1234" in page.content() and ZHANG["phone"] not in page.content()
+
+
+def test_admin_prints_an_activation_letter(
+    trained,  # noqa: F811
+    make_account,
+    live_url,
+    browser,
+    artifacts,
+):
+    from tests.fixtures.auth import TEST_PASSWORD
+
+    trained(ZHANG)
+    make_account("admin", username="admin1", name="省人社厅专技处")
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1000, "height": 1200})
+    try:
+        page.goto(f"{live_url}/login?next=/activation-codes")
+        page.fill("#username", "admin1")
+        page.fill("#password", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/activation-codes")
+        page.fill("#id_number", ZHANG["id_number"])
+        page.fill("#name", ZHANG["name"])
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("#activation-code")
+        code = page.locator("#activation-code").inner_text().strip()
+        assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
+        assert "430104********0015" in page.content() and ZHANG["id_number"] not in page.content()
+        page.screenshot(path=str(artifacts / "activation-letter.png"), full_page=True)
+        page.emulate_media(media="print")
+        assert not page.locator("header.top").is_visible()  # only the letter is printed
+    finally:
+        page.close()

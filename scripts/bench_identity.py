@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -45,13 +46,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
     from jxjd import create_app
-    from jxjd.accounts import services as account_services
-    from jxjd.accounts.services import create_token, resolve_scope
-    from jxjd.auth import CLI
-    from jxjd.extensions import db, limiter
 
     tmp = Path(tempfile.mkdtemp(prefix="jxjd-bench-identity-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -64,6 +59,21 @@ def main() -> None:
     )
     app.instance_path = str(tmp / "instance")
     os.makedirs(app.instance_path, exist_ok=True)
+    try:
+        run(app, args.requests)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(app, n: int) -> None:
+    """Both measurements against a prepared app."""
+    from flask_migrate import upgrade
+
+    from jxjd.accounts import services as account_services
+    from jxjd.accounts.services import create_token, resolve_scope
+    from jxjd.auth import CLI
+    from jxjd.extensions import db, limiter
+
     with app.app_context():
         upgrade()
         result = app.test_cli_runner().invoke(args=["demo", "--force"])
@@ -77,7 +87,6 @@ def main() -> None:
             resp = client.get("/api/v1/accounts?per_page=1", headers=headers)
             assert resp.status_code == 200
 
-        n = args.requests
         print(f"database: {db.engine.dialect.name}; {n} requests per figure, in interleaved rounds")
         original = account_services.note_token_use
         modes = {

@@ -169,13 +169,10 @@ def _register_page_hooks(app: Flask) -> None:
     from jxjd.common.types import hours_json
 
     @login_manager.user_loader
-    def _load_account(account_id: str):
-        from jxjd.accounts.models import Account
+    def _load_account(login_id: str):
+        from jxjd.accounts.services import account_for_session
 
-        try:
-            return db.session.get(Account, int(account_id))
-        except ValueError:
-            return None
+        return account_for_session(login_id)  # None once the session was ended server-side
 
     @app.before_request
     def _csrf_for_pages():

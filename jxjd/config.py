@@ -36,6 +36,17 @@ class Config:
     WTF_CSRF_TIME_LIMIT: int | None = None
     JSON_AS_ASCII: bool = False
     TESTING: bool = False
+    # Accounts and identity (CONTRACT §12): text messages, attempt limits per ID number / client.
+    JXJD_SMS_BACKEND: str = os.environ.get("JXJD_SMS_BACKEND", "outbox")  # outbox | http
+    JXJD_OUTBOX: str | None = os.environ.get("JXJD_OUTBOX")  # None: <instance>/outbox.jsonl
+    JXJD_SMS_URL: str | None = os.environ.get("JXJD_SMS_URL")
+    JXJD_SMS_TOKEN: str | None = os.environ.get("JXJD_SMS_TOKEN")
+    JXJD_SMS_TIMEOUT: float = float(os.environ.get("JXJD_SMS_TIMEOUT", "5"))
+    JXJD_REGISTER_ID_LIMIT: str = os.environ.get("JXJD_REGISTER_ID_LIMIT", "5 per hour")
+    JXJD_REGISTER_CLIENT_LIMIT: str = os.environ.get("JXJD_REGISTER_CLIENT_LIMIT", "20 per hour")
+    JXJD_OTP_ID_LIMIT: str = os.environ.get("JXJD_OTP_ID_LIMIT", "5 per hour")
+    JXJD_OTP_CLIENT_LIMIT: str = os.environ.get("JXJD_OTP_CLIENT_LIMIT", "20 per hour")
+    JXJD_SHARE_LOOKUP_LIMIT: str = os.environ.get("JXJD_SHARE_LOOKUP_LIMIT", "10 per minute")
 
 
 class TestConfig(Config):

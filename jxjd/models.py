@@ -1,6 +1,6 @@
 """Imports every model so the metadata is complete (migrations, create_all)."""
 
-from jxjd.accounts.models import Account, ApiToken  # noqa: F401
+from jxjd.accounts.models import Account, ActivationCode, ApiToken  # noqa: F401
 from jxjd.applications.models import Application, BaseChange, PlaqueSequence  # noqa: F401
 from jxjd.archive.models import Grant, GrantAccess  # noqa: F401
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload  # noqa: F401, E402

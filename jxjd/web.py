@@ -56,4 +56,5 @@ NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
     ("archive.me_grants_page", "授权查询", frozenset({"person"})),
     ("archive.shared_page", "学时档案核验", frozenset({"employer", "admin"})),
     ("evaluations.evaluations_page", "基地评估", frozenset({"admin"})),
+    ("accounts.activation_page", "账号激活通知书", frozenset({"admin", "dept"})),
 ]

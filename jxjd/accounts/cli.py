@@ -7,6 +7,8 @@ from flask.cli import AppGroup
 
 from jxjd.accounts.models import ROLES
 from jxjd.accounts.services import (
+    DEFAULT_TOKEN_DAYS,
+    MAX_TOKEN_DAYS,
     create_account,
     create_token,
     list_tokens,
@@ -14,6 +16,7 @@ from jxjd.accounts.services import (
     revoke_token,
 )
 from jxjd.auth import CLI
+from jxjd.common.time import isoformat, to_local, utcnow
 from jxjd.errors import Problem
 from jxjd.extensions import db
 
@@ -29,7 +32,7 @@ def _scope_options(command):
             click.option("--base-id", type=int, help="For role base."),
             click.option("--department", help="For role dept."),
             click.option("--id-number", help="For role person."),
-            click.option("--credit-code", help="For role applicant."),
+            click.option("--credit-code", help="For roles applicant and employer."),
         ]
     ):
         command = option(command)
@@ -53,12 +56,22 @@ def _scope(role, name, base_id, department, id_number, credit_code):
 
 @token_cli.command("create")
 @_scope_options
-def token_create(role, name, base_id, department, id_number, credit_code) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_TOKEN_DAYS),
+    default=DEFAULT_TOKEN_DAYS,
+    show_default=True,
+    help="Days until the token expires.",
+)
+def token_create(role, name, base_id, department, id_number, credit_code, days) -> None:
     """Create an API token; the token is printed as the last line of standard output."""
     scope = _scope(role, name, base_id, department, id_number, credit_code)
-    token, plain = create_token(CLI, scope)
+    token, plain = create_token(CLI, scope, days=days)
     db.session.commit()
-    click.echo(f"created {role} token #{token.id} for {name} (store it now; it is not kept)")
+    click.echo(
+        f"created {role} token #{token.id} for {name}, expires {isoformat(token.expires_at)} "
+        "(store it now; it is not kept)"
+    )
     click.echo(plain)
 
 
@@ -77,10 +90,18 @@ def token_revoke(token_id: int) -> None:
 
 @token_cli.command("list")
 def token_list() -> None:
-    """List tokens: number, prefix, role, name, state."""
-    for token in list_tokens():
-        state = "revoked" if token.revoked_at else "active"
-        click.echo(f"#{token.id:<5} {token.prefix:<12} {token.role:<10} {state:<8} {token.name}")
+    """List tokens: number, prefix, role, state, expiry, name."""
+    now = utcnow()
+    tokens, _ = list_tokens()
+    for token in tokens:
+        if token.revoked_at:
+            state = "revoked"
+        else:
+            state = "expired" if token.expires_at <= now else "active"
+        expires = to_local(token.expires_at).strftime("%Y-%m-%d")
+        click.echo(
+            f"#{token.id:<5} {token.prefix:<12} {token.role:<10} {state:<8} {expires} {token.name}"
+        )
 
 
 @account_cli.command("create")

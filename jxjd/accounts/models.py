@@ -1,7 +1,8 @@
-"""API tokens (stored only as hashes) and web accounts (strong password hashes)."""
+"""API tokens (stored only as hashes), web accounts (strong password hashes), activation codes."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -43,6 +44,8 @@ class ApiToken(ScopeMixin, db.Model):
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    # Written at most once a minute per token (see accounts.services.note_token_use).
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
 
@@ -55,12 +58,23 @@ class Account(UserMixin, ScopeMixin, db.Model):
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Reset by an admin: no login until the person registers again with a new code.
+    reset_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The server side of every session cookie of this account: a cookie names the account and
+    # this value, and stops working once it changes (logout, password change, reset, disable).
+    session_token: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16)
+    )
     # Person accounts: one per person at most.
     __table_args__ = (sa.UniqueConstraint("person_id", name="uq_accounts_person_id"),)
 
     @property
     def is_active(self) -> bool:
-        return self.disabled_at is None
+        return self.disabled_at is None and self.reset_at is None
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the account id and its current session token."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def actor(self):
@@ -68,3 +82,27 @@ class Account(UserMixin, ScopeMixin, db.Model):
         from jxjd.auth import actor_from_scope
 
         return actor_from_scope(self, f"account:{self.id}")
+
+
+CODE_CHANNELS = ("letter", "sms")
+
+
+class ActivationCode(db.Model):
+    """A one-time code that opens a person's account: a printed letter or an SMS.
+
+    Only a keyed hash is kept (HMAC over channel, person and code: a 6-digit SMS code would
+    otherwise be read back from its plain SHA-256 in moments).
+    """
+
+    __tablename__ = "activation_codes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), index=True)
+    channel: so.Mapped[str] = so.mapped_column(sa.String(8))
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Superseded by a newer code of the same channel, or voided when the account was opened.
+    voided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

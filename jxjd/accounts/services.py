@@ -1,22 +1,52 @@
-"""Creating tokens and accounts, and resolving a bearer token to an Actor."""
+"""Creating tokens and accounts, resolving a bearer token or a session cookie to its caller."""
 
 from __future__ import annotations
 
+import hmac
+import logging
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from jxjd.accounts.models import ROLES, Account, ApiToken
+from jxjd.accounts.models import ROLES, Account, ActivationCode, ApiToken
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor, actor_from_scope
 from jxjd.common.crypto import new_token, token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
-from jxjd.common.time import utcnow
-from jxjd.errors import Conflict, ValidationFailed, field_error
+from jxjd.common.time import isoformat, utcnow
+from jxjd.errors import Conflict, NotFound, Unauthorized, ValidationFailed, field_error
 from jxjd.extensions import db
 
+log = logging.getLogger(__name__)
+
 MIN_PASSWORD_LENGTH = 10
+DEFAULT_TOKEN_DAYS = 365
+MAX_TOKEN_DAYS = 3650
+# last_used_at is written at most this often per token: a write per request would double the
+# cost of every authenticated read (scripts/bench_token_use.py measures it).
+TOKEN_TOUCH_SECONDS = 60
+# Roles bound to a unit by its unified social credit code (GB 32100).
+UNIT_ROLES = ("applicant", "employer")
+
+
+class TokenExpired(Unauthorized):
+    code, title = "token_expired", "访问令牌已过期"
+
+
+class NoAccount(NotFound):
+    code, title = "no_account", "该人员尚未开通账号"
+
+
+class UnknownAccount(NotFound):
+    code, title = "unknown_account", "账号不存在"
+
+
+class WrongPassword(ValidationFailed):
+    code = "wrong_password"
 
 
 @dataclass(frozen=True)
@@ -74,23 +104,39 @@ def resolve_scope(
             )
         person = ensure_person(checked_id_number(id_number), name)
         scope = Scope(role=role, name=name, person_id=person.id)
-    elif role == "applicant":
+    elif role in UNIT_ROLES:
         code = normalize_credit_code(credit_code or "")
         if not is_valid_credit_code(code):
+            message = f"{role} 角色须绑定单位的统一社会信用代码（18位，校验位正确）"
             raise ValidationFailed(
-                [
-                    field_error(
-                        "invalid_credit_code", "统一社会信用代码校验不通过", field="credit_code"
-                    )
-                ]
+                [field_error("invalid_credit_code", message, field="credit_code")]
             )
         scope = Scope(role=role, name=name, credit_code=code)
     return scope
 
 
-def create_token(actor: Actor, scope: Scope) -> tuple[ApiToken, str]:
-    """Issue a bearer token for `scope`; the plain token is returned once and never stored."""
+def token_days(days: object) -> int:
+    """The validity of a new token in days (default one year); 422 out of range."""
+    if days is None:
+        return DEFAULT_TOKEN_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(
+            [
+                field_error(
+                    "out_of_range", f"有效天数须为 1—{MAX_TOKEN_DAYS} 之间的整数", field="days"
+                )
+            ]
+        )
+    return days
+
+
+def create_token(
+    actor: Actor, scope: Scope, *, days: int = DEFAULT_TOKEN_DAYS
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token for `scope`, valid `days`; the plain token is returned once only."""
+    days = token_days(days)
     plain = new_token()
+    now = utcnow()
     token = ApiToken(
         token_hash=token_hash(plain),
         prefix=plain[:10],
@@ -100,22 +146,80 @@ def create_token(actor: Actor, scope: Scope) -> tuple[ApiToken, str]:
         department=scope.department,
         person_id=scope.person_id,
         credit_code=scope.credit_code,
-        created_at=utcnow(),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     db.session.add(token)
     db.session.flush()
-    record_event(actor, "token.create", "token", token.id, role=scope.role, name=scope.name)
+    record_event(
+        actor,
+        "token.create",
+        "token",
+        token.id,
+        role=scope.role,
+        name=scope.name,
+        days=days,
+        expires_at=isoformat(token.expires_at),
+    )
     return token, plain
 
 
 def actor_for_token(plain: str) -> Actor | None:
-    """The Actor behind a bearer token, or None when unknown or revoked."""
+    """The Actor behind a bearer token, or None when unknown or revoked; 401 when expired."""
     token = db.session.scalar(
         sa.select(ApiToken).where(
             ApiToken.token_hash == token_hash(plain), ApiToken.revoked_at.is_(None)
         )
     )
-    return None if token is None else actor_from_scope(token, f"token:{token.id}")
+    if token is None:
+        return None
+    now = utcnow()
+    if token.expires_at <= now:
+        raise TokenExpired(
+            f"访问令牌已于 {isoformat(token.expires_at)} 过期，请联系管理员签发新令牌"
+        )
+    note_token_use(token, now)
+    return actor_from_scope(token, f"token:{token.id}")
+
+
+def note_token_use(token: ApiToken, now: datetime) -> None:
+    """Record when a token was last used, at most once per TOKEN_TOUCH_SECONDS.
+
+    Written in its own short transaction, so a read-only request records it too and a request
+    that fails later does not undo it; a write that cannot happen at once is skipped (the next
+    request within the minute tries again) rather than holding the request up.
+    """
+    last = token.last_used_at
+    if last is not None and now - last < timedelta(seconds=TOKEN_TOUCH_SECONDS):
+        return
+    cutoff = now - timedelta(seconds=TOKEN_TOUCH_SECONDS)
+    table = ApiToken.__table__
+    stmt = (
+        sa.update(table)
+        .where(
+            table.c.id == token.id,
+            sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < cutoff),
+        )
+        .values(last_used_at=now)
+    )
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        try:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 200")
+            else:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+            conn.execute(stmt)
+            conn.commit()
+        except sa.exc.OperationalError:
+            conn.rollback()
+            log.info("token last-use time not recorded (database busy)")
+            return
+        finally:
+            if sqlite:  # the pooled connection goes back with the app's usual busy timeout
+                conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+                conn.commit()
+    set_committed_value(token, "last_used_at", now)  # the session's copy, without a new write
 
 
 def password_problem(password: str) -> str | None:
@@ -134,19 +238,43 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def create_account(actor: Actor, username: str, password: str, scope: Scope) -> Account:
-    """Create a web login bound to `scope` (scrypt password hash)."""
+def login_problems(
+    username: str,
+    password: str,
+    *,
+    own_account_id: int | None = None,
+    ignore_reset: bool = False,
+) -> list[dict]:
+    """Field errors of a new username and password (taken by another account, too weak).
+
+    `ignore_reset` leaves out usernames of reset accounts, whose owners may take them up again.
+    """
     username = (username or "").strip()
     errors = []
     if not username or len(username) > 64:
         errors.append(
             field_error("invalid_username", "用户名不能为空且不超过64个字符", field="username")
         )
-    elif db.session.scalar(sa.select(Account.id).where(Account.username == username)):
-        errors.append(field_error("username_taken", "该用户名已被使用", field="username"))
+    else:
+        taken = db.session.execute(
+            sa.select(Account.id, Account.reset_at).where(Account.username == username)
+        ).first()
+        if (
+            taken is not None
+            and taken.id != own_account_id
+            and not (ignore_reset and taken.reset_at is not None)
+        ):
+            errors.append(field_error("username_taken", "该用户名已被使用", field="username"))
     weak = password_problem(password or "")
     if weak:
         errors.append(field_error("weak_password", weak, field="password"))
+    return errors
+
+
+def create_account(actor: Actor, username: str, password: str, scope: Scope) -> Account:
+    """Create a web login bound to `scope` (scrypt password hash)."""
+    username = (username or "").strip()
+    errors = login_problems(username, password)
     if errors:
         raise ValidationFailed(errors)
     account = Account(
@@ -174,7 +302,9 @@ def authenticate(username: str, password: str) -> Account | None:
     """The account whose password matches, or None (same work either way to resist timing)."""
     account = db.session.scalar(
         sa.select(Account).where(
-            Account.username == (username or "").strip(), Account.disabled_at.is_(None)
+            Account.username == (username or "").strip(),
+            Account.disabled_at.is_(None),
+            Account.reset_at.is_(None),
         )
     )
     if account is None:
@@ -188,8 +318,6 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     """Stop a token from working (a leaked token, a person who left); the row stays."""
-    from jxjd.errors import NotFound
-
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"令牌 {token_id} 不存在")
@@ -200,6 +328,113 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-def list_tokens() -> list[ApiToken]:
-    """Every token (hashes are never shown), newest first."""
-    return list(db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id.desc())))
+def list_tokens(offset: int = 0, limit: int | None = None) -> tuple[list[ApiToken], int]:
+    """Tokens newest first (hashes are never shown), a page of them, and how many there are."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken))
+    query = sa.select(ApiToken).order_by(ApiToken.id.desc()).offset(offset).limit(limit)
+    return list(db.session.scalars(query)), total
+
+
+def list_accounts(
+    role: str | None = None, offset: int = 0, limit: int | None = None
+) -> tuple[list[Account], int]:
+    """Web accounts (optionally of one role), oldest first, a page of them, and the total."""
+    where = [Account.role == role] if role else []
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(*where))
+    query = sa.select(Account).where(*where).order_by(Account.id).offset(offset).limit(limit)
+    return list(db.session.scalars(query)), total
+
+
+# ---- sessions ------------------------------------------------------------------------------
+
+
+def end_sessions(account: Account) -> None:
+    """Every session cookie issued for the account stops working (a new server-side token)."""
+    account.session_token = secrets.token_hex(16)
+
+
+def account_for_session(login_id: str) -> Account | None:
+    """The account a session cookie names, if that session has not been ended; else None."""
+    account_id, _, session_token = (login_id or "").partition(":")
+    if not account_id.isdigit() or not session_token:
+        return None  # also every cookie from before session tokens existed
+    account = db.session.get(Account, int(account_id))
+    if account is None or not account.is_active:
+        return None
+    if not hmac.compare_digest(account.session_token.encode(), session_token.encode()):
+        return None
+    return account
+
+
+def set_password(account: Account, password: str) -> None:
+    """Store a new password hash; every session of the account ends."""
+    account.password_hash = generate_password_hash(password)
+    end_sessions(account)
+
+
+def change_password(actor: Actor, account: Account, current: str, new: str) -> Account:
+    """Set a new password after checking the current one; every session ends."""
+    if not check_password_hash(account.password_hash, current or ""):
+        raise WrongPassword([field_error("wrong_password", "当前密码不正确", field="current")])
+    errors = login_problems(account.username, new, own_account_id=account.id)
+    if errors:
+        raise ValidationFailed(errors)
+    set_password(account, new)
+    record_event(actor, "account.password_change", "account", account.id)
+    db.session.flush()
+    return account
+
+
+def get_account(account_id: int) -> Account:
+    """An account by id; 404 unknown_account."""
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise UnknownAccount(f"账号 {account_id} 不存在")
+    return account
+
+
+def disable_account(actor: Actor, account: Account) -> Account:
+    """No more sign-ins and every session ends at once (disabling twice changes nothing)."""
+    if account.disabled_at is None:
+        account.disabled_at = utcnow()
+        end_sessions(account)
+        record_event(actor, "account.disable", "account", account.id, role=account.role)
+        db.session.flush()
+    return account
+
+
+def enable_account(actor: Actor, account: Account) -> Account:
+    """Undo a disable: the account may sign in again with its password."""
+    if account.disabled_at is not None:
+        account.disabled_at = None
+        record_event(actor, "account.enable", "account", account.id, role=account.role)
+        db.session.flush()
+    return account
+
+
+# Never matches any password: werkzeug hashes always start with the method name.
+UNUSABLE_PASSWORD = "!reset"
+
+
+def reset_person_account(actor: Actor, person_id: int) -> Account:
+    """End the person's sessions and clear their login; they open it again with a new code."""
+    account = db.session.scalar(sa.select(Account).where(Account.person_id == person_id))
+    if account is None:
+        raise NoAccount("该人员尚未开通账号，无需重置")
+    now = utcnow()
+    account.reset_at = now
+    account.password_hash = UNUSABLE_PASSWORD
+    end_sessions(account)
+    # Codes sent before the reset may be what let someone else in: none of them works now.
+    db.session.execute(
+        sa.update(ActivationCode)
+        .where(
+            ActivationCode.person_id == person_id,
+            ActivationCode.used_at.is_(None),
+            ActivationCode.voided_at.is_(None),
+        )
+        .values(voided_at=now)
+    )
+    record_event(actor, "account.reset", "account", account.id, person_id=person_id)
+    db.session.flush()
+    return account

@@ -1,44 +1,106 @@
-"""POST /api/v1/tokens; the sign-in and sign-out pages."""
+"""Tokens, accounts and opening a person's account: the API (the pages are in pages.py)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from urllib.parse import urlencode
 
-from jxjd.accounts import bp
-from jxjd.accounts.schemas import TokenArgs, TokenSchema
+from flask import current_app, render_template, request
+
+from jxjd.accounts import activation, bp
+from jxjd.accounts.schemas import (
+    AccountListSchema,
+    AccountSchema,
+    ActivationArgs,
+    ActivationSchema,
+    OtpAcceptedSchema,
+    OtpArgs,
+    RegisterArgs,
+    RegisteredSchema,
+    TokenArgs,
+    TokenInfoSchema,
+    TokenListSchema,
+    TokenSchema,
+)
 from jxjd.accounts.services import (
-    authenticate,
     create_token,
+    disable_account,
+    enable_account,
+    get_account,
+    list_accounts,
     list_tokens,
+    reset_person_account,
     resolve_scope,
     revoke_token,
+    token_days,
 )
+from jxjd.accounts.sms import deliver, sender_for
+from jxjd.accounts.throttle import Counter, client_key, refuse_if_over
 from jxjd.auth import current_actor, forget_request_identity, require
+from jxjd.common.crypto import id_lookup_hash
+from jxjd.common.ids import normalize_id_number
 from jxjd.common.schema import json_body, load
-from jxjd.common.time import isoformat
-from jxjd.extensions import db, limiter
+from jxjd.errors import ValidationFailed, field_error
+from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.people.models import Person
-from jxjd.web import safe_next
-
-HOME_BY_ROLE = {
-    "admin": "bases.bases_page",
-    "dept": "bases.bases_page",
-    "base": "sessions.sessions_page",
-    "applicant": "applications.applications_page",
-    "person": "archive.me_page",
-    "employer": "archive.shared_page",
-}
-
 
 bp.before_app_request(forget_request_identity)
+
+# Registration attempts (CONTRACT §12): failures per ID number and per client; code requests per
+# ID number and per client. Keys for ID numbers are their keyed hashes: the rate-limit store
+# (Redis) never holds an ID number.
+REGISTER_BY_ID = Counter("register-id", "JXJD_REGISTER_ID_LIMIT")
+REGISTER_BY_CLIENT = Counter("register-client", "JXJD_REGISTER_CLIENT_LIMIT")
+OTP_BY_ID = Counter("otp-id", "JXJD_OTP_ID_LIMIT")
+OTP_BY_CLIENT = Counter("otp-client", "JXJD_OTP_CLIENT_LIMIT")
+
+MAX_PAGE, MAX_PER_PAGE, DEFAULT_PER_PAGE = 100_000, 500, 50
+
+
+def _id_key(id_number: str) -> str:
+    return id_lookup_hash(normalize_id_number(id_number or ""))
+
+
+# ---- pagination (CONTRACT §11) ----------------------------------------------------------------
+
+
+def page_args() -> tuple[int, int]:
+    """?page=&per_page= (defaults 1 and 50, at most 500 per page); 422 invalid_parameter."""
+    values, errors = {}, []
+    for key, default, top in (("page", 1, MAX_PAGE), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)):
+        raw = request.args.get(key, "")
+        if raw == "":
+            values[key] = default
+            continue
+        value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
+        if not 1 <= value <= top:
+            errors.append(
+                field_error("invalid_parameter", f"{key} 须为 1—{top} 之间的整数", field=key)
+            )
+        values[key] = value
+    if errors:
+        raise ValidationFailed(errors, code="invalid_parameter")
+    return values["page"], values["per_page"]
+
+
+def paginated(body: dict, total: int, page: int, per_page: int):
+    """The JSON body with X-Total-Count and, when there is more, Link rel="next"."""
+    resp = current_app.json.response(body)
+    resp.headers["X-Total-Count"] = str(total)
+    if page * per_page < total:
+        query = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
+        resp.headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
+    return resp
+
+
+# ---- tokens -----------------------------------------------------------------------------------
 
 
 @bp.post("/api/v1/tokens")
 @require(roles={"admin"})
 @doc(
-    "创建访问令牌（令牌只显示这一次）",
+    "创建访问令牌（令牌只显示这一次；days 为有效天数，默认 365；"
+    "employer、applicant 须绑定 credit_code）",
     body=TokenArgs,
     response=TokenSchema,
     status=201,
@@ -48,6 +110,7 @@ bp.before_app_request(forget_request_identity)
 def create_token_view():
     """Issue a token for a role and scope."""
     args = load(TokenArgs(), json_body())
+    days = token_days(args["days"])
     scope = resolve_scope(
         args["role"],
         args["name"],
@@ -56,7 +119,7 @@ def create_token_view():
         id_number=args["id_number"],
         credit_code=args["credit_code"],
     )
-    token, plain = create_token(current_actor(), scope)
+    token, plain = create_token(current_actor(), scope, days=days)
     db.session.commit()
     person = db.session.get(Person, token.person_id) if token.person_id else None
     body = {
@@ -69,60 +132,215 @@ def create_token_view():
         "credit_code": token.credit_code,
         "id_masked": person.id_masked if person else None,
         "created_at": token.created_at,
+        "expires_at": token.expires_at,
     }
     return TokenSchema().dump(body), 201
 
 
-def _token_info(token) -> dict:
-    return {
-        "id": token.id,
-        "prefix": token.prefix,
-        "role": token.role,
-        "name": token.name,
-        "base_id": token.base_id,
-        "department": token.department,
-        "credit_code": token.credit_code,
-        "created_at": isoformat(token.created_at),
-        "revoked_at": isoformat(token.revoked_at),
-    }
-
-
 @bp.get("/api/v1/tokens")
 @require(roles={"admin"})
-@doc("访问令牌列表（只显示前缀，不显示令牌本身）", tags=["tokens"])
+@doc(
+    "访问令牌列表（只显示前缀，不显示令牌本身；分页 page、per_page，X-Total-Count 与 Link）",
+    response=TokenListSchema,
+    tags=["tokens"],
+    query={"page": "页码（默认 1）", "per_page": "每页条数（默认 50，最多 500）"},
+    errors=(422,),
+)
 def list_tokens_view():
-    """Every token with its role, scope and state."""
-    return {"tokens": [_token_info(t) for t in list_tokens()]}
+    """Tokens, newest first, with their scope, expiry, last use and state."""
+    page, per_page = page_args()
+    tokens, total = list_tokens(offset=(page - 1) * per_page, limit=per_page)
+    return paginated(TokenListSchema().dump({"tokens": tokens}), total, page, per_page)
 
 
 @bp.delete("/api/v1/tokens/<int:token_id>")
 @require(roles={"admin"})
-@doc("停用访问令牌", tags=["tokens"], errors=(404,))
+@doc("停用访问令牌", response=TokenInfoSchema, tags=["tokens"], errors=(404,))
 def revoke_token_view(token_id: int):
     """Revoke a token at once; requests with it get 401 from then on."""
     token = revoke_token(current_actor(), token_id)
     db.session.commit()
-    return _token_info(token)
+    return TokenInfoSchema().dump(token)
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])  # password guessing, per client address
-def login_page():
-    """Sign in with username and password."""
-    if request.method == "POST":
-        account = authenticate(request.form.get("username", ""), request.form.get("password", ""))
-        if account is None:
-            flash("用户名或密码不正确", "error")
-            return render_template("accounts/login.html"), 401
-        login_user(account)
-        endpoint = HOME_BY_ROLE.get(account.role, "main.home")
-        return redirect(safe_next(request.args.get("next"), url_for(endpoint)))
-    return render_template("accounts/login.html")
+# ---- accounts ---------------------------------------------------------------------------------
 
 
-@bp.post("/logout")
-def logout_page():
-    """Sign out."""
-    logout_user()
-    flash("已退出登录", "info")
-    return redirect(url_for("accounts.login_page"))
+@bp.get("/api/v1/accounts")
+@require(roles={"admin"})
+@doc(
+    "网页登录账号列表（可按 role 筛选；分页 page、per_page）",
+    response=AccountListSchema,
+    tags=["accounts"],
+    query={"role": "角色", "page": "页码", "per_page": "每页条数（最多 500）"},
+    errors=(422,),
+)
+def list_accounts_view():
+    """Accounts, oldest first, with their state (disabled, reset)."""
+    page, per_page = page_args()
+    role = request.args.get("role") or None
+    accounts, total = list_accounts(role, offset=(page - 1) * per_page, limit=per_page)
+    return paginated(AccountListSchema().dump({"accounts": accounts}), total, page, per_page)
+
+
+@bp.post("/api/v1/accounts/<int:account_id>/disable")
+@require(roles={"admin"})
+@doc(
+    "停用网页账号：不能再登录，所有已登录的会话立即失效（留痕）",
+    response=AccountSchema,
+    tags=["accounts"],
+    errors=(404,),
+)
+def disable_account_view(account_id: int):
+    """Disable an account and end its sessions."""
+    account = disable_account(current_actor(), get_account(account_id))
+    db.session.commit()
+    return AccountSchema().dump(account)
+
+
+@bp.post("/api/v1/accounts/<int:account_id>/enable")
+@require(roles={"admin"})
+@doc("恢复已停用的网页账号（留痕）", response=AccountSchema, tags=["accounts"], errors=(404,))
+def enable_account_view(account_id: int):
+    """Let a disabled account sign in again."""
+    account = enable_account(current_actor(), get_account(account_id))
+    db.session.commit()
+    return AccountSchema().dump(account)
+
+
+@bp.post("/api/v1/people/<int:person_id>/account/reset")
+@require(roles={"admin"})
+@doc(
+    "重置专业技术人员账号：所有会话立即失效，登录密码作废，未使用的激活码和验证码作废；"
+    "本人须凭新的激活码或短信验证码重新注册（留痕）",
+    response=AccountSchema,
+    tags=["accounts"],
+    errors=(404,),
+)
+def reset_account_view(person_id: int):
+    """Reset a person's account so that they activate it again."""
+    account = reset_person_account(current_actor(), person_id)
+    db.session.commit()
+    return AccountSchema().dump(account)
+
+
+# ---- opening a person's account (CONTRACT §12) -------------------------------------------------
+
+
+def letter_page(letter: activation.Letter) -> str:
+    """The printable activation letter (A4)."""
+    return render_template(
+        "accounts/activation_letter.html",
+        letter=letter,
+        register_url=current_app.config["JXJD_PUBLIC_URL"] + "/register",
+        days=activation.LETTER_DAYS,
+        issuer=current_actor().name,
+    )
+
+
+@bp.post("/api/v1/people/activation-codes")
+@require(roles={"admin", "dept"})
+@doc(
+    "生成激活码（14 天内有效、只能使用一次；主管部门仅限在本部门基地参加过培训的人员）。"
+    "请求头 Accept: text/html 时返回可打印的激活通知书（A4）",
+    body=ActivationArgs,
+    response=ActivationSchema,
+    status=201,
+    tags=["accounts"],
+    errors=(404, 409, 422),
+)
+def create_activation_code_view():
+    """A single-use activation code for one person, as JSON or as the printable letter."""
+    args = load(ActivationArgs(), json_body())
+    letter = activation.create_activation_code(current_actor(), args["id_number"], args["name"])
+    db.session.commit()
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        resp = current_app.make_response((letter_page(letter), 201))
+    else:
+        body = {
+            "code": letter.code,
+            "expires_at": letter.expires_at,
+            "person_id": letter.person.id,
+            "name": letter.person.name,
+            "id_masked": letter.person.id_masked,
+        }
+        resp = current_app.json.response(ActivationSchema().dump(body))
+        resp.status_code = 201
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def send_otp(id_number: str, name: str) -> None:
+    """Apply the code-request limits, then maybe send a code; the caller answers the same."""
+    id_key, client = _id_key(id_number), client_key()
+    refuse_if_over((OTP_BY_ID, id_key), (OTP_BY_CLIENT, client))
+    OTP_BY_ID.hit(id_key)
+    OTP_BY_CLIENT.hit(client)
+    outgoing = activation.request_otp(id_number, name)
+    db.session.commit()
+    if outgoing is not None:
+        deliver(sender_for(current_app), outgoing.to, outgoing.text)
+
+
+@bp.post("/api/v1/register/otp")
+@doc(
+    "申请注册短信验证码（6 位，10 分钟内有效，发送至名单登记的手机号）。"
+    "无论该人员是否在册、是否登记手机号，回答都是同一个 202",
+    body=OtpArgs,
+    response=OtpAcceptedSchema,
+    status=202,
+    tags=["accounts"],
+    public=True,
+    errors=(400, 422, 429),
+)
+def request_otp_view():
+    """Send a registration code to the mobile number on record, if any."""
+    args = load(OtpArgs(), json_body())
+    send_otp(args["id_number"], args["name"])
+    return OtpAcceptedSchema().dump(activation.OTP_ACCEPTED), 202
+
+
+def register(args: dict):
+    """Apply the attempt limits and open the account; a refusal uses up one attempt."""
+    id_key, client = _id_key(args["id_number"]), client_key()
+    refuse_if_over((REGISTER_BY_ID, id_key), (REGISTER_BY_CLIENT, client))
+    try:
+        account = activation.register_person(
+            args["id_number"], args["name"], args["code"], args["username"], args["password"]
+        )
+    except activation.RegistrationRefused:
+        db.session.rollback()
+        REGISTER_BY_ID.hit(id_key)
+        REGISTER_BY_CLIENT.hit(client)
+        raise
+    db.session.commit()
+    return account
+
+
+@bp.post("/api/v1/register")
+@doc(
+    "专业技术人员注册（凭激活码或短信验证码）。任何不匹配（人员不存在、姓名不符、验证码错误、"
+    "过期或已使用、已注册）都得到同一个 422 registration_refused；同一身份证号一小时内失败 5 次"
+    "或同一客户端失败 20 次后 429",
+    body=RegisterArgs,
+    response=RegisteredSchema,
+    status=201,
+    tags=["accounts"],
+    public=True,
+    errors=(400, 409, 422, 429),
+)
+def register_view():
+    """Open a person's web account with a one-time code."""
+    account = register(load(RegisterArgs(), json_body()))
+    person = db.session.get(Person, account.person_id)
+    body = {
+        "id": account.id,
+        "username": account.username,
+        "role": account.role,
+        "name": account.name,
+        "id_masked": person.id_masked,
+    }
+    return RegisteredSchema().dump(body), 201
+
+
+from jxjd.accounts import pages  # noqa: E402, F401  (registers the HTML pages on `bp`)

@@ -26,6 +26,8 @@ class Grant(db.Model):
     # The first characters of the code, so the person can tell their grants apart.
     code_prefix: so.Mapped[str] = so.mapped_column(sa.String(8))
     employer_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # When set, only an employer account or token bound to this credit code may open the grant.
+    employer_credit_code: so.Mapped[str | None] = so.mapped_column(sa.String(18))
     from_year: so.Mapped[int] = so.mapped_column()
     to_year: so.Mapped[int] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
@@ -54,6 +56,9 @@ class GrantAccess(db.Model):
     actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
     actor_ref: so.Mapped[str] = so.mapped_column(sa.String(64))
     what: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Who an employer without an account said they are (POST /api/v1/shared).
+    viewer_unit: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    viewer_name: so.Mapped[str | None] = so.mapped_column(sa.String(50))
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
     grant: so.Mapped[Grant] = so.relationship(back_populates="accesses")

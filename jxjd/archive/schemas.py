@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from jxjd.common.fields import HoursField, Timestamp
-from jxjd.common.schema import Args
+from jxjd.common.schema import Args, coded
 
 
 class ArchiveQueryArgs(Args):
@@ -23,6 +23,27 @@ class GrantArgs(Args):
     from_ = fields.Raw(data_key="from", attribute="from", load_default=None)
     to = fields.Raw(load_default=None)
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
+    # Optional: only the employer account or token bound to this credit code may open the grant.
+    employer_credit_code = fields.String(load_default=None, allow_none=True)
+
+
+class SharedLookupArgs(Args):
+    """POST /api/v1/shared: the code travels in the body, never in the URL."""
+
+    code = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, error=coded("required", "请填写授权码")),
+            validate.Length(max=64, error=coded("too_long", "授权码不能超过64个字符")),
+        ],
+    )
+    viewer = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": {"unit": "湖南某某科技有限公司", "name": "王五"}},
+    )
+    level = fields.String(load_default=None, allow_none=True)
+    year = fields.Raw(load_default=None, allow_none=True)
 
 
 class PersonSchema(Schema):
@@ -122,6 +143,12 @@ class GrantCreatedSchema(Schema):
     from_ = fields.Integer(data_key="from", attribute="from")
     to = fields.Integer()
     expires_at = Timestamp()
+    employer_credit_code = fields.String(allow_none=True)
+
+
+class ViewerSchema(Schema):
+    unit = fields.String()
+    name = fields.String()
 
 
 class AccessSchema(Schema):
@@ -129,6 +156,7 @@ class AccessSchema(Schema):
     role = fields.String()
     at = Timestamp()
     what = fields.String()
+    viewer = fields.Nested(ViewerSchema, allow_none=True)
 
 
 class GrantSchema(Schema):
@@ -137,6 +165,7 @@ class GrantSchema(Schema):
     id = fields.Integer()
     code_prefix = fields.String()
     employer_name = fields.String()
+    employer_credit_code = fields.String(allow_none=True)
     from_ = fields.Integer(data_key="from", attribute="from")
     to = fields.Integer()
     created_at = Timestamp()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,7 +18,9 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import counted_hours
+from jxjd.common import crockford
 from jxjd.common.crypto import token_hash
+from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.time import local_today, utcnow
 from jxjd.common.types import hours_json
 from jxjd.errors import Forbidden, Gone, NotFound, ValidationFailed, field_error
@@ -32,6 +34,10 @@ MAX_SPAN_YEARS = 10
 DEFAULT_SPAN_YEARS = 3
 MIN_YEAR, MAX_YEAR = 1990, 2100
 MAX_GRANT_DAYS = 365
+GRANT_CODE_LENGTH = 20  # Crockford characters: 100 random bits, typed as XXXX-XXXX-XXXX-XXXX-XXXX
+MAX_VIEWER_UNIT, MAX_VIEWER_NAME = 100, 50
+# C0/C1 controls (tab and newline included: these are one-line fields) and bidi overrides.
+_BAD_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DEFAULT_GRANT_DAYS = 30
 LEVELS = ("senior", "intermediate", "junior")
 ZERO = Decimal(0)
@@ -273,7 +279,9 @@ def get_person(person_id: int | None) -> Person:
 def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) -> dict[str, Any]:
     """An admin or department reads a person's archive by ID number (audited)."""
     person = find_person(id_number)
-    if person is None or (actor.role == "dept" and not _trained_in_department(person, actor)):
+    if person is None or (
+        actor.role == "dept" and not trained_in_department(person, actor.department)
+    ):
         # A department reads the archives of people trained at its own bases (CONTRACT §1); the
         # same answer for "unknown" and "not yours" tells it nothing about anyone else.
         raise UnknownPerson("未找到该身份证号对应人员的学时记录")
@@ -281,14 +289,14 @@ def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) ->
     return year_summary(person, from_year, to_year)
 
 
-def _trained_in_department(person: Person, actor: Actor) -> bool:
-    """Whether the person has attendance at any base of the actor's department."""
+def trained_in_department(person: Person, department: str | None) -> bool:
+    """Whether the person has attendance at any base of the department."""
     return (
         db.session.scalar(
             sa.select(AttendanceRecord.id)
             .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
             .join(Base, Base.id == TrainingSession.base_id)
-            .where(AttendanceRecord.person_id == person.id, Base.department == actor.department)
+            .where(AttendanceRecord.person_id == person.id, Base.department == department)
             .limit(1)
         )
         is not None
@@ -362,9 +370,18 @@ def review_args(level: Any, year: Any) -> tuple[str, int]:
 
 
 def create_grant(
-    actor: Actor, person: Person, employer_name: str, from_year: int, to_year: int, days: int
+    actor: Actor,
+    person: Person,
+    employer_name: str,
+    from_year: int,
+    to_year: int,
+    days: int,
+    employer_credit_code: str | None = None,
 ) -> tuple[Grant, str]:
-    """Record the person's consent; returns the grant and the plain code (shown only once)."""
+    """Record the person's consent; returns the grant and the plain code (shown only once).
+
+    With `employer_credit_code` only that employer's account or token can open the grant.
+    """
     employer_name = (employer_name or "").strip()
     errors = []
     if not employer_name or len(employer_name) > 200:
@@ -375,15 +392,27 @@ def create_grant(
         errors.append(
             field_error("out_of_range", f"有效天数须在 1—{MAX_GRANT_DAYS} 之间", field="days")
         )
+    bound_to = None
+    if employer_credit_code and employer_credit_code.strip():
+        bound_to = normalize_credit_code(employer_credit_code)
+        if not is_valid_credit_code(bound_to):
+            errors.append(
+                field_error(
+                    "invalid_credit_code",
+                    "用人单位统一社会信用代码校验不通过",
+                    field="employer_credit_code",
+                )
+            )
     if errors:
         raise ValidationFailed(errors)
-    code = secrets.token_urlsafe(18)  # 144 random bits
+    code = crockford.random_code(GRANT_CODE_LENGTH)
     now = utcnow()
     grant = Grant(
         person_id=person.id,
         code_hash=token_hash(code),
-        code_prefix=code[:6],
+        code_prefix=code[:4],
         employer_name=employer_name,
+        employer_credit_code=bound_to,
         from_year=from_year,
         to_year=to_year,
         created_at=now,
@@ -400,8 +429,15 @@ def create_grant(
         from_year=from_year,
         to_year=to_year,
         days=days,
+        employer_credit_code=bound_to,
     )
-    return grant, code
+    return grant, crockford.group(code)
+
+
+def _code_hashes(code: str) -> list[str]:
+    """Hashes a typed code may be stored under: its Crockford form, or as typed (older codes)."""
+    typed = (code or "").strip()
+    return sorted({token_hash(crockford.normalize(typed)), token_hash(typed)})
 
 
 def grants_of(person: Person) -> list[Grant]:
@@ -422,7 +458,7 @@ def own_grant(person: Person, ref: str) -> Grant:
     if ref.isdigit() and len(ref) < 12:
         where = Grant.id == int(ref)
     else:
-        where = Grant.code_hash == token_hash(ref)
+        where = Grant.code_hash.in_(_code_hashes(ref))
     grant = db.session.scalar(sa.select(Grant).where(where, Grant.person_id == person.id))
     if grant is None:
         raise UnknownGrant("没有这条授权")
@@ -438,9 +474,20 @@ def withdraw_grant(actor: Actor, grant: Grant) -> Grant:
     return grant
 
 
-def live_grant(code: str, now: datetime | None = None) -> Grant:
-    """The grant behind a code: 404 unknown, 410 withdrawn or expired."""
-    grant = db.session.scalar(sa.select(Grant).where(Grant.code_hash == token_hash(code or "")))
+def live_grant(code: str, actor: Actor | None = None, now: datetime | None = None) -> Grant:
+    """The grant behind a code: 404 unknown or bound to another employer, 410 withdrawn or expired.
+
+    A grant bound to an employer's credit code answers every other caller exactly as an unknown
+    code does, so the code's existence is not confirmed to them.
+    """
+    grant = db.session.scalar(sa.select(Grant).where(Grant.code_hash.in_(_code_hashes(code))))
+    if grant is not None and grant.employer_credit_code is not None:
+        if (
+            actor is None
+            or actor.role != "employer"
+            or actor.credit_code != (grant.employer_credit_code)
+        ):
+            grant = None
     if grant is None:
         raise UnknownGrant("授权码不存在，请向本人核对")
     status = grant.status_at(now or utcnow())
@@ -451,14 +498,57 @@ def live_grant(code: str, now: datetime | None = None) -> Grant:
     return grant
 
 
-def record_access(actor: Actor, grant: Grant, what: str) -> GrantAccess:
+@dataclass(frozen=True)
+class Viewer:
+    """Who an employer without an account says they are (recorded and shown to the person)."""
+
+    unit: str
+    name: str
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the access log records it."""
+        return Actor(role="public", name=f"{self.unit} {self.name}", ref="public")
+
+
+def checked_viewer(viewer: Any) -> Viewer:
+    """The declared viewer of a public look-up: unit ≤ 100 and name ≤ 50 characters, plain text."""
+    viewer = viewer if isinstance(viewer, dict) else {}
+    errors = []
+    values = {}
+    for key, label, limit in (
+        ("unit", "查询单位", MAX_VIEWER_UNIT),
+        ("name", "查询人姓名", MAX_VIEWER_NAME),
+    ):
+        raw = viewer.get(key)
+        value = raw.strip() if isinstance(raw, str) else ""
+        field = f"viewer.{key}"
+        if not value:
+            errors.append(field_error("required", f"请填写{label}", field=field))
+        elif len(value) > limit:
+            errors.append(field_error("too_long", f"{label}不能超过{limit}个字符", field=field))
+        elif _BAD_CHARACTERS.search(value):
+            errors.append(
+                field_error("invalid_characters", f"{label}含有不允许的控制字符", field=field)
+            )
+        values[key] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return Viewer(unit=values["unit"], name=values["name"])
+
+
+def record_access(
+    actor: Actor, grant: Grant, what: str, viewer: Viewer | None = None
+) -> GrantAccess:
     """Log one read through a grant; the person sees it in their grant list."""
     access = GrantAccess(
         grant_id=grant.id,
         actor_role=actor.role,
-        actor_name=actor.name,
+        actor_name=actor.name[:200],
         actor_ref=actor.ref,
         what=what[:64],
+        viewer_unit=viewer.unit if viewer else None,
+        viewer_name=viewer.name if viewer else None,
         at=utcnow(),
     )
     db.session.add(access)
@@ -467,10 +557,22 @@ def record_access(actor: Actor, grant: Grant, what: str) -> GrantAccess:
 
 
 def shared_archive(
-    actor: Actor, code: str, level: str | None = None, review_year: int | None = None
+    actor: Actor | None,
+    code: str,
+    level: str | None = None,
+    review_year: int | None = None,
+    viewer: Viewer | None = None,
 ) -> dict[str, Any]:
-    """The archive a grant allows (its years only), plus a review check when asked; logged."""
-    grant = live_grant(code)
+    """The archive a grant allows (its years only), plus a review check when asked; logged.
+
+    `actor` is an employer or admin; for a look-up without an account it is None and `viewer`
+    says who is asking.
+    """
+    grant = live_grant(code, actor)
+    if actor is None:
+        if viewer is None:
+            raise ValueError("a look-up without an account needs a declared viewer")
+        actor = viewer.actor
     person = db.session.get(Person, grant.person_id)
     body = year_summary(person, grant.from_year, grant.to_year)
     body["grant"] = {
@@ -485,7 +587,7 @@ def shared_archive(
             person, level, review_year, allowed=(grant.from_year, grant.to_year)
         )
         what = f"archive+review:{level}:{review_year}"
-    record_access(actor, grant, what)
+    record_access(actor, grant, what, viewer)
     return body
 
 
@@ -495,6 +597,7 @@ def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:
         "id": grant.id,
         "code_prefix": grant.code_prefix,
         "employer_name": grant.employer_name,
+        "employer_credit_code": grant.employer_credit_code,
         "from": grant.from_year,
         "to": grant.to_year,
         "created_at": grant.created_at,
@@ -502,7 +605,16 @@ def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:
         "withdrawn_at": grant.withdrawn_at,
         "status": grant.status_at(now or utcnow()),
         "accesses": [
-            {"who": a.actor_name, "role": a.actor_role, "at": a.at, "what": a.what}
+            {
+                "who": a.actor_name,
+                "role": a.actor_role,
+                "at": a.at,
+                "what": a.what,
+                # Declared by someone without an account: what they said, not a checked identity.
+                "viewer": (
+                    {"unit": a.viewer_unit, "name": a.viewer_name} if a.viewer_unit else None
+                ),
+            }
             for a in grant.accesses
         ],
     }
@@ -539,23 +651,3 @@ def registration_entries(person: Person, year: int) -> dict[str, Any]:
         "entries": entries,
         "summary": line.to_dict(),
     }
-
-
-# ---- person self-registration ----------------------------------------------------------------
-
-
-def person_for_registration(id_number: str, name: str, serial: str) -> Person | None:
-    """The person proven by ID number + name + one of their own certificate serials, else None.
-
-    Callers must not say which of the three was wrong.
-    """
-    person = find_person(id_number)
-    cert = db.session.scalar(
-        sa.select(Certificate).where(Certificate.serial == (serial or "").strip())
-    )
-    if person is None or cert is None:
-        return None
-    name = (name or "").strip()
-    if cert.person_id != person.id or name not in (person.name, cert.record.name):
-        return None
-    return person

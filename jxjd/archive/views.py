@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from jxjd.accounts.throttle import Counter, client_key, refuse_if_over
 from jxjd.archive import bp, exporting, services
 from jxjd.archive.schemas import (
     ArchiveQueryArgs,
@@ -16,17 +17,24 @@ from jxjd.archive.schemas import (
     RegistrationSchema,
     ReviewCheckSchema,
     SharedArchiveSchema,
+    SharedLookupArgs,
 )
 from jxjd.auth import current_actor, require
 from jxjd.common.schema import json_body, load
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
-from jxjd.errors import Problem, ValidationFailed
-from jxjd.extensions import db, limiter
+from jxjd.errors import Forbidden, Gone, NotFound, Problem, TooManyRequests, ValidationFailed
+from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.web import require_page
 
 RANGE_QUERY = {"from": "起始年份（默认近三年）", "to": "截止年份（默认当年）"}
 REVIEW_QUERY = {"level": "senior | intermediate | junior", "year": "评审年度"}
+
+# Share-code look-ups per client (CONTRACT §12): without an account every look-up counts; with
+# an employer or admin account or token only the failed ones (unknown, expired, withdrawn).
+SHARE_LOOKUPS = Counter("share-lookups", "JXJD_SHARE_LOOKUP_LIMIT")
+SHARE_FAILURES = Counter("share-failures", "JXJD_SHARE_LOOKUP_LIMIT")
+SHARE_LIMITED = "查询过于频繁，请 {retry} 秒后再试"
 
 
 def _me():
@@ -102,10 +110,23 @@ def create_grant():
     args = load(GrantArgs(), json_body())
     start, end = services.year_range(args["from"], args["to"])
     grant, code = services.create_grant(
-        current_actor(), _me(), args["employer_name"], start, end, args["days"]
+        current_actor(),
+        _me(),
+        args["employer_name"],
+        start,
+        end,
+        args["days"],
+        employer_credit_code=args["employer_credit_code"],
     )
     db.session.commit()
-    body = {"id": grant.id, "code": code, "from": start, "to": end, "expires_at": grant.expires_at}
+    body = {
+        "id": grant.id,
+        "code": code,
+        "from": start,
+        "to": end,
+        "expires_at": grant.expires_at,
+        "employer_credit_code": grant.employer_credit_code,
+    }
     return GrantCreatedSchema().dump(body), 201
 
 
@@ -128,23 +149,71 @@ def withdraw_grant(code: str):
     return GrantSchema().dump(services.grant_dict(grant))
 
 
+def _shared_lookup(actor, code: str, level, year, viewer=None) -> dict:
+    """One share-code look-up under the per-client allowance; the caller commits."""
+    client = client_key()
+    counter = SHARE_FAILURES if actor is not None else SHARE_LOOKUPS
+    refuse_if_over((counter, client))
+    if actor is None:
+        counter.hit(client)
+    try:
+        return services.shared_archive(actor, code, level, year, viewer=viewer)
+    except (NotFound, Gone):
+        if actor is not None:
+            counter.hit(client)
+        raise
+
+
+def _no_store(resp):
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.get("/api/v1/shared/<code>")
 @require(roles={"employer", "admin"})
 @doc(
-    "用人单位凭授权码查询学时档案（仅授权年度；可附 level、year 做职称评审核验）",
+    "用人单位凭授权码查询学时档案（仅授权年度；可附 level、year 做职称评审核验）。"
+    "授权码不必放在网址中：推荐使用 POST /api/v1/shared。"
+    "绑定统一社会信用代码的授权只有该单位的令牌能打开，其他调用方得到与不存在相同的 404。"
+    "查询失败（404、410）每个客户端每分钟最多 10 次，超过后 429。",
     response=SharedArchiveSchema,
     tags=["grants"],
     query=REVIEW_QUERY,
-    errors=(404, 410, 422),
+    errors=(404, 410, 422, 429),
 )
 def shared_archive(code: str):
     """The archive a live grant allows; every access is logged for the person."""
     level = year = None
     if request.args.get("level") or request.args.get("year"):
         level, year = services.review_args(request.args.get("level"), request.args.get("year"))
-    body = services.shared_archive(current_actor(), code, level, year)
+    body = _shared_lookup(current_actor(), code, level, year)
     db.session.commit()
-    return SharedArchiveSchema().dump(body)
+    return _no_store(current_app.json.response(SharedArchiveSchema().dump(body)))
+
+
+@bp.post("/api/v1/shared")
+@doc(
+    "凭授权码查询学时档案（无需账号：填写查询单位和查询人，记录并告知本人；"
+    "每个客户端每分钟最多 10 次，超过后 429。带用人单位令牌时按该单位查询，无需 viewer）",
+    body=SharedLookupArgs,
+    response=SharedArchiveSchema,
+    tags=["grants"],
+    public=True,
+    errors=(400, 403, 404, 410, 422, 429),
+)
+def shared_archive_public():
+    """The archive a live grant allows, for an employer with or without an account."""
+    args = load(SharedLookupArgs(), json_body())
+    actor = current_actor(optional=True)
+    if actor is not None and actor.role not in ("employer", "admin"):
+        raise Forbidden(f"当前角色（{actor.role}）无权凭授权码查询")
+    viewer = services.checked_viewer(args["viewer"]) if actor is None else None
+    level = year = None
+    if args["level"] or args["year"]:
+        level, year = services.review_args(args["level"], args["year"])
+    body = _shared_lookup(actor, args["code"], level, year, viewer)
+    db.session.commit()
+    return _no_store(current_app.json.response(SharedArchiveSchema().dump(body)))
 
 
 def _registration_xlsx(data: dict) -> Response:
@@ -177,54 +246,6 @@ def my_registration_xlsx(year: int):
 
 
 # ---- pages ---------------------------------------------------------------------------------
-
-
-REGISTER_REFUSED = "身份信息与证书不匹配，无法注册。请核对身份证号、姓名和证书编号。"
-
-
-@bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per minute;30 per hour", methods=["POST"])
-def register_page():
-    """A professional creates their own login, proving who they are with one of their certificates."""
-    from jxjd.accounts.models import Account
-    from jxjd.accounts.services import create_account, password_problem, resolve_scope
-    from jxjd.auth import SYSTEM
-    from jxjd.common.ids import id_number_problem, normalize_id_number
-
-    form = request.form
-    if request.method == "GET":
-        return render_template("archive/register.html", form={})
-    errors: list[str] = []
-    password = form.get("password", "")
-    if password != form.get("password2", ""):
-        errors.append("两次输入的密码不一致")
-    weak = password_problem(password)
-    if weak:
-        errors.append(weak)
-    id_number = normalize_id_number(form.get("id_number", ""))
-    person = None
-    if not id_number_problem(id_number):
-        person = services.person_for_registration(
-            id_number, form.get("name", ""), form.get("serial", "")
-        )
-    if person is None:
-        # One message for a wrong ID number, name or serial: never say which was wrong.
-        errors.insert(0, REGISTER_REFUSED)
-    elif db.session.scalar(sa.select(Account.id).where(Account.person_id == person.id)):
-        errors.append("您已注册过账号，请直接登录；忘记密码请联系所在单位或省人社厅重置")
-    if not errors:
-        try:
-            scope = resolve_scope("person", person.name, id_number=id_number)
-            create_account(SYSTEM, form.get("username", ""), password, scope)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors += [e["message"] for e in exc.errors or []]
-    if errors:
-        safe = {k: form.get(k, "") for k in ("name", "username")}
-        return render_template("archive/register.html", form=safe, errors=errors), 422
-    flash("注册成功，请登录", "success")
-    return redirect(url_for("accounts.login_page", next=url_for("archive.me_page")))
 
 
 @bp.get("/me")
@@ -311,7 +332,13 @@ def me_grants_page():
                 days = 0
             start, end = services.year_range(form.get("from"), form.get("to"))
             grant, new_code = services.create_grant(
-                current_actor(), person, form.get("employer_name", ""), start, end, days
+                current_actor(),
+                person,
+                form.get("employer_name", ""),
+                start,
+                end,
+                days,
+                employer_credit_code=form.get("employer_credit_code"),
             )
             db.session.commit()
         except Problem as exc:
@@ -338,22 +365,35 @@ def me_registration_xlsx_page(year: int):
 
 
 @bp.route("/shared", methods=["GET", "POST"])
-@require_page(roles={"employer", "admin"})
-@limiter.limit("30 per minute", methods=["POST"])
 def shared_page():
-    """An employer enters a share code and sees the granted years and the review-span check."""
+    """An employer enters a share code (never in the URL) and sees the granted years.
+
+    Employer and admin accounts look up as themselves; anyone else says which unit and who
+    they are, and that is what the person sees in their access list.
+    """
     data = error = None
     status = 200
+    headers: dict[str, str] = {}
     form = request.form if request.method == "POST" else {}
+    signed_in = current_user.is_authenticated and current_user.role in ("employer", "admin")
     if request.method == "POST":
         try:
+            actor = current_actor() if signed_in else None
+            viewer = None
+            if actor is None:
+                viewer = services.checked_viewer(
+                    {"unit": form.get("viewer_unit"), "name": form.get("viewer_name")}
+                )
             level = year = None
             if form.get("level") and form.get("year"):
                 level, year = services.review_args(form.get("level"), form.get("year"))
-            data = services.shared_archive(
-                current_actor(), form.get("code", "").strip(), level, year
-            )
+            data = _shared_lookup(actor, form.get("code", ""), level, year, viewer)
             db.session.commit()
+        except TooManyRequests as exc:
+            db.session.rollback()
+            retry = exc.extra.get("retry_after", 60)
+            error, status = SHARE_LIMITED.format(retry=retry), 429
+            headers["Retry-After"] = str(retry)
         except Problem as exc:
             db.session.rollback()
             error, status = exc.detail, exc.status
@@ -361,7 +401,8 @@ def shared_page():
         "archive/shared.html",
         data=data,
         error=error,
-        level=form.get("level", ""),
-        year=form.get("year", ""),
+        signed_in=signed_in,
+        form={k: form.get(k, "") for k in ("code", "viewer_unit", "viewer_name", "level", "year")},
     )
-    return page, status
+    resp = current_app.make_response((page, status, headers))
+    return _no_store(resp)

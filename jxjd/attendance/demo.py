@@ -9,7 +9,7 @@ from jxjd.attendance.importing import rows_from_json
 from jxjd.attendance.services import import_attendance
 from jxjd.auth import Actor
 from jxjd.common.ids import id_check_char
-from jxjd.demo import DEMO_PERSON, demo_step
+from jxjd.demo import DEMO_LETTER_PERSON, DEMO_PERSON, DEMO_SMS_PERSON, demo_step
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = [
@@ -77,6 +77,8 @@ def load_rosters(ctx: dict[str, Any]) -> None:
         people = demo_people(40, seed=index)
         if index == 0:
             people[0] = {**DEMO_PERSON, "employer": "湖南某某建设集团有限公司"}
+            people[1] = {**people[1], **DEMO_SMS_PERSON, "result": "pass"}
+            people[2] = {**people[2], **DEMO_LETTER_PERSON, "result": "pass"}
         actor = Actor(role="base", name="演示基地", ref="demo", base_id=session.base_id)
         import_attendance(actor, session, rows_from_json(people), mode="strict")
 

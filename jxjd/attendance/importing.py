@@ -26,6 +26,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
+from jxjd.common.phones import is_mobile, normalize_phone
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ COLUMNS: dict[str, str] = {
     "employer": "工作单位",
     "hours": "学时",
     "result": "考核结果",
+    "phone": "手机号",  # optional: the mobile a registration code is sent to (CONTRACT §12)
 }
 REQUIRED_COLUMNS: tuple[str, ...] = ("name", "id_number")
 TEMPLATE_SHEET = "学员名单"
@@ -47,7 +49,12 @@ ERROR_COLUMN = "错误说明"
 ROW_COLUMN = "原行号"
 
 # Common spellings of the ID column besides the template's own header.
-_HEADER_ALIASES: dict[str, str] = {"身份证号码": "id_number", "公民身份号码": "id_number"}
+_HEADER_ALIASES: dict[str, str] = {
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "手机号码": "phone",
+    "手机": "phone",
+}
 # A title row above the header is tolerated: the header is searched for in this many first rows.
 _HEADER_SEARCH_ROWS = 10
 # Guard against zip bombs: the declared uncompressed size of the parts we parse.
@@ -101,6 +108,7 @@ class RosterRow:
     employer: str | None
     hours: Decimal
     result: str
+    phone: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +388,10 @@ def validate_rows(
             message = f"考核结果“{shown}”无效：只能填写“合格”或“不合格”"
             problems.append(("invalid_result", "result", message))
 
+        phone, phone_message = _check_phone(values.get("phone"))
+        if phone_message is not None:
+            problems.append(("invalid_phone", "phone", phone_message))
+
         if problems:
             prefix = f"第{row}行：" if row is not None else f"第{index}条："
             for code, field, message in problems:
@@ -387,7 +399,9 @@ def validate_rows(
         else:
             employer_raw = values.get("employer")
             employer = _cell_text(employer_raw).strip()
-            good.append(RosterRow(row, name, id_number, employer or None, hours, result or "pass"))
+            good.append(
+                RosterRow(row, name, id_number, employer or None, hours, result or "pass", phone)
+            )
     errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
     return good, errors
 
@@ -407,6 +421,17 @@ def _check_id(value: object, *, json: bool, today: date) -> tuple[str, str | Non
     if problem is not None and len(normalized) == 18 and normalized.endswith("000"):
         problem += _TRAILING_ZEROS_HINT
     return normalized, problem
+
+
+def _check_phone(value: object) -> tuple[str | None, str | None]:
+    """(normalised mobile number or None when blank, Chinese reason it is invalid or None)."""
+    if _is_blank(value):
+        return None, None
+    phone = normalize_phone(_cell_text(value))
+    if not is_mobile(phone):
+        shown = _shorten(_cell_text(value).strip())
+        return None, f"手机号“{shown}”无效：须为11位中国大陆手机号码"
+    return phone, None
 
 
 def _check_hours(value: object, session_hours: Decimal) -> tuple[str | None, str, Decimal]:
@@ -490,7 +515,7 @@ def _shorten(text: str, limit: int = 20) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-_WIDTHS = {"name": 12, "id_number": 24, "employer": 32, "hours": 8, "result": 12}
+_WIDTHS = {"name": 12, "id_number": 24, "employer": 32, "hours": 8, "result": 12, "phone": 16}
 
 
 def build_template_xlsx(example: bool = True) -> bytes:
@@ -526,7 +551,7 @@ def build_template_xlsx(example: bool = True) -> bytes:
             "result": "合格",
         }
         for col, key in enumerate(keys, start=1):
-            ws.cell(row=2, column=col, value=sample[key])
+            ws.cell(row=2, column=col, value=sample.get(key))
     last = TEMPLATE_TEXT_ROWS + 1
     id_hint = DataValidation(allow_blank=True)
     id_hint.promptTitle = "身份证号"

@@ -30,6 +30,7 @@ from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Problem, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
+from jxjd.people.services import phone_cipher, phone_columns
 from jxjd.sessions.models import TrainingSession
 
 
@@ -142,6 +143,7 @@ def import_attendance(
     existing = _existing_records(session.id, sorted({people[h][0] for h in hashes if h in people}))
 
     fresh: list[tuple[RosterRow, str]] = []
+    phones: dict[str, str] = {}  # digest -> mobile number of the accepted rows that give one
     for row, digest in zip(good, hashes, strict=True):
         known = people.get(digest)
         record = existing.get(known[0]) if known else None
@@ -153,6 +155,9 @@ def import_attendance(
             errors.append(
                 field_error("conflicting_record", _conflict_message(row, record), row=row.row)
             )
+            continue
+        if row.phone:
+            phones[digest] = row.phone
     errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
     result.rejected = errors
     if dry_run:
@@ -189,6 +194,8 @@ def import_attendance(
         missing = [digest for digest in new_people if digest not in people]
         if missing:
             people.update(_people_by_hash(missing))
+
+    _store_phones(people, phones)
 
     upload = AttendanceUpload(
         session_id=session.id,
@@ -288,6 +295,31 @@ def import_attendance(
     )
     db.session.flush()
     return result
+
+
+def _store_phones(people: dict[str, tuple[int, str]], phones: dict[str, str]) -> None:
+    """The roster's mobile numbers onto the people, encrypted: the latest upload wins."""
+    if not phones:
+        return
+    cipher = phone_cipher()
+    person = Person.__table__.c
+    update = (
+        sa.update(Person.__table__)
+        .where(person.id == sa.bindparam("pid"))
+        .values(phone_encrypted=sa.bindparam("enc"), phone_masked=sa.bindparam("masked"))
+    )
+    rows = []
+    for digest, phone in sorted(phones.items(), key=lambda item: people[item[0]][0]):
+        stored = phone_columns(phone, cipher)
+        rows.append(
+            {
+                "pid": people[digest][0],
+                "enc": stored["phone_encrypted"],
+                "masked": stored["phone_masked"],
+            }
+        )
+    for batch in chunked(rows):
+        db.session.execute(update, list(batch))
 
 
 def _reconcile_concurrent(

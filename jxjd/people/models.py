@@ -23,6 +23,9 @@ class Person(db.Model):
     # First 6 and last 4 digits only: what non-privileged views show.
     id_masked: so.Mapped[str] = so.mapped_column(sa.String(18))
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    # The mobile number from the latest roster that gave one: encrypted, and masked for display.
+    phone_encrypted: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    phone_masked: so.Mapped[str | None] = so.mapped_column(sa.String(11))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
     @staticmethod

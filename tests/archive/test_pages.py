@@ -1,94 +1,9 @@
-"""Person self-registration and the person and employer pages."""
+"""The person and employer pages (registration: tests/accounts)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from jxjd.accounts.models import Account
-from jxjd.extensions import db
-from tests.archive.conftest import LI, ZHANG
-from tests.fixtures.auth import TEST_PASSWORD, csrf_token_from
-
-REFUSED = "身份信息与证书不匹配"
-
-
-def register(client, **fields):
-    token = csrf_token_from(client.get("/register").get_data(as_text=True))
-    data = {
-        "id_number": ZHANG[0],
-        "name": ZHANG[1],
-        "serial": "",
-        "username": "zhangsan",
-        "password": TEST_PASSWORD,
-        "password2": TEST_PASSWORD,
-        "csrf_token": token,
-    }
-    data.update(fields)
-    return client.post("/register", data=data)
-
-
-def test_register_page_is_chinese_with_a_csrf_token(client):
-    html = client.get("/register").get_data(as_text=True)
-    assert 'lang="zh-CN"' in html and "证书编号" in html and csrf_token_from(html)
-
-
-def test_registering_with_own_certificate_creates_a_person_account_that_can_sign_in(
-    client, earn, login, fast_password_hashing
-):
-    serial = earn(ZHANG, "2025-03-03", "professional", 24)
-    resp = register(client, serial=serial)
-    assert resp.status_code == 302, resp.get_data(as_text=True)
-    account = db.session.scalar(sa.select(Account).where(Account.username == "zhangsan"))
-    assert account.role == "person" and account.person_id is not None
-    assert login(client, "zhangsan").status_code == 302
-    page = client.get("/me")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert serial in html and f"/certificates/{serial}" in html and "<svg" in html
-
-
-def test_a_wrong_name_or_serial_or_id_is_refused_without_saying_which(
-    client, earn, fast_password_hashing
-):
-    serial = earn(ZHANG, "2025-03-03", "professional", 24)
-    other = earn(LI, "2025-03-04", "professional", 24)
-    answers = [
-        register(client, serial=serial, name="王五"),
-        register(client, serial="JX-NO-SUCH"),
-        register(client, serial=other),
-        register(client, serial=serial, id_number="360426199101010071"),
-        register(client, serial=serial, id_number="12345"),
-    ]
-    for resp in answers:
-        html = resp.get_data(as_text=True)
-        assert resp.status_code == 422 and REFUSED in html
-        assert "姓名不" not in html and "证书编号不" not in html and "身份证号不" not in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 0
-
-
-def test_registration_needs_a_strong_password_and_one_account_per_person(
-    client, earn, fast_password_hashing
-):
-    serial = earn(ZHANG, "2025-03-03", "professional", 24)
-    weak = register(client, serial=serial, password="short", password2="short")
-    assert weak.status_code == 422 and "密码至少" in weak.get_data(as_text=True)
-    assert register(client, serial=serial).status_code == 302
-    again = register(client, serial=serial, username="zhangsan2")
-    assert again.status_code == 422 and "已注册" in again.get_data(as_text=True)
-
-
-def test_registration_without_csrf_token_is_refused(client, earn):
-    serial = earn(ZHANG, "2025-03-03", "professional", 24)
-    resp = client.post(
-        "/register",
-        data={"id_number": ZHANG[0], "name": ZHANG[1], "serial": serial, "username": "x"},
-    )
-    assert resp.status_code == 400
-
-
-def test_registration_attempts_are_rate_limited(client):
-    statuses = [register(client, serial="JX-X").status_code for _ in range(11)]
-    assert statuses[:10] == [422] * 10 and statuses[10] == 429
+from tests.archive.conftest import ZHANG
+from tests.fixtures.auth import csrf_token_from
 
 
 def _signed_in_person(client, make_account, login, person=ZHANG):
@@ -184,5 +99,29 @@ def test_employer_page_shows_granted_years_and_review_check(
     assert gone.status_code == 404 and "授权码不存在" in gone.get_data(as_text=True)
 
 
-def test_employer_page_needs_an_employer_login(client):
-    assert client.get("/shared").status_code == 302
+def test_employer_page_works_without_an_account_and_keeps_what_was_typed(
+    client, earn, person_headers
+):
+    earn(ZHANG, "2025-03-03", "professional", 24)
+    code = client.post(
+        "/api/v1/me/grants",
+        json={"employer_name": "甲公司", "from": 2024, "to": 2025},
+        headers=person_headers(),
+    ).get_json()["code"]
+    page = client.get("/shared")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="viewer_unit"' in html and 'method="post"' in html
+    typed = {"code": "ZZZZ-ZZZZ", "viewer_unit": "乙公司人事部", "viewer_name": "王五"}
+    miss = client.post("/shared", data={"csrf_token": csrf_token_from(html), **typed})
+    html = miss.get_data(as_text=True)
+    assert miss.status_code == 404 and "授权码不存在" in html
+    assert all(f'value="{v}"' in html for v in typed.values())
+    found = client.post(
+        "/shared", data={"csrf_token": csrf_token_from(html), **typed, "code": code.lower()}
+    )
+    assert found.status_code == 200 and "张三" in found.get_data(as_text=True)
+    assert found.headers["Cache-Control"] == "no-store"
+    (listed,) = client.get("/api/v1/me/grants", headers=person_headers()).get_json()["grants"]
+    assert listed["accesses"][0]["viewer"] == {"unit": "乙公司人事部", "name": "王五"}
+    unnamed = client.post("/shared", data={"csrf_token": csrf_token_from(html), "code": code})
+    assert unnamed.status_code == 422 and "请填写查询单位" in unnamed.get_data(as_text=True)

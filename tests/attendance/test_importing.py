@@ -744,8 +744,8 @@ def test_template_has_headers_text_id_column_and_example_row():
     wb = load_workbook(io.BytesIO(build_template_xlsx()))
     assert wb.sheetnames == ["学员名单"]
     ws = wb["学员名单"]
-    assert [c.value for c in ws[1]] == ZH_HEADER
-    assert [c.value for c in ws[2]] == ["张三", ID_A, "湖南某某公司", 24, "合格"]
+    assert [c.value for c in ws[1]] == [*ZH_HEADER, "手机号"]  # the phone column is optional
+    assert [c.value for c in ws[2]] == ["张三", ID_A, "湖南某某公司", 24, "合格", None]
     assert ws["B2"].data_type == "s"
     for row in (2, 3, 100, 5001):
         assert ws.cell(row=row, column=2).number_format == "@"
@@ -758,7 +758,7 @@ def test_template_has_headers_text_id_column_and_example_row():
 def test_template_without_example_has_only_the_header():
     wb = load_workbook(io.BytesIO(build_template_xlsx(example=False)))
     ws = wb.active
-    assert [c.value for c in ws[1]] == ZH_HEADER
+    assert [c.value for c in ws[1]] == [*ZH_HEADER, "手机号"]
     assert ws["A2"].value is None and ws["B2"].value is None
     assert ws["B2"].number_format == "@"
 
@@ -785,16 +785,16 @@ def test_error_report_has_row_numbers_values_and_error_column():
     _good, errors = validate_rows(rows, session_hours=SESSION)
     wb = load_workbook(io.BytesIO(build_error_report_xlsx(rows, errors)))
     ws = wb.active
-    assert [c.value for c in ws[1]] == ["原行号", *ZH_HEADER, "错误说明"]
+    assert [c.value for c in ws[1]] == ["原行号", *ZH_HEADER, "手机号", "错误说明"]
     first = [c.value for c in ws[2]]
     assert first[:6] == [2, "张三", ID_A, "甲公司", 24, "合格"]
-    assert first[6] in (None, "")
+    assert first[7] in (None, "")
     second = [c.value for c in ws[3]]
     assert second[0] == 4
     assert second[2] == "430104199003070000"  # as Excel showed the corrupted number
     assert ws["C3"].data_type == "s"
     assert ws["C3"].number_format == "@"
-    message = second[6]
+    message = second[7]
     assert "姓名不能为空" in message and "文本" in message and "；" in message
     assert not message.startswith("第4行")
     assert ws["A3"].fill.fgColor.rgb.endswith("FFC7CE")

@@ -51,7 +51,14 @@ def test_template_download_has_the_contract_headers(client, open_session):
     resp = client.get(f"/api/v1/sessions/{target.id}/attendance/template", headers=target.headers)
     assert resp.status_code == 200
     ws = load_workbook(io.BytesIO(resp.data)).active
-    assert [c.value for c in ws[1]] == ["姓名", "身份证号", "工作单位", "学时", "考核结果"]
+    assert [c.value for c in ws[1]] == [
+        "姓名",
+        "身份证号",
+        "工作单位",
+        "学时",
+        "考核结果",
+        "手机号",
+    ]
     assert ws["B3"].number_format == "@"
 
 

@@ -40,7 +40,16 @@ def history(client, named_admin):
         json={"specialties": [{"name": "土木建筑", "levels": ["junior"], "audiences": ["public"]}]},
         headers=named_admin,
     )
-    client.post("/api/v1/tokens", json={"role": "employer", "name": "某公司"}, headers=named_admin)
+    client.post(
+        "/api/v1/tokens",
+        json={
+            "role": "employer",
+            "name": "某公司",
+            "credit_code": "91430100MA4L00001J",
+            "days": 30,
+        },
+        headers=named_admin,
+    )
     return base_id
 
 
@@ -75,7 +84,13 @@ def test_token_creation_is_recorded_without_the_token(history):
     by_api = [e for e in events if e.actor_name == "省人社厅专技处王某"]
     assert len(by_api) == 1
     assert by_api[0].target_type == "token"
-    assert by_api[0].summary == {"role": "employer", "name": "某公司"}
+    summary = by_api[0].summary
+    assert {k: summary[k] for k in ("role", "name", "days")} == {
+        "role": "employer",
+        "name": "某公司",
+        "days": 30,
+    }
+    assert summary["expires_at"].endswith("+08:00")  # the expiry set is part of the record
 
 
 def test_events_for_lists_one_targets_events_in_order(history):

@@ -19,7 +19,7 @@ def binding(create_base):
             "admin": ({}, 200),
             "dept": ({"department": "湖南省教育厅"}, 200),
             "base": ({"base_id": base.id}, 200),
-            "employer": ({}, 403),
+            "employer": ({"credit_code": "91430100MA4L00001J"}, 403),
             "person": ({"id_number": ID_NUMBER}, 403),
             "applicant": ({"credit_code": "91110108551385082Q"}, 403),
         }[role]
@@ -115,6 +115,15 @@ def test_applicant_credit_code_is_normalised(client, admin_headers):
             "invalid_credit_code",
             "credit_code",
         ),
+        ({"role": "employer"}, "invalid_credit_code", "credit_code"),
+        (
+            {"role": "employer", "credit_code": "91430100MA4L00001A"},
+            "invalid_credit_code",
+            "credit_code",
+        ),
+        ({"role": "admin", "days": 0}, "out_of_range", "days"),
+        ({"role": "admin", "days": 3651}, "out_of_range", "days"),
+        ({"role": "admin", "days": "30"}, "out_of_range", "days"),
         ({"role": "superuser"}, "invalid_choice", "role"),
         ({"role": "admin", "name": ""}, "invalid_length", "name"),
         ({"role": "admin", "name": "   "}, "missing_name", "name"),
@@ -149,7 +158,7 @@ def test_only_admin_may_create_tokens(client, make_headers, create_base, role):
     scope = {
         "dept": {"department": "湖南省教育厅"},
         "base": {"base_id": create_base().id},
-        "employer": {},
+        "employer": {"credit_code": "91430100MA4L00001J"},
         "person": {"id_number": ID_NUMBER},
         "applicant": {"credit_code": "91110108551385082Q"},
     }[role]

@@ -36,10 +36,9 @@ def _no_store_when_signed_in(resp):
     """Responses for a signed-in account or a bearer token are never kept by browsers or proxies."""
     if request.path.startswith("/static/"):
         return resp
-    authenticated = g.get("actor") is not None or (
-        "_user_id" in session and current_user.is_authenticated
-    )
-    if authenticated:
+    # Decided from the request alone: loading the account here could fail again while an error
+    # page (e.g. database unavailable) is being sent. A stale login cookie costs only a cache miss.
+    if g.get("actor") is not None or "_user_id" in session or "Authorization" in request.headers:
         resp.headers["Cache-Control"] = "no-store"
     return resp
 

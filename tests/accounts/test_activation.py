@@ -48,7 +48,7 @@ def test_the_letter_comes_as_a_printable_page_when_asked_for(client, admin_heade
     )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 201 and resp.mimetype == "text/html"
-    assert 'lang="zh-CN"' in html and "size: A4" in html and "430104********0015" in html
+    assert 'lang="zh-CN"' in html and "css/letter.css" in html and "430104********0015" in html
     assert "张三" in html and "测试admin" in html  # who issued it
 
 

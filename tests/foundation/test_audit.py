@@ -305,7 +305,11 @@ def test_a_rolled_back_chain_is_caught_by_a_later_checkpoint(client, named_admin
     saved = db.session.execute(sa.select(AuditHead.__table__)).one()  # an old copy of the head
     saved_count = saved.count
     for _ in range(3):
-        client.post("/api/v1/tokens", json={"role": "employer", "name": "甲"}, headers=named_admin)
+        client.post(
+            "/api/v1/tokens",
+            json={"role": "employer", "name": "甲", "credit_code": "91430100MA4L00001J"},
+            headers=named_admin,
+        )
     result = client.application.test_cli_runner().invoke(args=["audit", "checkpoint"])
     assert result.exit_code == 0, result.output
     assert verify_chain().reason is None
@@ -341,7 +345,11 @@ def test_a_chain_rewritten_in_the_unkeyed_form_is_caught_by_the_checkpoint(
 
 def test_checkpoints_are_written_every_n_events_after_commit(client, checkpoints, named_admin):
     for _ in range(5):
-        client.post("/api/v1/tokens", json={"role": "employer", "name": "乙"}, headers=named_admin)
+        client.post(
+            "/api/v1/tokens",
+            json={"role": "employer", "name": "乙", "credit_code": "91430100MA4L00001J"},
+            headers=named_admin,
+        )
     lines = [json.loads(line) for line in checkpoints.read_text().splitlines()]
     counts = [line["count"] for line in lines]
     assert counts == [1, 2, 4, 6]  # the first keyed event (the token above), then every 2nd
@@ -351,7 +359,11 @@ def test_checkpoints_are_written_every_n_events_after_commit(client, checkpoints
 
 def test_an_edited_checkpoint_line_is_reported(client, named_admin, checkpoints):
     for _ in range(2):
-        client.post("/api/v1/tokens", json={"role": "employer", "name": "丙"}, headers=named_admin)
+        client.post(
+            "/api/v1/tokens",
+            json={"role": "employer", "name": "丙", "credit_code": "91430100MA4L00001J"},
+            headers=named_admin,
+        )
     lines = checkpoints.read_text().splitlines()
     forged = json.loads(lines[-1])
     forged["count"] = 1
@@ -380,7 +392,11 @@ def test_older_unkeyed_events_stay_verifiable_and_are_vouched_for_by_the_keyed_o
     _set_head(mac=None)
     db.session.commit()
     old = len(_rows())
-    client.post("/api/v1/tokens", json={"role": "employer", "name": "丁"}, headers=named_admin)
+    client.post(
+        "/api/v1/tokens",
+        json={"role": "employer", "name": "丁", "credit_code": "91430100MA4L00001J"},
+        headers=named_admin,
+    )
     report = verify_chain()
     assert report.reason is None and report.unkeyed == old and report.checked == old + 1
     assert _rows()[-1].prev_hash == last

@@ -71,7 +71,7 @@ def test_a_page_gets_a_chinese_503_when_the_database_is_unreachable(unreachable)
     assert "数据库暂时无法连接" in resp.get_data(as_text=True)
     # A signed-in visitor: even the account behind the session cookie cannot be loaded.
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = "1:a-session-token"  # loading it needs the database
         session["_fresh"] = True
     resp = client.get("/plans", headers=BROWSER)
     assert resp.status_code == 503
@@ -82,7 +82,9 @@ def test_a_page_gets_a_chinese_503_when_the_database_is_unreachable(unreachable)
 def test_a_lock_held_past_the_lock_timeout_gets_503_busy(app, tmp_path, admin_headers):
     """Another connection holds the write lock; the request gives up after 0.3 s with 503."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    impatient = _app(tmp_path, url, JXJD_DB_LOCK_TIMEOUT=0.3)
+    impatient = _app(
+        tmp_path, url, JXJD_DB_LOCK_TIMEOUT=0.3, JXJD_KEY_DIR=app.config["JXJD_KEY_DIR"]
+    )
     release = threading.Event()
     locked = threading.Event()
     engine = db.engine  # the session app's, from this thread's app context

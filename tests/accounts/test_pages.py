@@ -142,7 +142,9 @@ def test_admin_prints_an_activation_letter_from_the_page(client, trained, make_a
     letter = resp.get_data(as_text=True)
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     assert (
-        "css/letter.css" in letter and "430104********0015" in letter and ZHANG["id_number"] not in letter
+        "css/letter.css" in letter
+        and "430104********0015" in letter
+        and ZHANG["id_number"] not in letter
     )
     assert 'id="activation-code"' in letter and "https://jxjd.example.cn/register" in letter
     assert "14天内有效" in letter

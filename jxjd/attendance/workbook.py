@@ -23,13 +23,14 @@ A 10,000-row roster reads in about 0.1 s (scripts/bench_ingest.py prints the fig
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from xml.parsers import expat
 
@@ -697,7 +698,7 @@ def _cell_value(
         if raw is None:
             return None
         raw = raw.strip()
-        if not (raw.isascii() and raw.isdigit()) or int(raw) >= len(strings):
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) >= len(strings):
             raise _corrupt(f"单元格引用了不存在的共享字符串（{raw[:20]}）")
         return strings[int(raw)] or None
     if kind is None or kind == "n":
@@ -706,7 +707,9 @@ def _cell_value(
         if not _NUMBER_RE.fullmatch(raw):
             return raw
         number = float(raw)
-        if style in date_styles:
+        if not math.isfinite(number):  # 1e999: no number Excel can hold
+            return raw
+        if style in date_styles and 0 <= number < _LAST_SERIAL:
             return _excel_date(number, epoch)
         if number.is_integer() and abs(number) < 2**53:
             return int(number)
@@ -752,10 +755,8 @@ def _row_number(text: str) -> int:
     return number
 
 
-def _excel_date(serial: float, epoch: datetime) -> object:
-    """An Excel date serial as date, datetime or time (a number outside Excel's dates stays)."""
-    if not 0 <= serial < _LAST_SERIAL:
-        return int(serial) if serial.is_integer() else serial
+def _excel_date(serial: float, epoch: datetime) -> date | datetime | time:
+    """An Excel date serial (0 to 10000-01-01) as date, datetime or time."""
     days = int(serial)
     if epoch is _EXCEL_1900 and days < 60:
         days += 1  # Excel counts a 29 February 1900 that never was

@@ -50,6 +50,7 @@ def workbook(
     sheet: str | bytes | Iterable[bytes],
     *,
     strings: str | bytes | Iterable[bytes] | None = None,
+    styles: str | None = None,
     extra: dict[str, bytes] | None = None,
     workbook_xml: str | None = None,
 ) -> bytes:
@@ -82,12 +83,19 @@ def workbook(
                 if strings is not None
                 else ""
             )
+            + (
+                f'<Relationship Id="rId3" Type="{REL}/styles" Target="styles.xml"/>'
+                if styles is not None
+                else ""
+            )
             + "</Relationships>"
         ),
         SHEET: sheet,
     }
     if strings is not None:
         parts[STRINGS] = strings
+    if styles is not None:
+        parts["xl/styles.xml"] = styles
     parts.update(extra or {})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:

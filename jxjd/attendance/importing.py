@@ -583,7 +583,9 @@ def build_template_xlsx(
     id_col = keys.index("id_number") + 1
     id_letter = get_column_letter(id_col)
     ws.column_dimensions[id_letter].number_format = "@"
-    for r in range(2, TEMPLATE_TEXT_ROWS + 2):
+    # Formatted rows count in the sheet's extent: never more than the importer accepts.
+    last = min(TEMPLATE_TEXT_ROWS, max_rows) + 1
+    for r in range(2, last + 1):
         ws.cell(row=r, column=id_col).number_format = "@"
     if example:
         sample = dict(EXAMPLE_ROW)
@@ -593,7 +595,6 @@ def build_template_xlsx(
         for col, key in enumerate(keys, start=1):
             cell = ws.cell(row=2, column=col, value=sample.get(key))
             cell.font = grey
-    last = TEMPLATE_TEXT_ROWS + 1
     id_hint = DataValidation(allow_blank=True)
     id_hint.promptTitle = "身份证号"
     id_hint.prompt = "请填写18位身份证号。本列已设为文本格式，请勿改为数字格式"

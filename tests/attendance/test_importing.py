@@ -794,6 +794,18 @@ def test_a_row_that_only_looks_like_the_example_is_checked_as_any_row():
     assert codes(errors) == ["invalid_id_number"]
 
 
+def test_a_template_for_a_small_row_cap_is_within_its_own_extent():
+    wb = load_workbook(io.BytesIO(build_template_xlsx(max_rows=30)))
+    ws = wb["学员名单"]
+    assert ws.max_row == 31 and ws["B31"].number_format == "@"
+    for col, value in enumerate(["李四", ID_B], start=1):
+        ws.cell(row=31, column=col, value=value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    rows = read_roster_file(buffer.getvalue(), "模板.xlsx", max_rows=30)
+    assert [(r.row, r.values["name"]) for r in rows] == [(31, "李四")]
+
+
 def test_template_example_holds_no_valid_id_number_and_instructions_explain_it():
     from jxjd.common.ids import id_number_problem, normalize_id_number
 

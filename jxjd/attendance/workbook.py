@@ -34,7 +34,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from xml.parsers import expat
@@ -62,12 +62,13 @@ _MAX_PENDING_BYTES = 1024 * 1024
 # workbook.xml and the .rels parts: a few KB in any real workbook.
 _SMALL_PART_BYTES = 4 * 1024 * 1024
 _SMALL_PART_ELEMENTS = 50_000
+# styles.xml: Excel allows 64,000 cell formats; a bloated real one is a few MB.
 _STYLES_BYTES = 16 * 1024 * 1024
+_STYLES_ELEMENTS = 1_000_000
 # Characters of text the sheet's cells may hand out, per row of the extent (~16 per column).
 _TEXT_CHARS_PER_ROW = 1024
 # Distinct texts a roster may have per row: a real one has 3 or 4 (name, ID, unit, result).
 _STRINGS_PER_ROW = 16
-_STYLES_ELEMENTS = 1_000_000
 
 # Element names are matched by local name, whatever the prefix (as Excel's other readers do).
 _TAG: dict[str, str] = {
@@ -360,6 +361,11 @@ def _raw_chunks(compressed: memoryview, method: int) -> Iterator[bytes]:
 # --------------------------------------------------------------------------------------------
 
 
+_Callbacks = tuple[
+    Callable[[str, dict[str, str]], None], Callable[[str], None], Callable[[str], None]
+]
+
+
 class _Handler:
     """Expat callbacks that count elements and depth; subclasses act on the elements they need."""
 
@@ -479,7 +485,8 @@ class _SharedStringsHandler(_Handler):
         self.strings: list[str] = []
         self.start, self.end, self.text = self._callbacks(self.strings, max_strings)
 
-    def _callbacks(self, strings: list[str], max_strings: int):
+    def _callbacks(self, strings: list[str], max_strings: int) -> _Callbacks:
+        """start, end and text for expat."""
         tag_of = _TAG.get
         max_elements = self.max_elements
         depth = elements = length = phonetic = 0
@@ -554,7 +561,10 @@ class _SheetHandler(_Handler):
             strings, date_styles, epoch, max_rows + HEADER_ALLOWANCE
         )
 
-    def _callbacks(self, strings, date_styles, epoch, extent):
+    def _callbacks(
+        self, strings: list[str], date_styles: frozenset[str], epoch: datetime, extent: int
+    ) -> _Callbacks:
+        """start, end and text for expat."""
         rows = self.rows
         tag_of = _TAG.get
         max_elements = self.max_elements

@@ -25,6 +25,8 @@ class Config:
     # rate limits see each client's own address. 0 when the app faces clients directly.
     JXJD_PROXY_COUNT: int = int(os.environ.get("JXJD_PROXY_COUNT", "0"))
     MAX_UPLOAD_MB: int = int(os.environ.get("JXJD_MAX_UPLOAD_MB", "5"))
+    # Data rows one roster file or JSON body may hold (CONTRACT §11): past it → 413/422.
+    JXJD_MAX_ROSTER_ROWS: int = int(os.environ.get("JXJD_MAX_ROSTER_ROWS", "20000"))
     # Failed certificate look-ups per client (CONTRACT §7).
     JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI: str = os.environ.get("JXJD_RATELIMIT_STORAGE", "memory://")

@@ -3,10 +3,11 @@
 Pure code: no Flask app and no database. The caller reads the upload, calls `read_roster_file`
 (or `rows_from_json`), then `validate_rows`, and stores the good rows itself.
 
-The xlsx reader is python-calamine (pandas' Rust-based Excel engine: about 0.06 s for a
-10,000-row roster, against 0.4 s for openpyxl's read-only mode); openpyxl writes the template and
-the error report. CSV is read with the csv module: every cell stays text, so leading zeros and a
-final X survive.
+Files are read as streams of rows with bounded work, whatever they claim (CONTRACT §11): .xlsx
+through workbook.py (our own zip inflation and expat parse; the sheet's extent is checked before
+anything is stored), CSV with the csv module (every cell stays text, so leading zeros and a final X
+survive). Reading stops as soon as a cap is passed. openpyxl writes the template and the error
+report.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ import io
 import logging
 import posixpath
 import re
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
-
+from jxjd.attendance.workbook import (
+    HEADER_ALLOWANCE,
+    MAX_COLUMNS,
+    NOT_A_WORKBOOK_DETAIL,
+    read_xlsx_rows,
+    sheet_too_large,
+)
 from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
 from jxjd.common.phones import is_mobile, normalize_phone
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
@@ -56,21 +61,37 @@ _HEADER_ALIASES: dict[str, str] = {
     "手机": "phone",
 }
 # A title row above the header is tolerated: the header is searched for in this many first rows.
-_HEADER_SEARCH_ROWS = 10
-# Guard against zip bombs: the declared uncompressed size of the parts we parse.
-_MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+_HEADER_SEARCH_ROWS = HEADER_ALLOWANCE
 # One roster is one class: far below this. Bigger files are refused before any work is done.
+# The default of the JXJD_MAX_ROSTER_ROWS setting (data rows; the extent may add the header).
 MAX_ROWS = 20_000
+# Text kept from a file's known columns, per allowed row: far above the longest real roster row
+# (shared strings in a workbook could otherwise repeat one long text in every row).
+_TEXT_CHARS_PER_ROW = 256
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+# The template's example row: unmistakably not a person, and skipped when a file still has it.
+EXAMPLE_ROW: dict[str, object] = {
+    "name": "示例：张三",
+    "id_number": "示例：18位身份证号（本行不会导入）",
+    "employer": "示例：湖南某某有限公司",
+    "hours": 24,
+    "result": "合格",
+}
 
 _RESULTS: dict[str, str] = {"合格": "pass", "pass": "pass", "不合格": "fail", "fail": "fail"}
 _SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:\.\d*)?E[+-]?\d+$")
 _ONE_DECIMAL = Decimal("0.1")
 _XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Left out of a name quoted in a message: control, zero-width and bidirectional characters.
+_UNSHOWABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# The row prefix of an error message: 第5行： or 第5行（李四）：
+_ROW_PREFIX_RE = re.compile(r"^第\d+行(?:（.*?）)?：")
 
 _UNSUPPORTED_DETAIL = "仅支持上传Excel工作簿（.xlsx）或CSV文件（.csv），请使用下载的名单模板填写"
-_NOT_A_WORKBOOK_DETAIL = (
-    "文件不是有效的Excel工作簿（.xlsx）。如果是旧版.xls文件或设置了打开密码，"
-    "请用Excel另存为不加密的.xlsx文件后再上传"
+_LEGACY_XLS_DETAIL = (
+    "这是旧版Excel文件（.xls）或设置了打开密码的工作簿，系统只接受.xlsx：请用Excel另存为.xlsx"
+    "（“Excel工作簿”格式，不设打开密码）后再上传"
 )
 _BAD_CSV_DETAIL = (
     "无法识别CSV文件的内容，请用Excel或WPS将名单另存为“CSV（逗号分隔）”或.xlsx文件后再上传"
@@ -117,9 +138,18 @@ class RosterRow:
 
 
 def read_roster_file(
-    data: bytes, filename: str, *, max_bytes: int = MAX_UPLOAD_BYTES
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_rows: int | None = None,
 ) -> list[RawRow]:
-    """Read an uploaded .xlsx or .csv roster into raw rows; raise a Problem when it is unusable."""
+    """Read an uploaded .xlsx or .csv roster into raw rows; raise a Problem when it is unusable.
+
+    `max_rows` (default MAX_ROWS) caps the data rows; the file's extent may add the header and a
+    few title rows. Reading stops as soon as a cap is passed.
+    """
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     if len(data) > max_bytes:
         raise PayloadTooLarge(
             f"上传文件不能超过{_megabytes(max_bytes)}MB，当前文件约{_megabytes(len(data))}MB",
@@ -127,31 +157,33 @@ def read_roster_file(
             max_bytes=max_bytes,
         )
     ext = posixpath.splitext((filename or "").replace("\\", "/").lower())[1]
+    if data.startswith(_OLE2_MAGIC) or ext == ".xls":
+        raise UnsupportedMediaType(_LEGACY_XLS_DETAIL, code="unsupported_file")
     if ext not in (".xlsx", ".csv"):
         raise UnsupportedMediaType(_UNSUPPORTED_DETAIL, code="unsupported_file")
     if not data:
         raise _empty_file("文件为空，请使用名单模板填写学员信息后再上传")
     if ext == ".xlsx":
         if not data.startswith(b"PK"):
-            raise UnsupportedMediaType(_NOT_A_WORKBOOK_DETAIL, code="unsupported_file")
-        table = _read_xlsx_table(data)
+            raise UnsupportedMediaType(NOT_A_WORKBOOK_DETAIL, code="unsupported_file")
+        table = _read_xlsx_table(data, max_rows=max_rows)
     else:
         if data.startswith(b"PK\x03\x04"):
             raise UnsupportedMediaType(
                 "文件扩展名为.csv，但内容是Excel工作簿，请将扩展名改为.xlsx后再上传",
                 code="unsupported_file",
             )
-        table = _read_csv_table(data)
-    return _table_to_raw_rows(table)
+        table = _read_csv_table(data, max_rows=max_rows)
+    return _table_to_raw_rows(table, max_rows=max_rows)
 
 
-def rows_from_json(rows: object) -> list[RawRow]:
+def rows_from_json(rows: object, *, max_rows: int | None = None) -> list[RawRow]:
     """Turn the JSON body's "rows" (a list of objects with English keys) into raw rows."""
     if not isinstance(rows, list):
         raise _bad_rows('rows 须为数组，每个元素是一名学员的对象（如 {"name": ..., ...}）')
     if not rows:
         raise _bad_rows("rows 为空，请至少提交一名学员")
-    _check_row_count(len(rows))
+    _check_row_count(len(rows), MAX_ROWS if max_rows is None else max_rows)
     out: list[RawRow] = []
     for index, item in enumerate(rows, start=1):
         if not isinstance(item, dict):
@@ -170,56 +202,33 @@ def rows_from_json(rows: object) -> list[RawRow]:
     return out
 
 
-def _read_xlsx_table(data: bytes) -> list[tuple[int, list[object]]]:
-    """Rows of the roster sheet as (row number, cell values), read with python-calamine.
+def _read_xlsx_table(data: bytes, *, max_rows: int = MAX_ROWS) -> Iterator[tuple[int, list]]:
+    """Rows of the roster sheet as (row number, cell values), streamed with bounded work.
 
-    Calamine (pandas' own fast Excel engine) keeps each cell's type, so a numeric ID cell stays
-    a number and is reported as such; empty cells come back as "".
+    Each cell keeps its type, so a numeric ID cell stays a number and is reported as such; empty
+    cells are None. The sheet named 学员名单 is read if present, else the first visible worksheet.
     """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            unzipped = sum(info.file_size for info in zf.infolist())
-    except zipfile.BadZipFile as exc:
-        raise UnsupportedMediaType(_NOT_A_WORKBOOK_DETAIL, code="unsupported_file") from exc
-    if unzipped > _MAX_UNZIPPED_BYTES:  # a zip bomb is refused before anything is parsed
-        raise PayloadTooLarge(
-            f"工作簿解压后超过{_megabytes(_MAX_UNZIPPED_BYTES)}MB，请只保留学员名单后再上传",
-            code="file_too_large",
-        )
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_name(_roster_sheet_name(workbook))
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # a workbook calamine cannot open is not a workbook
-        raise UnsupportedMediaType(_NOT_A_WORKBOOK_DETAIL, code="unsupported_file") from exc
-    return [(number, [_cell(c) for c in cells]) for number, cells in enumerate(rows, start=1)]
+    return read_xlsx_rows(data, max_rows=max_rows, preferred_sheet=TEMPLATE_SHEET)
 
 
-def _cell(value: object) -> object:
-    """Calamine's cell as openpyxl would give it: "" → None, an exactly whole number → int."""
-    if value == "":
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value  # larger numbers (e.g. an ID typed as a number) were never exact in Excel
+def _read_csv_table(data: bytes, *, max_rows: int = MAX_ROWS) -> Iterator[tuple[int, list]]:
+    """Rows of a CSV file, every cell kept as text, streamed; UTF-8 (BOM optional), GBK or UTF-16.
 
-
-def _roster_sheet_name(workbook: CalamineWorkbook) -> str:
-    """The sheet named 学员名单 if present, else the first visible worksheet."""
-    if TEMPLATE_SHEET in workbook.sheet_names:
-        return TEMPLATE_SHEET
-    for meta in workbook.sheets_metadata:
-        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
-            return meta.name
-    return workbook.sheet_names[0]
-
-
-def _read_csv_table(data: bytes) -> list[tuple[int, list[object]]]:
-    """Rows of a CSV file, every cell kept as text; UTF-8 (with or without BOM), GBK or UTF-16."""
+    Excel's "Unicode text" (UTF-16, tab-separated) is read too: a first line with tabs and no
+    commas means tab-separated. Past the row cap or 64 columns → 413 sheet_too_large.
+    """
     text = _decode_csv(data)
+    first_line = text[: text.find("\n")] if "\n" in text else text
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    extent = max_rows + HEADER_ALLOWANCE
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        return [(number, list(record)) for number, record in enumerate(reader, start=1)]
+        for number, record in enumerate(reader, start=1):
+            if number > extent:
+                raise sheet_too_large(f"文件超过{extent}行", max_rows)
+            if len(record) > MAX_COLUMNS:
+                raise sheet_too_large(f"第{number}行有{len(record)}列", max_rows)
+            yield number, record
     except csv.Error as exc:
         raise UnsupportedMediaType(_BAD_CSV_DETAIL, code="unsupported_file") from exc
 
@@ -238,22 +247,26 @@ def _decode_csv(data: bytes) -> str:
     raise UnsupportedMediaType(_BAD_CSV_DETAIL, code="unsupported_file")
 
 
-def _table_to_raw_rows(table: Sequence[tuple[int, Sequence[object]]]) -> list[RawRow]:
-    """Find the header, map the known columns, drop blank rows; row numbers stay as in the sheet."""
-    first_rows: list[int] = []  # indexes of the first non-blank rows, where the header may be
-    for i, (_number, cells) in enumerate(table):
-        if not _all_blank(cells):
-            first_rows.append(i)
-            if len(first_rows) == _HEADER_SEARCH_ROWS:
-                break
-    if not first_rows:
-        raise _empty_file("文件为空，请使用名单模板填写学员信息后再上传")
-    header_at = first_rows[0]
-    for i in first_rows:
-        if _header_mapping(table[i][1]):
-            header_at = i
+def _table_to_raw_rows(
+    table: Iterable[tuple[int, Sequence[object]]], *, max_rows: int = MAX_ROWS
+) -> list[RawRow]:
+    """Find the header, map the known columns, drop blank rows; row numbers stay as in the sheet.
+
+    The table is consumed as a stream: only the known columns of each row are kept, and reading
+    stops at the first row past `max_rows`. The template's example row is skipped.
+    """
+    rows = iter(table)
+    mapping: dict[str, int] = {}
+    searched = 0  # non-blank rows looked at for the header
+    for _number, cells in rows:
+        if _all_blank(cells):
+            continue
+        searched += 1
+        mapping = _header_mapping(cells)
+        if mapping or searched == _HEADER_SEARCH_ROWS:
             break
-    mapping = _header_mapping(table[header_at][1])
+    if not searched:
+        raise _empty_file("文件为空，请使用名单模板填写学员信息后再上传")
     missing = [key for key in REQUIRED_COLUMNS if key not in mapping]
     if missing:
         raise ValidationFailed(
@@ -269,24 +282,54 @@ def _table_to_raw_rows(table: Sequence[tuple[int, Sequence[object]]]) -> list[Ra
         )
     items = list(mapping.items())
     out: list[RawRow] = []
-    for number, cells in table[header_at + 1 :]:
+    text_left = max_rows * _TEXT_CHARS_PER_ROW
+    example_seen = False
+    for number, cells in rows:
         width = len(cells)
         values = {key: (cells[idx] if idx < width else None) for key, idx in items}
-        if not _all_blank(values.values()):
-            out.append(RawRow(row=number, values=values))
+        if _all_blank(values.values()):
+            continue
+        if _is_example_row(values):
+            example_seen = True
+            continue
+        out.append(RawRow(row=number, values=values))
+        if len(out) > max_rows:  # the sheet's extent is past the cap (CONTRACT §11)
+            raise sheet_too_large(f"文件中的学员数据超过{max_rows}行", max_rows)
+        for value in values.values():
+            if isinstance(value, str):
+                text_left -= len(value)
+        if text_left < 0:
+            raise PayloadTooLarge(
+                f"名单中的文字过多（平均每行超过{_TEXT_CHARS_PER_ROW}个字符），请检查后再上传",
+                code="file_too_large",
+            )
     if not out:
+        if example_seen:
+            raise _empty_file("文件中只有模板的示例行，请在示例行下方逐行填写学员信息")
         raise _empty_file("文件中没有学员数据，请在表头下方逐行填写学员信息")
-    _check_row_count(len(out))
     return out
 
 
-def _check_row_count(count: int) -> None:
-    if count > MAX_ROWS:
+def _is_example_row(values: dict[str, object]) -> bool:
+    """True for the template's example row, left in the file as it was."""
+    for key in ("name", "id_number"):
+        value = values.get(key)
+        if not isinstance(value, str) or to_halfwidth(value).strip() != _EXAMPLE_TEXT[key]:
+            return False
+    return True
+
+
+_EXAMPLE_TEXT = {key: to_halfwidth(str(EXAMPLE_ROW[key])) for key in ("name", "id_number")}
+
+
+def _check_row_count(count: int, max_rows: int) -> None:
+    """422 for a JSON body with more rows than one roster may have (files: 413 sheet_too_large)."""
+    if count > max_rows:
         raise ValidationFailed(
             [
                 field_error(
                     "too_many_rows",
-                    f"一份名单最多 {MAX_ROWS} 行，本文件有 {count} 行，请按班次拆分",
+                    f"一份名单最多 {max_rows} 行，本次提交有 {count} 行，请按班次拆分",
                 )
             ],
             code="too_many_rows",
@@ -393,7 +436,7 @@ def validate_rows(
             problems.append(("invalid_phone", "phone", phone_message))
 
         if problems:
-            prefix = f"第{row}行：" if row is not None else f"第{index}条："
+            prefix = row_prefix(row, name, index=index)
             for code, field, message in problems:
                 errors.append(field_error(code, prefix + message, field=field, row=row))
         else:
@@ -404,6 +447,13 @@ def validate_rows(
             )
     errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
     return good, errors
+
+
+def row_prefix(row: int | None, name: str = "", *, index: int | None = None) -> str:
+    """The prefix of a row's error, e.g. 第5行（李四）：, naming the row (or JSON record) and trainee."""
+    where = f"第{row}行" if row is not None else f"第{index}条"
+    shown = _shorten(_UNSHOWABLE_RE.sub("", name).strip()) if name else ""
+    return f"{where}（{shown}）：" if shown else f"{where}："
 
 
 def _check_id(value: object, *, json: bool, today: date) -> tuple[str, str | None]:
@@ -518,13 +568,32 @@ def _shorten(text: str, limit: int = 20) -> str:
 _WIDTHS = {"name": 12, "id_number": 24, "employer": 32, "hours": 8, "result": 12, "phone": 16}
 
 
-def build_template_xlsx(example: bool = True) -> bytes:
-    """The roster template: Chinese headers, 身份证号 column formatted as text, optional example."""
+INSTRUCTIONS_SHEET = "填写说明"
+# What each column takes, for the instructions sheet (a column missing here is listed without).
+_COLUMN_HELP: dict[str, tuple[str, str]] = {
+    "name": ("必填", "学员姓名"),
+    "id_number": ("必填", "18位居民身份证号，末位X大写；本列已设为“文本”格式，请勿改为数字格式"),
+    "employer": ("选填", "学员的工作单位全称"),
+    "hours": ("选填", "获得的学时，最多一位小数，不超过本期培训学时；不填按本期培训学时"),
+    "result": ("选填", "“合格”或“不合格”；不填视为合格。不合格的学员记录0学时、不发证书"),
+    "phone": ("选填", "学员本人的11位手机号，加密保存，只用于开通个人账号时接收短信验证码"),
+}
+
+
+def build_template_xlsx(
+    example: bool = True, *, session_hours: Decimal | None = None, max_rows: int | None = None
+) -> bytes:
+    """The roster template: Chinese headers, 身份证号 as text, an example row, 填写说明 sheet.
+
+    The example row is no person (its name and ID say 示例) and the importer skips it, so an
+    unchanged template uploads as an empty roster.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     wb = Workbook()
     ws = wb.active
     ws.title = TEMPLATE_SHEET
@@ -536,23 +605,22 @@ def build_template_xlsx(example: bool = True) -> bytes:
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(col)].width = _WIDTHS[key]
+        ws.column_dimensions[get_column_letter(col)].width = _WIDTHS.get(key, 16)
     id_col = keys.index("id_number") + 1
     id_letter = get_column_letter(id_col)
     ws.column_dimensions[id_letter].number_format = "@"
-    for r in range(2, TEMPLATE_TEXT_ROWS + 2):
+    # Formatted rows count in the sheet's extent: never more than the importer accepts.
+    last = min(TEMPLATE_TEXT_ROWS, max_rows) + 1
+    for r in range(2, last + 1):
         ws.cell(row=r, column=id_col).number_format = "@"
     if example:
-        sample = {
-            "name": "张三",
-            "id_number": "430104199003070015",
-            "employer": "湖南某某公司",
-            "hours": 24,
-            "result": "合格",
-        }
+        sample = dict(EXAMPLE_ROW)
+        if session_hours is not None:
+            sample["hours"] = float(session_hours) if session_hours % 1 else int(session_hours)
+        grey = Font(italic=True, color="808080")
         for col, key in enumerate(keys, start=1):
-            ws.cell(row=2, column=col, value=sample.get(key))
-    last = TEMPLATE_TEXT_ROWS + 1
+            cell = ws.cell(row=2, column=col, value=sample.get(key))
+            cell.font = grey
     id_hint = DataValidation(allow_blank=True)
     id_hint.promptTitle = "身份证号"
     id_hint.prompt = "请填写18位身份证号。本列已设为文本格式，请勿改为数字格式"
@@ -567,9 +635,50 @@ def build_template_xlsx(example: bool = True) -> bytes:
     result_list.add(f"{result_letter}2:{result_letter}{last}")
     ws.add_data_validation(result_list)
     ws.freeze_panes = "A2"
+    _add_instructions(wb.create_sheet(INSTRUCTIONS_SHEET), keys, example, max_rows)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _add_instructions(ws: Any, keys: list[str], example: bool, max_rows: int) -> None:
+    """The 填写说明 sheet: what each column takes and how the file is read."""
+    from openpyxl.styles import Alignment, Font
+
+    bold = Font(bold=True)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 8
+    ws.column_dimensions["C"].width = 90
+    ws.append(["学员名单填写说明"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(["列", "是否必填", "填写要求"])
+    for cell in ws[3]:
+        cell.font = bold
+    for key in keys:
+        required, text = _COLUMN_HELP.get(key, ("选填", ""))
+        ws.append([COLUMNS[key], required, text])
+    notes = [
+        f"在“{TEMPLATE_SHEET}”工作表中填写，每行一名学员；第1行是表头，请勿修改或删除。",
+        "同一身份证号在一份名单中只能出现一次。",
+        f"一份名单最多{max_rows}行、{MAX_COLUMNS}列；请只保留学员名单，不要在名单以外的单元格中填写或设置格式。",
+        "可直接上传本模板（.xlsx），也可另存为“CSV UTF-8（逗号分隔）”后上传；"
+        "旧版.xls文件请用Excel另存为.xlsx后上传。",
+        "有错误时可下载“错误报告”，按其中“错误说明”一列修改后重新上传。",
+    ]
+    if example:
+        notes.insert(
+            1,
+            f"第2行是示例行（姓名“{EXAMPLE_ROW['name']}”），不是真实学员，上传时自动忽略；"
+            "可以保留、删除或直接覆盖。",
+        )
+    ws.append([])
+    ws.append(["注意事项"])
+    ws.cell(row=ws.max_row, column=1).font = bold
+    for number, note in enumerate(notes, start=1):
+        ws.append([f"{number}. {note}"])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=3)
+        ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def build_error_report_xlsx(raw: list[RawRow], errors: list[dict]) -> bytes:
@@ -584,10 +693,7 @@ def build_error_report_xlsx(raw: list[RawRow], errors: list[dict]) -> bytes:
         row = error.get("row")
         if row is None:
             continue
-        message = str(error.get("message") or "")
-        prefix = f"第{row}行："
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
+        message = _ROW_PREFIX_RE.sub("", str(error.get("message") or ""), count=1)
         by_row.setdefault(row, []).append(message)
 
     wb = Workbook(write_only=True)

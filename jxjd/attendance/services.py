@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from jxjd.attendance.importing import RawRow, RosterRow, validate_rows
+from jxjd.attendance.importing import RawRow, RosterRow, row_prefix, validate_rows
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
@@ -75,7 +75,7 @@ def _credited(row: RosterRow) -> Decimal:
 
 
 def _conflict_message(row: RosterRow, existing: sa.Row) -> str:
-    where = f"第{row.row}行：" if row.row else ""
+    where = row_prefix(row.row, row.name) if row.row else ""
     return (
         f"{where}该学员已有本班次记录（{existing.hours.normalize():f}学时，"
         f"{RESULTS.get(existing.result, existing.result)}），与本次上传不一致；如需更正请联系省人社厅"
@@ -338,10 +338,12 @@ def _reconcile_concurrent(
         if other.hours == row["hours"] and other.result == row["result"]:
             result.already_recorded += 1
         else:
+            number = row_numbers.get(row["person_id"])
             error = field_error(
                 "conflicting_record",
-                "该学员已有本班次记录（同时上传的另一份名单），与本次上传不一致",
-                row=row_numbers.get(row["person_id"]),
+                (row_prefix(number, row["name"]) if number else "")
+                + "该学员已有本班次记录（同时上传的另一份名单），与本次上传不一致",
+                row=number,
             )
             if mode == "strict":
                 raise ValidationFailed(

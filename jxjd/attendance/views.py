@@ -36,6 +36,14 @@ def _mode() -> str:
     return mode
 
 
+def _max_rows() -> int:
+    return current_app.config["JXJD_MAX_ROSTER_ROWS"]
+
+
+def _template(session) -> bytes:
+    return build_template_xlsx(session_hours=session.hours, max_rows=_max_rows())
+
+
 def _raw_rows_from_request():
     """The uploaded rows: multipart field `file`, or JSON {"rows": [...]}; plus name and digest."""
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
@@ -46,13 +54,15 @@ def _raw_rows_from_request():
                 [field_error("missing_file", "请选择要上传的名单文件（字段 file）", field="file")]
             )
         data = upload.read(max_bytes + 1)
-        rows = read_roster_file(data, upload.filename or "", max_bytes=max_bytes)
+        rows = read_roster_file(
+            data, upload.filename or "", max_bytes=max_bytes, max_rows=_max_rows()
+        )
         return rows, upload.filename, hashlib.sha256(data).hexdigest()
     if request.mimetype == "application/json":
         body = json_body()
         if not isinstance(body, dict):
             raise BadRequest('请求体须为 JSON 对象 {"rows": [...]}')
-        return rows_from_json(body.get("rows")), None, None
+        return rows_from_json(body.get("rows"), max_rows=_max_rows()), None, None
     raise Problem(
         '请以 multipart/form-data（字段 file）上传 .xlsx/.csv 文件，或提交 JSON {"rows": [...]}',
         status=415,
@@ -67,7 +77,7 @@ def _raw_rows_from_request():
 def template(session_id: int):
     """The roster template."""
     session = get_session_for(current_actor(), session_id)
-    return xlsx_response(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
+    return xlsx_response(_template(session), f"学员名单模板-{session.id}.xlsx")
 
 
 @bp.post("/api/v1/sessions/<int:session_id>/attendance")
@@ -151,7 +161,7 @@ def records(session_id: int):
 def template_page(session_id: int):
     """The roster template, from the page."""
     session = get_session_for(current_actor(), session_id)
-    return xlsx_response(build_template_xlsx(), f"学员名单模板-{session.id}.xlsx")
+    return xlsx_response(_template(session), f"学员名单模板-{session.id}.xlsx")
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -172,7 +182,7 @@ def session_page(session_id: int):
                 )
             max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
             data = upload.read(max_bytes + 1)
-            raw = read_roster_file(data, upload.filename, max_bytes=max_bytes)
+            raw = read_roster_file(data, upload.filename, max_bytes=max_bytes, max_rows=_max_rows())
             begin_immediate_on_sqlite()
             try:
                 result = services.import_attendance(

@@ -742,10 +742,12 @@ def _valid_ids(count: int) -> list[str]:
 
 def test_template_has_headers_text_id_column_and_example_row():
     wb = load_workbook(io.BytesIO(build_template_xlsx()))
-    assert wb.sheetnames == ["学员名单"]
+    assert wb.sheetnames == ["学员名单", "填写说明"]
     ws = wb["学员名单"]
     assert [c.value for c in ws[1]] == [*ZH_HEADER, "手机号"]  # the phone column is optional
-    assert [c.value for c in ws[2]] == ["张三", ID_A, "湖南某某公司", 24, "合格", None]
+    example = [c.value for c in ws[2]]
+    assert example[0].startswith("示例") and example[1].startswith("示例")
+    assert example[2:] == ["示例：湖南某某有限公司", 24, "合格", None]
     assert ws["B2"].data_type == "s"
     for row in (2, 3, 100, 5001):
         assert ws.cell(row=row, column=2).number_format == "@"
@@ -763,13 +765,59 @@ def test_template_without_example_has_only_the_header():
     assert ws["B2"].number_format == "@"
 
 
-def test_template_round_trips_through_the_reader():
-    rows = read_roster_file(build_template_xlsx(), "模板.xlsx")
+def test_the_unchanged_template_uploads_as_an_empty_roster():
+    with pytest.raises(ValidationFailed) as caught:
+        read_roster_file(build_template_xlsx(), "模板.xlsx")
+    assert caught.value.code == "empty_file"
+    assert "示例行" in caught.value.detail
+
+
+def test_the_example_row_is_skipped_and_rows_below_it_are_read():
+    wb = load_workbook(io.BytesIO(build_template_xlsx()))
+    ws = wb["学员名单"]
+    for col, value in enumerate(["李四", ID_B, "乙公司", 24, "合格"], start=1):
+        ws.cell(row=3, column=col, value=value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    rows = read_roster_file(buffer.getvalue(), "模板.xlsx")
+    assert [(r.row, r.values["name"]) for r in rows] == [(3, "李四")]
     good, errors = validate_rows(rows, session_hours=SESSION)
-    assert errors == []
-    assert [(g.name, g.id_number, g.employer, g.hours, g.result) for g in good] == [
-        ("张三", ID_A, "湖南某某公司", Decimal("24"), "pass")
-    ]
+    assert errors == [] and [g.id_number for g in good] == [ID_B]
+
+
+def test_a_row_that_only_looks_like_the_example_is_checked_as_any_row():
+    example = importing.EXAMPLE_ROW
+    data = csv_bytes([ZH_HEADER, [str(example["name"]), ID_A], ["张三", str(example["id_number"])]])
+    rows = read_roster_file(data, "a.csv")
+    assert [r.row for r in rows] == [2, 3]
+    _good, errors = validate_rows(rows, session_hours=SESSION)
+    assert codes(errors) == ["invalid_id_number"]
+
+
+def test_a_template_for_a_small_row_cap_is_within_its_own_extent():
+    wb = load_workbook(io.BytesIO(build_template_xlsx(max_rows=30)))
+    ws = wb["学员名单"]
+    assert ws.max_row == 31 and ws["B31"].number_format == "@"
+    for col, value in enumerate(["李四", ID_B], start=1):
+        ws.cell(row=31, column=col, value=value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    rows = read_roster_file(buffer.getvalue(), "模板.xlsx", max_rows=30)
+    assert [(r.row, r.values["name"]) for r in rows] == [(31, "李四")]
+
+
+def test_template_example_holds_no_valid_id_number_and_instructions_explain_it():
+    from jxjd.common.ids import id_number_problem, normalize_id_number
+
+    wb = load_workbook(io.BytesIO(build_template_xlsx(max_rows=500)))
+    example_id = wb["学员名单"]["B2"].value
+    assert id_number_problem(normalize_id_number(example_id)) is not None
+    assert not any(ch.isdigit() for ch in example_id.replace("18", ""))
+    text = "\n".join(
+        str(c.value) for row in wb["填写说明"].iter_rows() for c in row if c.value is not None
+    )
+    assert "示例行" in text and "自动忽略" in text and "500行" in text
+    assert "另存为.xlsx" in text
 
 
 def test_error_report_has_row_numbers_values_and_error_column():
@@ -833,8 +881,29 @@ def test_id_with_digits_of_another_script_is_invalid():
 def test_a_roster_longer_than_the_row_limit_is_refused_before_any_work(monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 3)
     data = xlsx([ZH_HEADER] + [["张三", ID_A]] * 4)
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(PayloadTooLarge) as caught:
         read_roster_file(data, "a.xlsx")
-    assert caught.value.code == "too_many_rows"
-    with pytest.raises(ValidationFailed):
+    assert (caught.value.status, caught.value.code) == (413, "sheet_too_large")
+    with pytest.raises(ValidationFailed) as json_caught:
         rows_from_json([{"name": "张三", "id_number": ID_A}] * 4)
+    assert json_caught.value.code == "too_many_rows"
+
+
+@pytest.mark.parametrize("filename", ["a.xlsx", "a.csv"])
+def test_the_row_cap_is_a_parameter_and_reading_stops_at_it(filename, monkeypatch):
+    rows = [ZH_HEADER] + [["张三", ID_A]] * 6
+    data = xlsx(rows) if filename.endswith("xlsx") else csv_bytes(rows)
+    assert len(read_roster_file(data, filename, max_rows=6)) == 6
+    consumed = []
+    reader = importing._read_xlsx_table if filename.endswith("xlsx") else importing._read_csv_table
+
+    def counting(data, *, max_rows):
+        for item in reader(data, max_rows=max_rows):
+            consumed.append(item[0])
+            yield item
+
+    monkeypatch.setattr(importing, reader.__name__, counting)
+    with pytest.raises(PayloadTooLarge) as caught:
+        read_roster_file(data, filename, max_rows=2)
+    assert caught.value.code == "sheet_too_large"
+    assert consumed == [1, 2, 3, 4]  # stopped at the first row past the cap

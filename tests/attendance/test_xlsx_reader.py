@@ -1,4 +1,4 @@
-"""The calamine reader gives what openpyxl (the reference) gives, cell types included."""
+"""The streaming xlsx reader gives what openpyxl (the reference) gives, cell types included."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ WORKBOOKS = {
 
 
 @pytest.mark.parametrize("make", WORKBOOKS.values(), ids=WORKBOOKS.keys())
-def test_calamine_reader_matches_openpyxl(make):
+def test_streaming_reader_matches_openpyxl(make):
     data = make()
     ours = _normalised(importing._read_xlsx_table(data))
     assert ours == _normalised(_openpyxl_reference(data))

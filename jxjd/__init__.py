@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, limiter, login_manager, migrate
@@ -104,6 +105,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         with app.app_context():
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
 
+    install_guards(app)  # converters before any route, the request guard before other hooks
     _register_features(app)
     register_error_handlers(app)
     _register_page_hooks(app)

@@ -18,6 +18,8 @@ class Config:
     # rate limits see each client's own address. 0 when the app faces clients directly.
     JXJD_PROXY_COUNT: int = int(os.environ.get("JXJD_PROXY_COUNT", "0"))
     MAX_UPLOAD_MB: int = int(os.environ.get("JXJD_MAX_UPLOAD_MB", "5"))
+    # JSON request bodies (rosters sent as JSON included), whatever the upload limit.
+    JXJD_MAX_JSON_MB: float = float(os.environ.get("JXJD_MAX_JSON_MB", "6"))
     # Failed certificate look-ups per client (CONTRACT §7).
     JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI: str = os.environ.get("JXJD_RATELIMIT_STORAGE", "memory://")

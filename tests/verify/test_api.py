@@ -165,7 +165,7 @@ def test_other_key_under_a_known_kid_is_invalid(client, certificate):
 
 @pytest.mark.parametrize(
     "garbage",
-    ["garbage", "a.b.c", "%%%.%%%.%%%", "eyJ.eyJ.", "x" * 9000, "a.b.c.d"],
+    ["garbage", "a.b.c", "%%%.%%%.%%%", "eyJ.eyJ.", "x" * 7900, "a.b.c.d"],
 )
 def test_garbage_is_invalid(client, garbage):
     result = verify(client, t=garbage)

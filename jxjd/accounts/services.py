@@ -12,6 +12,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor, actor_from_scope
 from jxjd.common.crypto import new_token, token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.text import MAX_ID, check_text
 from jxjd.common.time import utcnow
 from jxjd.errors import Conflict, ValidationFailed, field_error
 from jxjd.extensions import db
@@ -54,9 +55,10 @@ def resolve_scope(
     if errors:
         raise ValidationFailed(errors)
     name = name.strip()
+    check_text(name, "person_name" if role == "person" else "title", field="name")
     scope = Scope(role=role, name=name)
     if role == "base":
-        if base_id is None or db.session.get(Base, base_id) is None:
+        if not 0 < (base_id or 0) <= MAX_ID or db.session.get(Base, base_id) is None:
             raise ValidationFailed(
                 [field_error("unknown_base", "base 角色须绑定已存在的基地", field="base_id")]
             )
@@ -66,7 +68,8 @@ def resolve_scope(
             raise ValidationFailed(
                 [field_error("missing_department", "dept 角色须指定主管部门", field="department")]
             )
-        scope = Scope(role=role, name=name, department=department.strip())
+        department = check_text(department.strip(), "unit", field="department", label="主管部门")
+        scope = Scope(role=role, name=name, department=department)
     elif role == "person":
         if not id_number:
             raise ValidationFailed(
@@ -136,7 +139,7 @@ def password_problem(password: str) -> str | None:
 
 def create_account(actor: Actor, username: str, password: str, scope: Scope) -> Account:
     """Create a web login bound to `scope` (scrypt password hash)."""
-    username = (username or "").strip()
+    username = check_text((username or "").strip(), "username", field="username")
     errors = []
     if not username or len(username) > 64:
         errors.append(

@@ -20,9 +20,11 @@ from jxjd.applications.models import (
 )
 from jxjd.applications.schemas import (
     ApplicationArgs,
+    ApplicationRecommendArgs,
     ApplicationRejectArgs,
     ApplicationSchema,
     ApplicationSiteVisitArgs,
+    BaseChangeAcceptArgs,
     BaseChangeArgs,
     BaseChangeRejectArgs,
     ExpertReviewArgs,
@@ -443,12 +445,13 @@ def submit_page(application_id: int):
 @require_page(roles={"dept"})
 def recommend_page(application_id: int):
     """The department's recommendation."""
-    opinion = request.form.get("opinion", "").strip()
-    return _act(
-        application_id,
-        lambda actor, app: services.recommend_application(actor, app, opinion),
-        "已推荐",
-    )
+    form = request.form.to_dict()
+
+    def action(actor: Actor, app: Application) -> None:
+        opinion = load(ApplicationRecommendArgs(), form)["opinion"] or ""
+        services.recommend_application(actor, app, opinion.strip())
+
+    return _act(application_id, action, "已推荐")
 
 
 @bp.post("/applications/<int:application_id>/review")
@@ -609,7 +612,8 @@ def _decide(change_id: int, accept: bool):
     try:
         change = changes.get_change_for(actor, change_id)
         if accept:
-            changes.accept_base_change(actor, change, request.form.get("reason", "").strip())
+            reason = load(BaseChangeAcceptArgs(), request.form.to_dict())["reason"] or ""
+            changes.accept_base_change(actor, change, reason.strip())
         else:
             args = load(BaseChangeRejectArgs(), request.form.to_dict())
             changes.reject_base_change(actor, change, args["reason"])

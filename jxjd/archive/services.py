@@ -19,6 +19,7 @@ from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import counted_hours
 from jxjd.common.crypto import token_hash
+from jxjd.common.text import check_text
 from jxjd.common.time import local_today, utcnow
 from jxjd.common.types import hours_json
 from jxjd.errors import Forbidden, Gone, NotFound, ValidationFailed, field_error
@@ -366,6 +367,7 @@ def create_grant(
 ) -> tuple[Grant, str]:
     """Record the person's consent; returns the grant and the plain code (shown only once)."""
     employer_name = (employer_name or "").strip()
+    check_text(employer_name, "unit", field="employer_name", label="用人单位名称")
     errors = []
     if not employer_name or len(employer_name) > 200:
         errors.append(

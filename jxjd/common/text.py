@@ -145,6 +145,5 @@ MAX_ID = 2**63 - 1
 
 
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class in schemas
-    """A row id in a body: a strict positive 64-bit integer."""
-    kwargs.setdefault("strict", True)
+    """A row id in a body: a positive integer that fits 64 bits."""
     return fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)

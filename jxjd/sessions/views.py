@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.params import query_year
 from jxjd.common.schema import json_body, load
 from jxjd.errors import Problem
 from jxjd.extensions import db
@@ -55,7 +56,7 @@ def get_session(session_id: int):
 def list_sessions(base_id: int):
     """A base's sessions, optionally for one year."""
     base = get_base_for(current_actor(), base_id)
-    year = request.args.get("year", type=int)
+    year = query_year()
     return {"sessions": SessionSchema(many=True).dump(services.list_sessions(base, year))}
 
 
@@ -80,7 +81,7 @@ def sessions_page():
         except Problem as exc:
             db.session.rollback()
             problem = exc
-    year = request.args.get("year", type=int)
+    year = query_year()
     sessions = services.list_sessions(base)
     plans = filed_plans_by_year(base.id, {s.year for s in sessions} | _nearby_years())
     return render_template(

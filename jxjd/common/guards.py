@@ -1,6 +1,6 @@
 """Bounds every request before a view reads it (CONTRACT §11).
 
-- Path segments: integers beyond 64 bits and strings with control characters match no route (404),
+- Path segments: integers beyond the INTEGER id columns and strings with control characters match no route (404),
   so no view ever hands them to the database.
 - A request line longer than MAX_URL_LENGTH → 414, header fields over their limits → 431, a JSON
   body over JXJD_MAX_JSON_MB → 413: all problem+json (the WSGI server refuses still larger ones
@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, request
-from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
-from jxjd.common.text import MAX_ID, MULTILINE_BAD, characters_message
+from jxjd.common.text import MAX_ID, MAX_INT64, MULTILINE_BAD, characters_message
 from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
 
 # Gunicorn refuses a request line over 4094 bytes (at most 8190 when configured) and a header
@@ -37,10 +38,17 @@ _PATH_TEXT = "[^/\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]"
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>`: a non-negative integer that fits the databases' 64-bit columns."""
+    """`<int:...>`: a non-negative integer that fits the databases' INTEGER id columns."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            # Werkzeug would try the path's other methods and answer 405; no row has this id.
+            raise NotFound() from None
 
 
 class SegmentConverter(UnicodeConverter):
@@ -149,7 +157,7 @@ def _walk(body: dict | list, max_items: int) -> None:
         elif isinstance(value, list):
             _check_size(path, len(value), max_items)
             stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT64:
             raise ValidationFailed(
                 [field_error("out_of_range", f"{path}：数值超出允许范围", field=path or None)],
                 code="out_of_range",

@@ -140,10 +140,12 @@ class BoundedList(fields.List):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-# 64-bit signed integers: the widest the databases store; ids outside it cannot exist.
-MAX_ID = 2**63 - 1
+# Row ids are INTEGER columns (32 bits on PostgreSQL): a larger id cannot exist, and PostgreSQL
+# refuses to compare one with them. No number in a body may exceed 64 bits.
+MAX_ID = 2**31 - 1
+MAX_INT64 = 2**63 - 1
 
 
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class in schemas
-    """A row id in a body: a positive integer that fits 64 bits."""
+    """A row id in a body: a positive integer an INTEGER column can hold."""
     return fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)

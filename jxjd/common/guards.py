@@ -5,14 +5,17 @@
 - A request line longer than MAX_URL_LENGTH → 414, header fields over their limits → 431, a JSON
   body over JXJD_MAX_JSON_MB → 413: all problem+json (the WSGI server refuses still larger ones
   itself; see the README's gunicorn settings).
-- Query strings, form fields and JSON bodies: a character the text rule never allows (NUL and other
-  controls, bidirectional overrides, lone surrogates) → 422 `invalid_characters`; a JSON list or
-  object with more entries than the roster cap → 422 `too_many_items`; a JSON integer outside
-  64 bits → 422 `out_of_range`. Per-field lengths and the single-line rule are the schemas' job.
+- Query strings and JSON bodies: a character the text rule never allows (NUL and other controls,
+  bidirectional overrides, lone surrogates) → 422 `invalid_characters`; a JSON list or object with
+  more entries than the roster cap → 422 `too_many_items`; a JSON integer outside 64 bits → 422
+  `out_of_range`. Page forms: NUL, which PostgreSQL cannot store or compare, → 422 here; every
+  other rule is checked per field by the form's schema, so the page shows it beside the field.
+  Per-field lengths and the single-line rule are the schemas' job.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -33,6 +36,7 @@ MAX_PATH_SEGMENT = 200
 DEFAULT_MAX_JSON_MB = 6
 DEFAULT_MAX_ITEMS = 20_000  # the roster row cap (JXJD_MAX_ROSTER_ROWS) bounds every JSON list
 
+_NUL = re.compile("\x00")
 _FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _PATH_TEXT = "[^/\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]"
 
@@ -96,26 +100,28 @@ def guard_request() -> None:
     if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL_LENGTH:
         raise UriTooLong(f"请求地址不能超过 {MAX_URL_LENGTH} 个字符")
     total = 0
-    for key, value in request.headers.items():
-        size = len(key) + len(value)
-        if size > MAX_HEADER_FIELD:
-            raise HeadersTooLarge(f"请求头 {key[:40]} 超过 {MAX_HEADER_FIELD} 字节")
-        total += size
+    for key, value in environ.items():
+        if key.startswith("HTTP_") and isinstance(value, str):
+            size = len(key) + len(value)
+            if size > MAX_HEADER_FIELD:
+                name = key[5:].replace("_", "-").title()[:40]
+                raise HeadersTooLarge(f"请求头 {name} 超过 {MAX_HEADER_FIELD} 字节")
+            total += size
     if total > MAX_HEADERS_TOTAL:
         raise HeadersTooLarge(f"请求头合计不能超过 {MAX_HEADERS_TOTAL // 1024} KB")
     if request.args:
-        _screen_pairs(request.args)
+        _screen_pairs(request.args, MULTILINE_BAD)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in _FORM_MIMETYPES:
-            _screen_pairs(request.form)
+            _screen_pairs(request.form, _NUL)
         else:
             _screen_json()
 
 
-def _screen_pairs(multidict) -> None:
+def _screen_pairs(multidict, pattern: re.Pattern[str]) -> None:
     for key, value in multidict.items(multi=True):
         for text in (key, value):
-            match = MULTILINE_BAD.search(text)
+            match = pattern.search(text)
             if match is not None:
                 raise invalid_characters(key if text is value else None, text, match.start())
 
@@ -166,7 +172,7 @@ def _walk(body: dict | list, max_items: int) -> None:
 
 def _check_size(path: str, size: int, max_items: int) -> None:
     if size > max_items:
-        where = path or "请求体"
+        where = f"字段 {path} " if path else "请求体"
         raise ValidationFailed(
             [
                 field_error(

@@ -13,11 +13,22 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template
 from marshmallow import Schema
 
 from jxjd.common.guards import MAX_PATH_SEGMENT
+from jxjd.common.params import MAX_YEAR, MIN_YEAR
 from jxjd.common.text import MAX_ID
 
 bp = Blueprint("openapi", __name__)
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+_YEAR = {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}
+# Query parameters whose values are checked (422 invalid_parameter / invalid_mode otherwise).
+_QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "year": _YEAR,
+    "from": _YEAR,
+    "to": _YEAR,
+    "mode": {"type": "string", "enum": ["strict", "partial"]},
+    "level": {"type": "string", "enum": ["senior", "intermediate", "junior"]},
+    "format": {"type": "string", "enum": ["json", "xlsx"]},
+}
 # What the URL converters accept (jxjd.common.guards): anything else is 404 before any view.
 _PATH_SCHEMAS = {
     "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
@@ -124,7 +135,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "name": name,
                 "in": "query",
                 "required": False,
-                "schema": {"type": "string"},
+                "schema": _QUERY_SCHEMAS.get(name, {"type": "string"}),
                 "description": text,
             }
             for name, text in meta["query"].items()

@@ -29,6 +29,7 @@ class Choice(fields.Field):
     def __init__(self, choices: dict[str, str], **kwargs: Any) -> None:
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
+        kwargs.setdefault("metadata", {"type": ["string", "null"], "enum": [*choices, "", None]})
         super().__init__(**kwargs)
         self.choices = choices
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -214,8 +215,16 @@ class ExpertReviewArgs(Args):
     opinion = text("opinion", "评审意见")
 
 
+def _workflow_date(**kwargs: Any) -> fields.Date:
+    """A date of the workflow (site visit, notice start): within 2000–2100, like every year."""
+    error = coded("invalid_date", "日期应在 2000-01-01 至 2100-12-31 之间")
+    return fields.Date(
+        validate=validate.Range(date(2000, 1, 1), date(2100, 12, 31), error=error), **kwargs
+    )
+
+
 class ApplicationSiteVisitArgs(Args):
-    date = fields.Date(required=True)
+    date = _workflow_date(required=True)
     findings = text("text", "考察情况")
     passed = fields.Boolean(required=True)
 
@@ -226,7 +235,7 @@ class PublicNoticeArgs(Args):
         strict=True,
         validate=validate.Range(1, 90, error=coded("invalid_days", "公示天数应为1到90天")),
     )
-    start_date = fields.Date(load_default=None, allow_none=True)
+    start_date = _workflow_date(load_default=None, allow_none=True)
 
 
 class ApplicationRejectArgs(Args):

@@ -75,3 +75,17 @@ def test_a_rejection_reason_over_1000_characters_is_too_long(
     )
     assert_problem(resp, 422, "too_long")
     assert db.session.get(Application, application.id).status == "on_notice"
+
+
+def test_a_notice_starting_at_the_end_of_the_calendar_is_refused_not_a_server_error(
+    client, create_application, admin_headers
+):
+    application = create_application("visited")
+    resp = client.post(
+        f"/api/v1/applications/{application.id}/notice",
+        json={"days": 90, "start_date": "9999-12-31"},
+        headers=admin_headers,
+    )
+    body = assert_problem(resp, 422, "invalid_date")
+    assert body["errors"][0]["field"] == "start_date"
+    assert db.session.get(Application, application.id).status == "under_review"

@@ -32,6 +32,7 @@ from jxjd.applications.schemas import (
 )
 from jxjd.auth import Actor, current_actor
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.params import form_integer
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
 from jxjd.errors import Problem, field_error
@@ -125,7 +126,7 @@ ROW_FIELDS = {
     ),
     "specialties": ("name", "levels", "audiences"),
 }
-_ROW_KEY = re.compile(r"^(managers|teachers|specialties)-(\d+)-(\w+)$")
+_ROW_KEY = re.compile(r"^(managers|teachers|specialties)-([0-9]{1,6})-(\w+)$")
 _ROW_FIELD = re.compile(r"^(managers|teachers|specialties)\[(\d+)\]")
 _UNIT = re.compile(r"（[^）]*）$")  # "占地面积（㎡）" → "占地面积"
 _SPLIT = re.compile(r"[、,，;；\s]+")
@@ -166,7 +167,7 @@ def _number(raw: str) -> Any:
     raw = raw.strip()
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else raw
+    return form_integer(raw)
 
 
 def form_to_data(form: MultiDict) -> dict[str, Any]:

@@ -421,7 +421,7 @@ def grants_of(person: Person) -> list[Grant]:
 def own_grant(person: Person, ref: str) -> Grant:
     """One of the person's grants by its code or its numeric id; 404 otherwise."""
     ref = (ref or "").strip()
-    if ref.isdigit() and len(ref) < 12:
+    if ref.isascii() and ref.isdigit() and len(ref) < 10:
         where = Grant.id == int(ref)
     else:
         where = Grant.code_hash == token_hash(ref)

@@ -13,6 +13,13 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
 
+def form_integer(raw: str) -> int | str:
+    """A page-form value as an int when it is a plain integer; otherwise unchanged, for the schema
+    to refuse (str.isdigit() would pass "²" and 5,000-digit strings, on which int() raises)."""
+    text = raw.strip()
+    return int(text) if _INTEGER.fullmatch(text) else raw
+
+
 def invalid_parameter(name: str, message: str) -> ValidationFailed:
     """422 invalid_parameter naming the parameter."""
     return ValidationFailed(

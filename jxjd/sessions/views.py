@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
-from jxjd.common.params import query_year
+from jxjd.common.params import form_integer, query_year
 from jxjd.common.schema import json_body, load
 from jxjd.errors import Problem
 from jxjd.extensions import db
@@ -69,10 +69,7 @@ def sessions_page():
     problem = None
     if request.method == "POST":
         raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        if raw.get("plan_item_id", "").isdecimal():
-            raw["plan_item_id"] = int(raw["plan_item_id"])
-        else:
-            raw["plan_item_id"] = None
+        raw["plan_item_id"] = form_integer(raw.get("plan_item_id", "")) or None
         try:
             session = services.schedule_session(actor, base, load(SessionArgs(), raw))
             db.session.commit()

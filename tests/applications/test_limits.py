@@ -89,3 +89,24 @@ def test_a_notice_starting_at_the_end_of_the_calendar_is_refused_not_a_server_er
     body = assert_problem(resp, 422, "invalid_date")
     assert body["errors"][0]["field"] == "start_date"
     assert db.session.get(Application, application.id).status == "under_review"
+
+
+def test_odd_numbers_and_row_keys_in_the_page_form_are_refused_not_a_server_error(
+    client, make_account, login
+):
+    from tests.applications.test_pages import _form, _post
+    from tests.fixtures.bases import new_credit_code
+
+    code = new_credit_code()
+    make_account("applicant", username="applicant-1", credit_code=code)
+    login(client, "applicant-1")
+    for overrides in (
+        {"capacity.concurrent_trainees": "9" * 5000},
+        {"capacity.yearly_trainees": "²"},
+        {"teachers-0-graduated_year": "٢٠١٠"},
+        {"teachers-" + "9" * 5000 + "-name": "陈七"},
+    ):
+        data = {**_form(code), **overrides, "action": "save"}
+        resp = _post(client, "/applications/new", data)
+        assert resp.status_code in (302, 422), (overrides.keys(), resp.status_code)
+    assert _applications() <= 1

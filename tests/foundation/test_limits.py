@@ -361,3 +361,22 @@ def test_cli_refuses_a_name_that_breaks_the_text_rule(app, name):
     )
     assert result.exit_code != 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+@pytest.mark.parametrize("plan_item_id", ["9" * 5000, "²", "2147483648"])
+def test_an_odd_plan_item_id_in_the_sessions_form_is_refused(
+    client, create_base, make_account, login, plan_item_id
+):
+    base = create_base()
+    make_account("base", username="base-1", base_id=base.id)
+    login(client, "base-1")
+    token = csrf_token_from(client.get("/sessions").get_data(as_text=True))
+    resp = client.post("/sessions", data={"csrf_token": token, "plan_item_id": plan_item_id})
+    assert resp.status_code == 422
+    assert _sessions() == 0
+
+
+@pytest.mark.parametrize("ref", ["²", "9" * 5000])
+def test_withdrawing_a_grant_by_an_odd_number_is_404(client, make_headers, ref):
+    headers = make_headers("person", name="张三", id_number="430104199003070015")
+    assert_problem(client.delete(f"/api/v1/me/grants/{ref[:200]}", headers=headers), 404)

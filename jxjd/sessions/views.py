@@ -69,7 +69,8 @@ def sessions_page():
     problem = None
     if request.method == "POST":
         raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        raw["plan_item_id"] = form_integer(raw.get("plan_item_id", "")) or None
+        item_id = form_integer(raw.get("plan_item_id", ""))
+        raw["plan_item_id"] = item_id if isinstance(item_id, int) and item_id > 0 else None
         try:
             session = services.schedule_session(actor, base, load(SessionArgs(), raw))
             db.session.commit()

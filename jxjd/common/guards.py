@@ -1,7 +1,7 @@
 """Bounds every request before a view reads it (CONTRACT §11).
 
-- Path segments: integers beyond the INTEGER id columns and strings with control characters match no route (404),
-  so no view ever hands them to the database.
+- Path segments: integers beyond the INTEGER id columns, and strings with control characters or
+  over 200 characters, are 404 before any view, so no view ever hands them to the database.
 - A request line longer than MAX_URL_LENGTH → 414, header fields over their limits → 431, a JSON
   body over JXJD_MAX_JSON_MB → 413: all problem+json (the WSGI server refuses still larger ones
   itself; see the README's gunicorn settings).
@@ -26,7 +26,7 @@ from jxjd.common.text import MAX_ID, MAX_INT64, MULTILINE_BAD, characters_messag
 from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
 
 # Gunicorn refuses a request line over 4094 bytes (at most 8190 when configured) and a header
-# field over 8190 bytes, with a plain-text 400/431 of its own. The README's deployment settings
+# field over 8190 bytes, with a small HTML 414/431 page of its own. The README's deployment settings
 # (--limit-request-line 8190 --limit-request-field_size 16384) let requests that break only these
 # limits reach the app, which then answers with problem+json.
 MAX_URL_LENGTH = 8000
@@ -42,7 +42,9 @@ _PATH_TEXT = "[^/\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]"
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>`: a non-negative integer that fits the databases' INTEGER id columns."""
+    """`<int:...>`: ASCII digits whose value fits the databases' INTEGER id columns."""
+
+    regex = "[0-9]+"  # werkzeug's \d+ also matches other scripts' digits
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

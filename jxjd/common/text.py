@@ -1,8 +1,8 @@
 """The one text rule (CONTRACT §11): a length per kind of field and no control characters.
 
 Every entry point uses it: the marshmallow field `Text` for JSON bodies and page forms, `check_text`
-for services, CLI commands and roster rows, and `bad_character` for the request guard that screens
-every query string, form field and JSON string before a view runs.
+for services and CLI commands, `text_problem` for roster rows, and the character classes for the
+request guard (jxjd/common/guards.py) that screens query strings and JSON bodies before a view runs.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from jxjd.common.files import private_dir, private_sqlite
+from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, login_manager, migrate
@@ -123,6 +124,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                 db.engine, "connect", lambda c, r: _sqlite_pragmas(c, r, busy_ms=lock_ms)
             )
 
+    install_guards(app)  # converters before any route, the request guard before other hooks
     _register_features(app)
     register_error_handlers(app)
     _register_page_hooks(app)

@@ -27,6 +27,8 @@ class Config:
     MAX_UPLOAD_MB: int = int(os.environ.get("JXJD_MAX_UPLOAD_MB", "5"))
     # Data rows one roster file or JSON body may hold (CONTRACT §11): past it → 413/422.
     JXJD_MAX_ROSTER_ROWS: int = int(os.environ.get("JXJD_MAX_ROSTER_ROWS", "20000"))
+    # JSON request bodies (rosters sent as JSON included), whatever the upload limit.
+    JXJD_MAX_JSON_MB: float = float(os.environ.get("JXJD_MAX_JSON_MB", "6"))
     # Failed certificate look-ups per client (CONTRACT §7).
     JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI: str = os.environ.get("JXJD_RATELIMIT_STORAGE", "memory://")

@@ -164,8 +164,10 @@ HTTP_TITLES = {
     404: ("not_found", "页面或资源不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
     413: ("file_too_large", "上传文件过大"),
+    414: ("uri_too_long", "请求地址过长"),
     415: ("unsupported_file", "不支持的文件类型"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+    431: ("headers_too_large", "请求头过大"),
     500: ("internal_error", "服务器内部错误，请稍后再试"),
 }
 

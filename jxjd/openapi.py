@@ -12,9 +12,28 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from marshmallow import Schema
 
+from jxjd.common.guards import MAX_PATH_SEGMENT
+from jxjd.common.params import MAX_YEAR, MIN_YEAR
+from jxjd.common.text import MAX_ID
+
 bp = Blueprint("openapi", __name__)
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+_YEAR = {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}
+# Query parameters whose values are checked (422 invalid_parameter / invalid_mode otherwise).
+_QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "year": _YEAR,
+    "from": _YEAR,
+    "to": _YEAR,
+    "mode": {"type": "string", "enum": ["strict", "partial"]},
+    "level": {"type": "string", "enum": ["senior", "intermediate", "junior"]},
+    "format": {"type": "string", "enum": ["json", "xlsx"]},
+}
+# What the URL converters accept (jxjd.common.guards): anything else is 404 before any view.
+_PATH_SCHEMAS = {
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    "string": {"type": "string", "minLength": 1, "maxLength": MAX_PATH_SEGMENT},
+}
 
 
 def doc(
@@ -48,8 +67,16 @@ def doc(
     return decorator
 
 
-def _schema_ref(schema: type[Schema] | Schema) -> Any:
-    return schema if isinstance(schema, Schema) else schema
+def _schema_ref(schema: type[Schema] | Schema, plugin: MarshmallowPlugin) -> Any:
+    if isinstance(schema, Schema) and schema.many:
+        # Lists come wrapped in an object: {"bases": [...]}, {"base_id": 1, "changes": [...]}, ...
+        item = plugin.converter.resolve_nested_schema(type(schema))
+        listed = {"type": "array", "items": item}
+        return {
+            "type": "object",
+            "additionalProperties": {"anyOf": [listed, {"not": {"type": "array"}}]},
+        }
+    return schema
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -58,7 +85,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         title="jxjd 湖南省省级专业技术人员继续教育基地管理服务",
         version="1.0.0",
         openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin := MarshmallowPlugin()],
         info={
             "description": "继续教育基地、年度计划、培训班次、学员名单、电子证书与学时档案的接口。"
         },
@@ -99,7 +126,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer" if conv == "int" else "string"},
+                "schema": _PATH_SCHEMAS["int" if conv == "int" else "string"],
             }
             for conv, name in _PARAM.findall(rule.rule)
         ]
@@ -108,7 +135,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "name": name,
                 "in": "query",
                 "required": False,
-                "schema": {"type": "string"},
+                "schema": _QUERY_SCHEMAS.get(name, {"type": "string"}),
                 "description": text,
             }
             for name, text in meta["query"].items()
@@ -124,7 +151,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if meta["body"] is not None and method in ("POST", "PUT", "PATCH"):
                 op["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": _schema_ref(meta["body"])}},
+                    "content": {"application/json": {"schema": _schema_ref(meta["body"], plugin)}},
                 }
             ok: dict[str, Any] = {"description": "成功"}
             if meta["content"]:
@@ -132,13 +159,24 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     meta["content"]: {"schema": {"type": "string", "format": "binary"}}
                 }
             elif meta["response"] is not None:
-                ok["content"] = {"application/json": {"schema": _schema_ref(meta["response"])}}
+                ok["content"] = {
+                    "application/json": {"schema": _schema_ref(meta["response"], plugin)}
+                }
             responses: dict[str, Any] = {str(meta["status"]): ok}
             problem_ref = {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             }
-            default_errors = (401, 403) if not meta["public"] else ()
-            for code in sorted(set(default_errors) | set(meta["errors"])):
+            default_errors = {401, 403} if not meta["public"] else set()
+            # What the request guard and the schemas answer before any view logic (CONTRACT §11):
+            # 404 for a path value that cannot exist, 422 for a bad query value, and for a body
+            # 400 (not a JSON object), 413 (too large) and 422 (validation).
+            if params and any(p["in"] == "path" for p in params):
+                default_errors.add(404)
+            if meta["query"] or any(p["name"] == "year" for p in params):
+                default_errors.add(422)
+            if "requestBody" in op:
+                default_errors |= {400, 413, 422}
+            for code in sorted(default_errors | set(meta["errors"])):
                 responses[str(code)] = {"description": "错误", "content": problem_ref}
             op["responses"] = responses
             paths.setdefault(path, {})[method.lower()] = op

@@ -7,16 +7,22 @@ from marshmallow import Schema, fields, validate
 from jxjd.accounts.models import ROLES
 from jxjd.common.fields import Timestamp
 from jxjd.common.schema import Args, coded
+from jxjd.common.text import Id, Text
 from jxjd.common.time import isoformat
 
 
 class TokenArgs(Args):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    base_id = fields.Integer(load_default=None)
-    department = fields.String(load_default=None)
-    id_number = fields.String(load_default=None)
-    credit_code = fields.String(load_default=None, metadata={"description": "applicant、employer"})
+    name = Text("title", required=True, validate=validate.Length(min=1))
+    base_id = Id(load_default=None)
+    department = Text("unit", label="主管部门", load_default=None)
+    id_number = Text("code", label="身份证号", load_default=None)
+    credit_code = Text(
+        "code",
+        label="统一社会信用代码",
+        load_default=None,
+        metadata={"description": "applicant、employer"},
+    )
     days = fields.Raw(load_default=None, metadata={"description": "有效天数，默认 365"})
 
 

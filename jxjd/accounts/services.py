@@ -17,6 +17,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor, actor_from_scope
 from jxjd.common.crypto import new_token, token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.text import MAX_ID, check_text, text_problem
 from jxjd.common.time import isoformat, utcnow
 from jxjd.errors import Conflict, NotFound, Unauthorized, ValidationFailed, field_error
 from jxjd.extensions import db
@@ -84,9 +85,10 @@ def resolve_scope(
     if errors:
         raise ValidationFailed(errors)
     name = name.strip()
+    check_text(name, "person_name" if role == "person" else "title", field="name")
     scope = Scope(role=role, name=name)
     if role == "base":
-        if base_id is None or db.session.get(Base, base_id) is None:
+        if not 0 < (base_id or 0) <= MAX_ID or db.session.get(Base, base_id) is None:
             raise ValidationFailed(
                 [field_error("unknown_base", "base 角色须绑定已存在的基地", field="base_id")]
             )
@@ -96,7 +98,8 @@ def resolve_scope(
             raise ValidationFailed(
                 [field_error("missing_department", "dept 角色须指定主管部门", field="department")]
             )
-        scope = Scope(role=role, name=name, department=department.strip())
+        department = check_text(department.strip(), "unit", field="department", label="主管部门")
+        scope = Scope(role=role, name=name, department=department)
     elif role == "person":
         if not id_number:
             raise ValidationFailed(
@@ -251,10 +254,11 @@ def login_problems(
     """
     username = (username or "").strip()
     errors = []
-    if not username or len(username) > 64:
-        errors.append(
-            field_error("invalid_username", "用户名不能为空且不超过64个字符", field="username")
-        )
+    bad_text = text_problem(username, "username", "用户名")
+    if not username:
+        errors.append(field_error("invalid_username", "用户名不能为空", field="username"))
+    elif bad_text is not None:
+        errors.append(field_error(*bad_text, field="username"))
     else:
         taken = db.session.execute(
             sa.select(Account.id, Account.reset_at).where(Account.username == username)

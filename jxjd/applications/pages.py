@@ -20,9 +20,11 @@ from jxjd.applications.models import (
 )
 from jxjd.applications.schemas import (
     ApplicationArgs,
+    ApplicationRecommendArgs,
     ApplicationRejectArgs,
     ApplicationSchema,
     ApplicationSiteVisitArgs,
+    BaseChangeAcceptArgs,
     BaseChangeArgs,
     BaseChangeRejectArgs,
     ExpertReviewArgs,
@@ -30,6 +32,7 @@ from jxjd.applications.schemas import (
 )
 from jxjd.auth import Actor, current_actor
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.params import form_integer
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
 from jxjd.errors import Problem, field_error
@@ -123,7 +126,7 @@ ROW_FIELDS = {
     ),
     "specialties": ("name", "levels", "audiences"),
 }
-_ROW_KEY = re.compile(r"^(managers|teachers|specialties)-(\d+)-(\w+)$")
+_ROW_KEY = re.compile(r"^(managers|teachers|specialties)-([0-9]{1,6})-(\w+)$")
 _ROW_FIELD = re.compile(r"^(managers|teachers|specialties)\[(\d+)\]")
 _UNIT = re.compile(r"（[^）]*）$")  # "占地面积（㎡）" → "占地面积"
 _SPLIT = re.compile(r"[、,，;；\s]+")
@@ -164,7 +167,7 @@ def _number(raw: str) -> Any:
     raw = raw.strip()
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else raw
+    return form_integer(raw)
 
 
 def form_to_data(form: MultiDict) -> dict[str, Any]:
@@ -443,12 +446,13 @@ def submit_page(application_id: int):
 @require_page(roles={"dept"})
 def recommend_page(application_id: int):
     """The department's recommendation."""
-    opinion = request.form.get("opinion", "").strip()
-    return _act(
-        application_id,
-        lambda actor, app: services.recommend_application(actor, app, opinion),
-        "已推荐",
-    )
+    form = request.form.to_dict()
+
+    def action(actor: Actor, app: Application) -> None:
+        opinion = load(ApplicationRecommendArgs(), form)["opinion"] or ""
+        services.recommend_application(actor, app, opinion.strip())
+
+    return _act(application_id, action, "已推荐")
 
 
 @bp.post("/applications/<int:application_id>/review")
@@ -609,7 +613,8 @@ def _decide(change_id: int, accept: bool):
     try:
         change = changes.get_change_for(actor, change_id)
         if accept:
-            changes.accept_base_change(actor, change, request.form.get("reason", "").strip())
+            reason = load(BaseChangeAcceptArgs(), request.form.to_dict())["reason"] or ""
+            changes.accept_base_change(actor, change, reason.strip())
         else:
             args = load(BaseChangeRejectArgs(), request.form.to_dict())
             changes.reject_base_change(actor, change, args["reason"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +11,17 @@ from marshmallow import Schema, ValidationError, fields, validate
 from jxjd.applications.models import CHANGE_FIELDS, EDUCATIONS, STAFF_KEYS, TITLES
 from jxjd.common.enums import AUDIENCES, LEVELS
 from jxjd.common.schema import Args, coded
+from jxjd.common.text import BoundedList, Id, Text
 from jxjd.common.time import isoformat
 from jxjd.common.types import hours_json
 
 MAX_COUNT = 10_000_000
 MAX_AREA = Decimal("9999999999")
+# Caps on the form's tables (CONTRACT §11 too_many_items), checked before any row is read.
+MAX_TEACHERS = 1000
+MAX_MANAGERS = 100
+MAX_SPECIALTIES = 100
+MAX_TEACHER_SPECIALTIES = 20
 
 
 class Choice(fields.Field):
@@ -23,6 +30,7 @@ class Choice(fields.Field):
     def __init__(self, choices: dict[str, str], **kwargs: Any) -> None:
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
+        kwargs.setdefault("metadata", {"type": ["string", "null"], "enum": [*choices, "", None]})
         super().__init__(**kwargs)
         self.choices = choices
 
@@ -38,9 +46,9 @@ class Choice(fields.Field):
         return value
 
 
-def text(max_length: int) -> fields.String:
-    """An optional text field of the form (null or absent → empty)."""
-    return fields.String(load_default="", allow_none=True, validate=validate.Length(max=max_length))
+def text(kind: str, label: str | None = None) -> Text:
+    """An optional text field of the form (null or absent → empty) under the text rule of `kind`."""
+    return Text(kind, label=label, load_default="", allow_none=True)
 
 
 def count() -> fields.Integer:
@@ -58,9 +66,9 @@ def area() -> fields.Decimal:
 
 
 class ApplicantPersonArgs(Args):
-    name = text(100)
-    position = text(100)
-    phone = text(50)
+    name = text("person_name")
+    position = text("position")
+    phone = text("phone")
 
 
 class ApplicationCapacityArgs(Args):
@@ -83,7 +91,7 @@ class ApplicationFacilitiesArgs(Args):
     halls = fields.Nested(ApplicationRoomsArgs, load_default=dict, allow_none=True)
     canteen_capacity = count()
     dorm_capacity = count()
-    other = text(2000)
+    other = text("text", "其它教学设施设备")
 
 
 class ApplicationStaffArgs(Args):
@@ -100,92 +108,124 @@ class ApplicationStaffArgs(Args):
 
 
 class ApplicationManagerArgs(Args):
-    name = text(100)
-    position = text(100)
-    duties = text(300)
-    phone = text(50)
+    name = text("person_name")
+    position = text("position")
+    duties = text("line", "分管工作")
+    phone = text("phone")
 
 
 class ApplicationTeacherArgs(Args):
     # When updating a draft: the id of a teacher already saved whose ID number is kept when
     # `id_number` is left out (outputs never give the full number back to re-send).
-    id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    name = text(100)
-    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    id = Id(load_default=None, allow_none=True, strict=True)
+    name = text("person_name")
+    id_number = Text("code", label="身份证号", load_default=None, allow_none=True)
     education = Choice(EDUCATIONS)
-    graduated_from = text(200)
-    major = text(100)
+    graduated_from = text("unit", "毕业学校")
+    major = text("specialty", "所学专业")
     graduated_year = fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(1900, 2100)
     )
     title = Choice(TITLES)
     full_time = fields.Boolean(load_default=None, allow_none=True)
-    subjects = text(300)
+    subjects = text("line", "现任课程")
     years_teaching = fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 80)
     )
-    specialties = fields.List(
-        fields.String(validate=validate.Length(max=100)), load_default=list, allow_none=True
+    specialties = BoundedList(
+        Text("specialty", label="任教专业"),
+        max_items=MAX_TEACHER_SPECIALTIES,
+        label="任教专业",
+        load_default=list,
+        allow_none=True,
     )
 
 
 class ApplicationSpecialtyArgs(Args):
-    name = text(100)
-    levels = fields.List(
-        fields.String(validate=validate.OneOf(list(LEVELS))), load_default=list, allow_none=True
+    name = text("specialty")
+    levels = BoundedList(
+        fields.String(validate=validate.OneOf(list(LEVELS))),
+        max_items=len(LEVELS),
+        label="培训层次",
+        load_default=list,
+        allow_none=True,
     )
-    audiences = fields.List(
-        fields.String(validate=validate.OneOf(list(AUDIENCES))), load_default=list, allow_none=True
+    audiences = BoundedList(
+        fields.String(validate=validate.OneOf(list(AUDIENCES))),
+        max_items=len(AUDIENCES),
+        label="培训对象",
+        load_default=list,
+        allow_none=True,
     )
 
 
 class ApplicationArgs(Args):
     """The 申请表; every part may be missing in a draft, checked in full on submit."""
 
-    unit_name = text(200)
-    credit_code = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=40)
-    )
-    department = text(200)
-    address = text(300)
-    postcode = text(20)
-    email = text(200)
+    unit_name = text("title", "单位名称")
+    credit_code = Text("code", label="统一社会信用代码", load_default=None, allow_none=True)
+    department = text("unit", "主管部门")
+    address = text("address")
+    postcode = text("postcode")
+    email = text("email")
     leader = fields.Nested(ApplicantPersonArgs, load_default=dict, allow_none=True)
     contact = fields.Nested(ApplicantPersonArgs, load_default=dict, allow_none=True)
     capacity = fields.Nested(ApplicationCapacityArgs, load_default=dict, allow_none=True)
     facilities = fields.Nested(ApplicationFacilitiesArgs, load_default=dict, allow_none=True)
     staff = fields.Nested(ApplicationStaffArgs, load_default=dict, allow_none=True)
-    managers = fields.List(
-        fields.Nested(ApplicationManagerArgs), load_default=list, allow_none=True
+    managers = BoundedList(
+        fields.Nested(ApplicationManagerArgs),
+        max_items=MAX_MANAGERS,
+        label="管理人员",
+        load_default=list,
+        allow_none=True,
     )
-    teachers = fields.List(
-        fields.Nested(ApplicationTeacherArgs), load_default=list, allow_none=True
+    teachers = BoundedList(
+        fields.Nested(ApplicationTeacherArgs),
+        max_items=MAX_TEACHERS,
+        label="教师",
+        load_default=list,
+        allow_none=True,
     )
-    specialties = fields.List(
-        fields.Nested(ApplicationSpecialtyArgs), load_default=list, allow_none=True
+    specialties = BoundedList(
+        fields.Nested(ApplicationSpecialtyArgs),
+        max_items=MAX_SPECIALTIES,
+        label="申报专业",
+        load_default=list,
+        allow_none=True,
     )
 
 
 class ApplicationRecommendArgs(Args):
-    opinion = text(2000)
+    opinion = text("opinion", "推荐意见")
 
 
 class ExpertReviewArgs(Args):
-    reviewer = fields.String(
+    reviewer = Text(
+        "person_name",
+        label="评审专家",
         required=True,
-        validate=validate.Length(min=1, max=100, error=coded("missing_reviewer", "须填写评审专家")),
+        validate=validate.Length(min=1, error=coded("missing_reviewer", "须填写评审专家")),
     )
     score = fields.Integer(
         required=True,
         strict=True,
         validate=validate.Range(0, 100, error=coded("invalid_score", "评分应为0到100之间的整数")),
     )
-    opinion = text(2000)
+    opinion = text("opinion", "评审意见")
+
+
+def _workflow_date(**kwargs: Any) -> fields.Date:
+    """A date of the workflow (site visit, notice start): within 2000–2100, like every year."""
+    error = coded("invalid_date", "日期应在 2000-01-01 至 2100-12-31 之间")
+    return fields.Date(
+        validate=validate.Range(date(2000, 1, 1), date(2100, 12, 31), error=error), **kwargs
+    )
 
 
 class ApplicationSiteVisitArgs(Args):
-    date = fields.Date(required=True)
-    findings = text(4000)
+    date = _workflow_date(required=True)
+    findings = text("text", "考察情况")
     passed = fields.Boolean(required=True)
 
 
@@ -195,45 +235,45 @@ class PublicNoticeArgs(Args):
         strict=True,
         validate=validate.Range(1, 90, error=coded("invalid_days", "公示天数应为1到90天")),
     )
-    start_date = fields.Date(load_default=None, allow_none=True)
+    start_date = _workflow_date(load_default=None, allow_none=True)
 
 
 class ApplicationRejectArgs(Args):
-    reason = fields.String(
+    reason = Text(
+        "reason",
         required=True,
-        validate=validate.Length(
-            min=1, max=2000, error=coded("missing_reason", "须说明不予认定的原因")
-        ),
+        validate=validate.Length(min=1, error=coded("missing_reason", "须说明不予认定的原因")),
     )
 
 
 class BaseChangeContactArgs(Args):
-    name = fields.String(validate=validate.Length(max=100))
-    phone = fields.String(validate=validate.Length(max=50))
-    email = fields.String(validate=validate.Length(max=200))
+    name = Text("person_name", label="联系人姓名")
+    phone = Text("phone", label="联系电话")
+    email = Text("email")
 
 
 class BaseChangeArgs(Args):
     """Only the fields that change; anything left out stays as it is."""
 
-    name = fields.String(
-        validate=validate.Length(min=1, max=200, error=coded("invalid_name", "机构名称不能为空"))
+    name = Text(
+        "title",
+        label="机构名称",
+        validate=validate.Length(min=1, error=coded("invalid_name", "机构名称不能为空")),
     )
-    address = fields.String(validate=validate.Length(max=300))
+    address = Text("address")
     contact = fields.Nested(BaseChangeContactArgs)
-    note = text(2000)
+    note = text("text", "变更说明")
 
 
 class BaseChangeAcceptArgs(Args):
-    reason = text(2000)
+    reason = text("reason")
 
 
 class BaseChangeRejectArgs(Args):
-    reason = fields.String(
+    reason = Text(
+        "reason",
         required=True,
-        validate=validate.Length(
-            min=1, max=2000, error=coded("missing_reason", "须说明不予备案的原因")
-        ),
+        validate=validate.Length(min=1, error=coded("missing_reason", "须说明不予备案的原因")),
     )
 
 

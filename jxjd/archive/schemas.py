@@ -6,12 +6,13 @@ from marshmallow import Schema, fields, validate
 
 from jxjd.common.fields import HoursField, Timestamp
 from jxjd.common.schema import Args, coded
+from jxjd.common.text import Text
 
 
 class ArchiveQueryArgs(Args):
     """POST /api/v1/archive/query: the ID number travels only in the body."""
 
-    id_number = fields.String(required=True)
+    id_number = Text("code", label="身份证号", required=True)
     from_ = fields.Raw(data_key="from", attribute="from", load_default=None)
     to = fields.Raw(load_default=None)
 
@@ -19,7 +20,9 @@ class ArchiveQueryArgs(Args):
 class GrantArgs(Args):
     """POST /api/v1/me/grants."""
 
-    employer_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    employer_name = Text(
+        "unit", label="用人单位名称", required=True, validate=validate.Length(min=1)
+    )
     from_ = fields.Raw(data_key="from", attribute="from", load_default=None)
     to = fields.Raw(load_default=None)
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))

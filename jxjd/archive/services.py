@@ -21,6 +21,7 @@ from jxjd.certificates.services import counted_hours
 from jxjd.common import crockford
 from jxjd.common.crypto import token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.text import check_text
 from jxjd.common.time import local_today, utcnow
 from jxjd.common.types import hours_json
 from jxjd.errors import Forbidden, Gone, NotFound, ValidationFailed, field_error
@@ -383,6 +384,7 @@ def create_grant(
     With `employer_credit_code` only that employer's account or token can open the grant.
     """
     employer_name = (employer_name or "").strip()
+    check_text(employer_name, "unit", field="employer_name", label="用人单位名称")
     errors = []
     if not employer_name or len(employer_name) > 200:
         errors.append(
@@ -455,7 +457,7 @@ def grants_of(person: Person) -> list[Grant]:
 def own_grant(person: Person, ref: str) -> Grant:
     """One of the person's grants by its code or its numeric id; 404 otherwise."""
     ref = (ref or "").strip()
-    if ref.isdigit() and len(ref) < 12:
+    if ref.isascii() and ref.isdigit() and len(ref) < 10:
         where = Grant.id == int(ref)
     else:
         where = Grant.code_hash.in_(_code_hashes(ref))

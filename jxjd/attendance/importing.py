@@ -32,6 +32,7 @@ from jxjd.attendance.workbook import (
 )
 from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
 from jxjd.common.phones import is_mobile, normalize_phone
+from jxjd.common.text import KINDS, text_problem, too_long_message
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ EXAMPLE_ROW: dict[str, object] = {
 _RESULTS: dict[str, str] = {"合格": "pass", "pass": "pass", "不合格": "fail", "fail": "fail"}
 _SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:\.\d*)?E[+-]?\d+$")
 _ONE_DECIMAL = Decimal("0.1")
+_REPORT_CELL_MAX = 1000
 _XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Left out of a name quoted in a message: control, zero-width and bidirectional characters.
 _UNSHOWABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -395,10 +397,16 @@ def validate_rows(
         values = item.values
         problems: list[tuple[str, str, str]] = []  # (code, field, message without row prefix)
 
-        name_raw = values.get("name")
-        name = to_halfwidth(name_raw if isinstance(name_raw, str) else _cell_text(name_raw)).strip()
-        if not name:
+        name, problem = _text_value(values.get("name"), "person_name", "name", halfwidth=True)
+        if problem is not None:
+            problems.append(problem)
+        elif not name:
             problems.append(("missing_name", "name", "姓名不能为空"))
+        employer, problem = _text_value(
+            values.get("employer"), "unit", "employer", label="工作单位"
+        )
+        if problem is not None:
+            problems.append(problem)
 
         id_number, id_message = _check_id(values.get("id_number"), json=row is None, today=today)
         if id_message is not None:
@@ -440,8 +448,6 @@ def validate_rows(
             for code, field, message in problems:
                 errors.append(field_error(code, prefix + message, field=field, row=row))
         else:
-            employer_raw = values.get("employer")
-            employer = _cell_text(employer_raw).strip()
             good.append(
                 RosterRow(row, name, id_number, employer or None, hours, result or "pass", phone)
             )
@@ -454,6 +460,21 @@ def row_prefix(row: int | None, name: str = "", *, index: int | None = None) -> 
     where = f"第{row}行" if row is not None else f"第{index}条"
     shown = _shorten(_UNSHOWABLE_RE.sub("", name).strip()) if name else ""
     return f"{where}（{shown}）：" if shown else f"{where}："
+
+
+def _text_value(
+    value: object, kind: str, field: str, *, label: str | None = None, halfwidth: bool = False
+) -> tuple[str, tuple[str, str, str] | None]:
+    """(trimmed text, (code, field, message) when it breaks the text rule of `kind`, or None)."""
+    text = (value if isinstance(value, str) else _cell_text(value)).strip()
+    spec = KINDS[kind]
+    if len(text) > spec.max_length:  # before normalising: never spend time on a huge cell
+        message = too_long_message(label or spec.label, spec.max_length, len(text))
+        return "", ("too_long", field, message)
+    if halfwidth:
+        text = to_halfwidth(text).strip()
+    problem = text_problem(text, kind, label)
+    return text, None if problem is None else (problem[0], field, problem[1])
 
 
 def _check_id(value: object, *, json: bool, today: date) -> tuple[str, str | None]:
@@ -744,6 +765,8 @@ def _text_cell(ws: Any, text: str) -> Any:
     """A write-only cell holding `text` as a string: never a formula, no XML-illegal characters."""
     from openpyxl.cell import WriteOnlyCell
 
+    # A cell far over any field's limit is shown cut: the report is for fixing it, not keeping it.
+    text = text if len(text) <= _REPORT_CELL_MAX else text[:_REPORT_CELL_MAX] + "…"
     cell = WriteOnlyCell(ws, value=_XML_ILLEGAL_RE.sub("", text))
     cell.data_type = "s"
     return cell

@@ -26,12 +26,18 @@ from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
 from jxjd.common.db import chunked, insert_ignoring_conflicts
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
+from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Problem, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
 from jxjd.people.services import phone_cipher, phone_columns
 from jxjd.sessions.models import TrainingSession
+
+
+def stored_filename(filename: str | None) -> str | None:
+    """An upload's file name as recorded: forbidden characters dropped, at most 255 characters."""
+    return SINGLE_LINE_BAD.sub("", filename or "")[:255] or None
 
 
 class BaseNotActive(Problem):
@@ -202,7 +208,7 @@ def import_attendance(
         actor_ref=actor.ref,
         actor_name=actor.name,
         mode=mode,
-        filename=filename,
+        filename=stored_filename(filename),
         sha256=sha256,
         received=result.received,
         recorded=0,

@@ -62,7 +62,14 @@ def _raw_rows_from_request():
         body = json_body()
         if not isinstance(body, dict):
             raise BadRequest('请求体须为 JSON 对象 {"rows": [...]}')
-        return rows_from_json(body.get("rows"), max_rows=_max_rows()), None, None
+        rows = body.get("rows")
+        cap = _max_rows()
+        if isinstance(rows, list) and len(rows) > cap:
+            message = f"rows 最多 {cap} 条（当前 {len(rows)} 条），请按班次拆分后分批提交"
+            raise ValidationFailed(
+                [field_error("too_many_items", message, field="rows")], code="too_many_items"
+            )
+        return rows_from_json(rows, max_rows=cap), None, None
     raise Problem(
         '请以 multipart/form-data（字段 file）上传 .xlsx/.csv 文件，或提交 JSON {"rows": [...]}',
         status=415,

@@ -6,55 +6,73 @@ from marshmallow import Schema, fields, validate
 
 from jxjd.common.enums import AUDIENCES, BASE_STATUSES, LEVELS
 from jxjd.common.schema import Args, coded
+from jxjd.common.text import BoundedList, Text
 from jxjd.common.time import isoformat
+
+MAX_SPECIALTIES = 100  # recognized specialties of one base (CONTRACT §11 too_many_items)
 
 
 class SpecialtyArgs(Args):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    levels = fields.List(
+    name = Text("specialty", required=True, validate=validate.Length(min=1))
+    levels = BoundedList(
         fields.String(validate=validate.OneOf(list(LEVELS))),
+        max_items=len(LEVELS),
+        label="培训层次",
         required=True,
         validate=validate.Length(min=1, error=coded("missing_levels", "至少选择一个培训层次")),
     )
-    audiences = fields.List(
+    audiences = BoundedList(
         fields.String(validate=validate.OneOf(list(AUDIENCES))),
+        max_items=len(AUDIENCES),
+        label="培训对象",
         required=True,
         validate=validate.Length(min=1, error=coded("missing_audiences", "至少选择一个培训对象")),
     )
 
 
 class ContactArgs(Args):
-    name = fields.String(load_default="", validate=validate.Length(max=100))
-    phone = fields.String(load_default="", validate=validate.Length(max=50))
-    email = fields.String(load_default="", validate=validate.Length(max=200))
+    name = Text("person_name", label="联系人姓名", load_default="")
+    phone = Text("phone", label="联系电话", load_default="")
+    email = Text("email", load_default="")
 
 
 class BaseArgs(Args):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    credit_code = fields.String(required=True)
-    department = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    address = fields.String(load_default="", validate=validate.Length(max=300))
+    name = Text("title", label="基地名称", required=True, validate=validate.Length(min=1))
+    credit_code = Text("code", label="统一社会信用代码", required=True)
+    department = Text("unit", label="主管部门", required=True, validate=validate.Length(min=1))
+    address = Text("address", load_default="")
     status = fields.String(
         load_default="recognized", validate=validate.OneOf(["applying", "recognized"])
     )
     contact = fields.Nested(
         ContactArgs, load_default=lambda: {"name": "", "phone": "", "email": ""}
     )
-    specialties = fields.List(fields.Nested(SpecialtyArgs), load_default=list)
+    specialties = BoundedList(
+        fields.Nested(SpecialtyArgs),
+        max_items=MAX_SPECIALTIES,
+        label="认定专业",
+        load_default=list,
+    )
     recognized_on = fields.Date(load_default=None)
-    plaque_number = fields.String(load_default=None, validate=validate.Length(max=32))
+    plaque_number = Text(
+        "code", label="牌匾编号", load_default=None, validate=validate.Length(max=32)
+    )
 
 
 class StatusArgs(Args):
     status = fields.String(required=True, validate=validate.OneOf(list(BASE_STATUSES)))
-    reason = fields.String(
+    reason = Text(
+        "reason",
+        label="变更原因",
         required=True,
-        validate=validate.Length(min=1, max=2000, error=coded("missing_reason", "须说明变更原因")),
+        validate=validate.Length(min=1, error=coded("missing_reason", "须说明变更原因")),
     )
 
 
 class SpecialtiesArgs(Args):
-    specialties = fields.List(fields.Nested(SpecialtyArgs), required=True)
+    specialties = BoundedList(
+        fields.Nested(SpecialtyArgs), max_items=MAX_SPECIALTIES, label="认定专业", required=True
+    )
 
 
 class SpecialtySchema(Schema):

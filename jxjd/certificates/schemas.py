@@ -6,10 +6,11 @@ from marshmallow import Schema, fields
 
 from jxjd.common.fields import Timestamp
 from jxjd.common.schema import Args
+from jxjd.common.text import Text
 
 
 class RevokeArgs(Args):
-    reason = fields.String(required=True)
+    reason = Text("reason", label="撤销原因", required=True)
 
 
 class CertificateSchema(Schema):

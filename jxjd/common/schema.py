@@ -27,6 +27,7 @@ _MESSAGES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^Must be (greater|less)"), "out_of_range", "数值超出允许范围"),
     (re.compile(r"^Unknown field"), "unknown_field", "不支持的字段"),
 ]
+LIMIT_CODES = frozenset({"too_long", "invalid_characters", "too_many_items"})
 _CODED = re.compile(r"^([a-z][a-z0-9_]*): (.+)$")
 
 
@@ -93,7 +94,11 @@ def load(schema: Schema, data: Any, *, partial: bool = False) -> Any:
     try:
         return schema.load(data, partial=partial)
     except ValidationError as err:
-        raise ValidationFailed(validation_errors(err)) from None
+        errors = validation_errors(err)
+        codes = {e["code"] for e in errors}
+        # One limit broken (CONTRACT §11): its code is the problem's code too.
+        code = codes.pop() if len(codes) == 1 and codes <= LIMIT_CODES else None
+        raise ValidationFailed(errors, code=code) from None
 
 
 def json_body() -> Any:

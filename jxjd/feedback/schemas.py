@@ -5,13 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from jxjd.common.schema import Args
+from jxjd.common.text import Text
 
 
 class FeedbackArgs(Args):
     """A trainee's rating of the session a certificate belongs to."""
 
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
-    comment = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
+    comment = Text("opinion", label="评价意见", load_default="", allow_none=True)
 
 
 class FeedbackSchema(Schema):

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.certificates.services import get_certificate
+from jxjd.common.params import form_integer
 from jxjd.common.schema import json_body, load
 from jxjd.errors import NotFound, Problem
 from jxjd.extensions import db
@@ -76,8 +77,7 @@ def feedback_page(serial: str):
     if request.method == "POST":
         try:
             form = request.form.to_dict()
-            if form.get("rating", "").isdigit():
-                form["rating"] = int(form["rating"])
+            form["rating"] = form_integer(form.get("rating", ""))
             args = load(FeedbackArgs(), form)
             services.rate_session(actor, cert, rating=args["rating"], comment=args["comment"])
             db.session.commit()

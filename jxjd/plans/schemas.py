@@ -9,9 +9,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from jxjd.common.enums import AUDIENCES, CATEGORIES, FORMS, LEVELS
 from jxjd.common.fields import HoursField, Timestamp
 from jxjd.common.schema import Args, coded
+from jxjd.common.text import BoundedList, Text
 
 # The hours column is Numeric(5, 1): larger values would overflow it on PostgreSQL.
 MAX_HOURS = Decimal("9999.9")
+MAX_ITEMS = 500  # items in one plan (CONTRACT §11 too_many_items)
 
 
 def _planned_hours(value: Decimal) -> None:
@@ -20,8 +22,8 @@ def _planned_hours(value: Decimal) -> None:
 
 
 class PlanItemArgs(Args):
-    specialty = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    specialty = Text("specialty", required=True, validate=validate.Length(min=1))
+    title = Text("title", label="项目名称", required=True, validate=validate.Length(min=1))
     category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)))
     level = fields.String(required=True, validate=validate.OneOf(list(LEVELS)))
     audience = fields.String(required=True, validate=validate.OneOf(list(AUDIENCES)))
@@ -33,18 +35,24 @@ class PlanItemArgs(Args):
     hours = HoursField(required=True, validate=_planned_hours)
 
 
+def _items() -> BoundedList:
+    return BoundedList(
+        fields.Nested(PlanItemArgs), max_items=MAX_ITEMS, label="计划项目", required=True
+    )
+
+
 class PlanArgs(Args):
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
-    items = fields.List(fields.Nested(PlanItemArgs), required=True)
+    items = _items()
 
 
 class PlanItemsArgs(Args):
-    items = fields.List(fields.Nested(PlanItemArgs), required=True)
+    items = _items()
 
 
 class ReviewArgs(Args):
     approve = fields.Boolean(required=True)
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    comment = Text("opinion", label="审核意见", load_default="")
 
 
 class PlanItemSchema(Schema):

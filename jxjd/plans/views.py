@@ -6,7 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.params import query_year
 from jxjd.common.schema import json_body, load
+from jxjd.common.text import check_text
 from jxjd.errors import Problem
 from jxjd.extensions import db
 from jxjd.openapi import doc
@@ -48,7 +50,7 @@ def create_plan(base_id: int):
 def list_plans(base_id: int):
     """A base's plans."""
     base = get_base_for(current_actor(), base_id)
-    year = request.args.get("year", type=int)
+    year = query_year()
     return {"plans": PlanSchema(many=True).dump(services.list_plans(base, year))}
 
 
@@ -194,9 +196,9 @@ def plan_action_page(plan_id: int, action: str):
         if action == "submit":
             services.submit_plan(actor, plan)
         elif action in ("approve", "return"):
-            services.review_plan(
-                actor, plan, approve=action == "approve", comment=request.form.get("comment", "")
-            )
+            comment = request.form.get("comment", "")
+            check_text(comment, "opinion", field="comment", label="审核意见")
+            services.review_plan(actor, plan, approve=action == "approve", comment=comment)
         elif action == "file":
             services.file_plan(actor, plan)
         else:

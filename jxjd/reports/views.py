@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, list_bases_for
+from jxjd.common.params import checked_year, query_year
 from jxjd.common.time import local_today
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import ValidationFailed, field_error
@@ -17,8 +18,8 @@ from jxjd.web import require_page
 
 
 def _year_arg(default: int | None = None) -> int:
-    year = request.args.get("year", type=int) or default
-    if year is None or not 2000 <= year <= 2100:
+    year = query_year(default=default)
+    if year is None:
         raise ValidationFailed([field_error("required", "请指定年度（year=YYYY）", field="year")])
     return year
 
@@ -37,7 +38,7 @@ def get_base_report(base_id: int):
 @doc("全省（或本部门）基地年度培训完成情况", tags=["reports"])
 def get_province_report(year: int):
     """Every base's figures for a year (a department sees its own bases)."""
-    return province_report(year, list_bases_for(current_actor()))
+    return province_report(checked_year(year), list_bases_for(current_actor()))
 
 
 @bp.get("/api/v1/reports/<int:year>.xlsx")
@@ -45,7 +46,7 @@ def get_province_report(year: int):
 @doc("全省基地年度培训完成情况（Excel）", tags=["reports"], content=XLSX_MIMETYPE)
 def get_province_report_xlsx(year: int):
     """The same report as a workbook."""
-    report = province_report(year, list_bases_for(current_actor()))
+    report = province_report(checked_year(year), list_bases_for(current_actor()))
     return xlsx_response(province_report_xlsx(report), f"jxjd-report-{year}.xlsx")
 
 
@@ -62,5 +63,5 @@ def reports_page():
 @require_page(roles={"admin", "dept"})
 def reports_xlsx_page(year: int):
     """Download the report from the page."""
-    report = province_report(year, list_bases_for(current_actor()))
+    report = province_report(checked_year(year), list_bases_for(current_actor()))
     return xlsx_response(province_report_xlsx(report), f"jxjd-report-{year}.xlsx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from jxjd.auth import current_actor, require
+from jxjd.common.params import checked_year
 from jxjd.common.schema import Args, json_body, load
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
@@ -18,7 +19,7 @@ class RulesArgs(Args):
     required_general = fields.Decimal(validate=validate.Range(min=0, max=1000), places=1)
     required_professional = fields.Decimal(validate=validate.Range(min=0, max=1000), places=1)
     daily_hour_cap = fields.Decimal(validate=validate.Range(min=1, max=24), places=1)
-    min_trainees = fields.Integer(validate=validate.Range(min=0))
+    min_trainees = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
     span_senior = fields.Integer(validate=validate.Range(min=1, max=10))
     span_intermediate = fields.Integer(validate=validate.Range(min=1, max=10))
     span_junior = fields.Integer(validate=validate.Range(min=1, max=10))
@@ -29,7 +30,7 @@ class RulesArgs(Args):
 @doc("某年度的规则（学时要求、每日学时上限、最少培训人数、职称评审年限）", tags=["rules"])
 def get_rules(year: int):
     """The rules in force for a year."""
-    return rules_dict(rules_for(year))
+    return rules_dict(rules_for(checked_year(year)))
 
 
 @bp.put("/api/v1/rules/<int:year>")
@@ -37,6 +38,7 @@ def get_rules(year: int):
 @doc("设置某年度的规则", body=RulesArgs, tags=["rules"], errors=(422,))
 def put_rules(year: int):
     """Override the rules for a year."""
+    checked_year(year)
     args = load(RulesArgs(), json_body())
     if not args:
         raise ValidationFailed(

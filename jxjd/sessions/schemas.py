@@ -7,12 +7,13 @@ from marshmallow import Schema, fields, validate
 from jxjd.common.enums import AUDIENCES, CATEGORIES, FORMS, LEVELS
 from jxjd.common.fields import HoursField, Timestamp
 from jxjd.common.schema import Args
+from jxjd.common.text import Id, Text
 
 
 class SessionArgs(Args):
-    plan_item_id = fields.Integer(load_default=None, strict=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    specialty = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    plan_item_id = Id(load_default=None, strict=True)
+    title = Text("title", label="班次名称", required=True, validate=validate.Length(min=1))
+    specialty = Text("specialty", required=True, validate=validate.Length(min=1))
     category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)))
     level = fields.String(required=True, validate=validate.OneOf(list(LEVELS)))
     audience = fields.String(required=True, validate=validate.OneOf(list(AUDIENCES)))
@@ -20,7 +21,7 @@ class SessionArgs(Args):
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
     hours = HoursField(required=True)
-    location = fields.String(load_default="", validate=validate.Length(max=200))
+    location = Text("title", label="培训地点", load_default="")
 
 
 class SessionSchema(Schema):

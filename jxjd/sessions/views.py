@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.params import form_integer, query_year
 from jxjd.common.schema import json_body, load
 from jxjd.errors import Problem
 from jxjd.extensions import db
@@ -55,7 +56,7 @@ def get_session(session_id: int):
 def list_sessions(base_id: int):
     """A base's sessions, optionally for one year."""
     base = get_base_for(current_actor(), base_id)
-    year = request.args.get("year", type=int)
+    year = query_year()
     return {"sessions": SessionSchema(many=True).dump(services.list_sessions(base, year))}
 
 
@@ -68,10 +69,8 @@ def sessions_page():
     problem = None
     if request.method == "POST":
         raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        if raw.get("plan_item_id", "").isdecimal():
-            raw["plan_item_id"] = int(raw["plan_item_id"])
-        else:
-            raw["plan_item_id"] = None
+        item_id = form_integer(raw.get("plan_item_id", ""))
+        raw["plan_item_id"] = item_id if isinstance(item_id, int) and item_id > 0 else None
         try:
             session = services.schedule_session(actor, base, load(SessionArgs(), raw))
             db.session.commit()
@@ -80,7 +79,7 @@ def sessions_page():
         except Problem as exc:
             db.session.rollback()
             problem = exc
-    year = request.args.get("year", type=int)
+    year = query_year()
     sessions = services.list_sessions(base)
     plans = filed_plans_by_year(base.id, {s.year for s in sessions} | _nearby_years())
     return render_template(

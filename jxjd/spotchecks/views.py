@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
 from marshmallow import Schema, fields, validate
 
 from jxjd.auth import current_actor, require
 from jxjd.common.fields import Timestamp
+from jxjd.common.params import query_year
 from jxjd.common.schema import Args, json_body, load
+from jxjd.common.text import Text
 from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.spotchecks import bp, services
@@ -20,7 +21,7 @@ class SpotCheckArgs(Args):
 
 class OutcomeArgs(Args):
     outcome = fields.String(required=True, validate=validate.OneOf(list(services.OUTCOMES)))
-    findings = fields.String(load_default="", validate=validate.Length(max=5000))
+    findings = Text("text", label="抽查情况", load_default="")
 
 
 class SpotCheckItemSchema(Schema):
@@ -69,7 +70,7 @@ def create_spot_check():
 @doc("抽查记录", response=SpotCheckSchema(many=True), tags=["spot-checks"], query={"year": "年度"})
 def list_spot_checks():
     """Every draw, newest first."""
-    checks = services.list_spot_checks(request.args.get("year", type=int))
+    checks = services.list_spot_checks(query_year())
     return {"spot_checks": SpotCheckSchema(many=True).dump(checks)}
 
 

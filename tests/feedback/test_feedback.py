@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jxjd.audit.services import events_for
 from jxjd.auth import CLI
 from jxjd.certificates.services import get_certificate, revoke_certificate
@@ -140,3 +142,21 @@ def test_a_person_account_rates_on_the_feedback_page(client, certified, make_acc
     assert resp.status_code == 302
     after = client.get(f"/feedback/{serial}").get_data(as_text=True)
     assert "3 分" in after and 'name="rating"' not in after
+
+
+@pytest.mark.parametrize("rating", ["²", "9" * 5000, "٣"])
+def test_a_rating_that_is_not_a_plain_integer_is_refused_on_the_page(
+    client, certified, make_account, login, rating
+):
+    from tests.fixtures.auth import csrf_token_from
+
+    ((row, serial),) = certified(1).people
+    make_account("person", username="xueyuan", name=row["name"], id_number=row["id_number"])
+    login(client, "xueyuan")
+    html = client.get(f"/feedback/{serial}").get_data(as_text=True)
+    resp = client.post(
+        f"/feedback/{serial}",
+        data={"rating": rating, "comment": "", "csrf_token": csrf_token_from(html)},
+    )
+    assert resp.status_code == 200
+    assert 'name="rating"' in resp.get_data(as_text=True)  # not rated: the form again

@@ -330,11 +330,12 @@ def _check_row_count(count: int, max_rows: int) -> None:
         raise ValidationFailed(
             [
                 field_error(
-                    "too_many_rows",
+                    "too_many_items",
                     f"一份名单最多 {max_rows} 行，本次提交有 {count} 行，请按班次拆分",
+                    field="rows",
                 )
             ],
-            code="too_many_rows",
+            code="too_many_items",
         )
 
 

@@ -387,7 +387,7 @@ def test_the_row_cap_comes_from_the_configuration(app, open_session, upload_rost
     try:
         body = assert_problem(upload_roster(target, roster_xlsx(people)), 413, "sheet_too_large")
         assert body["max_rows"] == 3 and "3行" in body["detail"]
-        assert_problem(upload_json(target, people), 422, "too_many_rows")
+        assert_problem(upload_json(target, people), 422, "too_many_items")
         assert upload_roster(target, roster_xlsx(people[:3])).status_code == 200
     finally:
         app.config["JXJD_MAX_ROSTER_ROWS"] = old

@@ -886,7 +886,7 @@ def test_a_roster_longer_than_the_row_limit_is_refused_before_any_work(monkeypat
     assert (caught.value.status, caught.value.code) == (413, "sheet_too_large")
     with pytest.raises(ValidationFailed) as json_caught:
         rows_from_json([{"name": "张三", "id_number": ID_A}] * 4)
-    assert json_caught.value.code == "too_many_rows"
+    assert json_caught.value.code == "too_many_items"
 
 
 @pytest.mark.parametrize("filename", ["a.xlsx", "a.csv"])

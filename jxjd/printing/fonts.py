@@ -1,0 +1,179 @@
+"""The CJK fonts PDFs embed: Noto CJK SC (Debian's fonts-noto-cjk), as small TrueType fonts.
+
+reportlab embeds TrueType outlines only, and Noto CJK ships CFF (PostScript) outlines inside .ttc
+collections. So each face is opened once per process; a glyph is converted to quadratic outlines
+(cu2qu, within 1/1000 em) the first time any document uses it and kept; and every document gets a
+TrueType font of exactly its characters, which reportlab subsets and embeds once for all pages.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont
+from fontTools.ttLib.tables._g_l_y_f import Glyph
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
+
+from jxjd.errors import Problem
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FONT_DIR = "/usr/share/fonts/opentype/noto"
+# (file in the font folder, PostScript name of the Simplified Chinese member of the collection)
+FACES = {
+    "sans": ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular"),
+    "serif_bold": ("NotoSerifCJK-Bold.ttc", "NotoSerifCJKsc-Bold"),
+}
+
+
+class FontMissing(Problem):
+    status, code, title = 503, "pdf_font_missing", "服务器缺少中文字体，暂时无法生成 PDF"
+
+
+@dataclass(frozen=True)
+class _Converted:
+    glyph: Glyph
+    advance: int
+
+
+class CjkFace:
+    """One face of a Noto CJK collection, converted to TrueType glyph by glyph on demand."""
+
+    def __init__(self, path: Path, ps_name: str) -> None:
+        self.path, self.ps_name = path, ps_name
+        self._lock = threading.Lock()
+        self._font: TTFont | None = None
+        self._glyphs: dict[int, _Converted] = {}
+
+    def _open(self) -> TTFont:
+        if self._font is None:
+            try:
+                collection = TTCollection(str(self.path), lazy=True)
+            except OSError as exc:
+                log.error("CJK font %s cannot be read: %s", self.path, exc)
+                raise FontMissing(
+                    f"字体文件 {self.path.name} 不可读（需安装 fonts-noto-cjk）"
+                ) from exc
+            for font in collection.fonts:
+                if font["name"].getDebugName(6) == self.ps_name:
+                    self._font = font
+                    break
+            else:
+                raise FontMissing(f"字体文件 {self.path.name} 中没有 {self.ps_name}")
+            self._cmap = self._font.getBestCmap()
+            self._glyph_set = self._font.getGlyphSet()
+            self._upem = self._font["head"].unitsPerEm
+        return self._font
+
+    def _convert(self, name: str) -> _Converted:
+        pen = TTGlyphPen(None)
+        self._glyph_set[name].draw(Cu2QuPen(pen, self._upem / 1000, reverse_direction=True))
+        return _Converted(pen.glyph(), self._font["hmtx"][name][0])
+
+    def truetype(self, characters: set[str], ps_name: str) -> bytes:
+        """A TrueType font with the glyphs of `characters` the face has (others fall to .notdef)."""
+        with self._lock:  # fontTools' lazy tables are not safe to read from two threads at once
+            font = self._open()
+            wanted = {ord(c) for c in characters} | {0x20}
+            glyphs = {".notdef": self._glyphs.get(-1)}
+            if glyphs[".notdef"] is None:
+                glyphs[".notdef"] = self._glyphs[-1] = self._convert(font.getGlyphOrder()[0])
+            cmap = {}
+            for code in sorted(wanted):
+                source = self._cmap.get(code)
+                if source is None:
+                    continue
+                if code not in self._glyphs:
+                    self._glyphs[code] = self._convert(source)
+                name = f"uni{code:04X}" if code <= 0xFFFF else f"u{code:05X}"
+                glyphs[name], cmap[code] = self._glyphs[code], name
+            hhea, os2 = font["hhea"], font["OS/2"]
+            upem = self._upem
+        builder = FontBuilder(upem, isTTF=True)
+        builder.setupGlyphOrder(list(glyphs))
+        builder.setupCharacterMap(cmap)
+        builder.setupGlyf({name: converted.glyph for name, converted in glyphs.items()})
+        glyf = builder.font["glyf"]
+        builder.setupHorizontalMetrics(
+            {
+                name: (converted.advance, getattr(glyf[name], "xMin", 0))
+                for name, converted in glyphs.items()
+            }
+        )
+        builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
+        builder.setupNameTable(
+            {"familyName": ps_name, "styleName": "Regular", "psName": ps_name}, mac=False
+        )
+        builder.setupOS2(
+            fsType=os2.fsType,  # 0: installable embedding (SIL Open Font License)
+            sTypoAscender=os2.sTypoAscender,
+            sTypoDescender=os2.sTypoDescender,
+            sTypoLineGap=os2.sTypoLineGap,
+            usWinAscent=os2.usWinAscent,
+            usWinDescent=os2.usWinDescent,
+            usWeightClass=os2.usWeightClass,
+        )
+        builder.setupPost(keepGlyphNames=False)
+        out = io.BytesIO()
+        builder.save(out)
+        return out.getvalue()
+
+
+_faces: dict[tuple[str, str], CjkFace] = {}
+_faces_lock = threading.Lock()
+
+
+def face(font_dir: str, kind: str) -> CjkFace:
+    """The process-wide face `kind` ("sans" or "serif_bold") from `font_dir`."""
+    file_name, ps_name = FACES[kind]
+    key = (font_dir, kind)
+    with _faces_lock:
+        if key not in _faces:
+            path = Path(font_dir) / file_name
+            if not path.is_file():
+                raise FontMissing(f"未找到字体文件 {path}（需安装 fonts-noto-cjk）")
+            _faces[key] = CjkFace(path, ps_name)
+        return _faces[key]
+
+
+class DocumentFonts:
+    """The fonts of one PDF, registered with reportlab under names of their own; a context manager.
+
+    reportlab keeps fonts in a global registry: each document registers fresh names (so concurrent
+    documents never share a font's subset state) and unregisters them when it is done.
+    """
+
+    def __init__(self, font_dir: str, texts: dict[str, set[str]]) -> None:
+        self.font_dir, self.texts = font_dir, texts
+        self.names: dict[str, str] = {}
+        self._fonts: list[ReportlabTTFont] = []
+
+    def __enter__(self) -> DocumentFonts:
+        tag = secrets.token_hex(4)
+        try:
+            for kind, characters in self.texts.items():
+                source = face(self.font_dir, kind)
+                ps_name = f"{source.ps_name}-{tag}"
+                data = source.truetype(characters, ps_name)
+                font = ReportlabTTFont(ps_name, io.BytesIO(data))
+                pdfmetrics.registerFont(font)
+                self._fonts.append(font)
+                self.names[kind] = ps_name
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for font in self._fonts:
+            font.unregister()
+        self._fonts.clear()

@@ -1,9 +1,9 @@
 """The CJK fonts PDFs embed: Noto CJK SC (Debian's fonts-noto-cjk), as small TrueType fonts.
 
 reportlab embeds TrueType outlines only, and Noto CJK ships CFF (PostScript) outlines inside .ttc
-collections. So each face is opened once per process; a glyph is converted to quadratic outlines
-(cu2qu, within 1/1000 em) the first time any document uses it and kept; and every document gets a
-TrueType font of exactly its characters, which reportlab subsets and embeds once for all pages.
+collections. So a glyph is converted to quadratic outlines (cu2qu, within 1/1000 em) the first
+time any document uses it, and kept; every document gets a TrueType font of exactly its
+characters, which reportlab subsets and embeds once for all its pages.
 """
 
 from __future__ import annotations
@@ -45,86 +45,111 @@ class _Converted:
     advance: int
 
 
+@dataclass(frozen=True)
+class _Metrics:
+    upem: int
+    ascent: int
+    descent: int
+    os2: dict[str, int]
+
+
 class CjkFace:
-    """One face of a Noto CJK collection, converted to TrueType glyph by glyph on demand."""
+    """One face of a Noto CJK collection, converted to TrueType glyph by glyph on demand.
+
+    The opened collection costs about 65 MB (tables of 65,535 glyphs), so it is closed again
+    after each conversion; the converted glyphs (a few hundred bytes each) and the list of
+    characters the face lacks are kept for the life of the process.
+    """
 
     def __init__(self, path: Path, ps_name: str) -> None:
         self.path, self.ps_name = path, ps_name
         self._lock = threading.Lock()
-        self._font: TTFont | None = None
-        self._glyphs: dict[int, _Converted] = {}
+        self._glyphs: dict[int, _Converted | None] = {}  # code point (-1: .notdef) → glyph
+        self._metrics: _Metrics | None = None
 
     def _open(self) -> TTFont:
-        if self._font is None:
-            try:
-                collection = TTCollection(str(self.path), lazy=True)
-            except OSError as exc:
-                log.error("CJK font %s cannot be read: %s", self.path, exc)
-                raise FontMissing(
-                    f"字体文件 {self.path.name} 不可读（需安装 fonts-noto-cjk）"
-                ) from exc
-            for font in collection.fonts:
-                if font["name"].getDebugName(6) == self.ps_name:
-                    self._font = font
-                    break
-            else:
-                raise FontMissing(f"字体文件 {self.path.name} 中没有 {self.ps_name}")
-            self._cmap = self._font.getBestCmap()
-            self._glyph_set = self._font.getGlyphSet()
-            self._upem = self._font["head"].unitsPerEm
-        return self._font
+        try:
+            collection = TTCollection(str(self.path), lazy=True)
+        except OSError as exc:
+            log.error("CJK font %s cannot be read: %s", self.path, exc)
+            raise FontMissing(f"字体文件 {self.path.name} 不可读（需安装 fonts-noto-cjk）") from exc
+        for font in collection.fonts:
+            if font["name"].getDebugName(6) == self.ps_name:
+                return font
+        raise FontMissing(f"字体文件 {self.path.name} 中没有 {self.ps_name}")
 
-    def _convert(self, name: str) -> _Converted:
-        pen = TTGlyphPen(None)
-        self._glyph_set[name].draw(Cu2QuPen(pen, self._upem / 1000, reverse_direction=True))
-        return _Converted(pen.glyph(), self._font["hmtx"][name][0])
+    def _convert_missing(self, codes: set[int]) -> None:
+        """Convert the glyphs of `codes` (and .notdef) from the collection; then close it."""
+        font = self._open()
+        try:
+            upem = font["head"].unitsPerEm
+            if self._metrics is None:
+                os2 = font["OS/2"]
+                names = (
+                    "fsType",
+                    "sTypoAscender",
+                    "sTypoDescender",
+                    "sTypoLineGap",
+                    "usWinAscent",
+                    "usWinDescent",
+                    "usWeightClass",
+                )
+                self._metrics = _Metrics(
+                    upem,
+                    font["hhea"].ascent,
+                    font["hhea"].descent,
+                    {name: getattr(os2, name) for name in names},
+                )
+            cmap, glyph_set, hmtx = font.getBestCmap(), font.getGlyphSet(), font["hmtx"]
+
+            def convert(name: str) -> _Converted:
+                pen = TTGlyphPen(None)
+                glyph_set[name].draw(Cu2QuPen(pen, upem / 1000, reverse_direction=True))
+                return _Converted(pen.glyph(), hmtx[name][0])
+
+            if -1 not in self._glyphs:
+                self._glyphs[-1] = convert(font.getGlyphOrder()[0])
+            for code in codes:
+                source = cmap.get(code)
+                self._glyphs[code] = convert(source) if source else None
+        finally:
+            font.close()
 
     def truetype(self, characters: set[str], ps_name: str) -> bytes:
         """A TrueType font with the glyphs of `characters` the face has (others fall to .notdef)."""
-        with self._lock:  # fontTools' lazy tables are not safe to read from two threads at once
-            font = self._open()
-            wanted = {ord(c) for c in characters} | {0x20}
-            glyphs = {".notdef": self._glyphs.get(-1)}
-            if glyphs[".notdef"] is None:
-                glyphs[".notdef"] = self._glyphs[-1] = self._convert(font.getGlyphOrder()[0])
+        wanted = sorted({ord(c) for c in characters} | {0x20})
+        with self._lock:  # one conversion at a time; glyph objects are shared between fonts
+            missing = {code for code in wanted if code not in self._glyphs}
+            if missing or self._metrics is None:
+                self._convert_missing(missing)
+            metrics = self._metrics
+            glyphs = {".notdef": self._glyphs[-1]}
             cmap = {}
-            for code in sorted(wanted):
-                source = self._cmap.get(code)
-                if source is None:
-                    continue
-                if code not in self._glyphs:
-                    self._glyphs[code] = self._convert(source)
+            for code in wanted:
+                converted = self._glyphs[code]
+                if converted is None:
+                    continue  # the face has no glyph for it: reportlab shows .notdef
                 name = f"uni{code:04X}" if code <= 0xFFFF else f"u{code:05X}"
-                glyphs[name], cmap[code] = self._glyphs[code], name
-            hhea, os2 = font["hhea"], font["OS/2"]
-            upem = self._upem
-        builder = FontBuilder(upem, isTTF=True)
-        builder.setupGlyphOrder(list(glyphs))
-        builder.setupCharacterMap(cmap)
-        builder.setupGlyf({name: converted.glyph for name, converted in glyphs.items()})
-        glyf = builder.font["glyf"]
-        builder.setupHorizontalMetrics(
-            {
-                name: (converted.advance, getattr(glyf[name], "xMin", 0))
-                for name, converted in glyphs.items()
-            }
-        )
-        builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
-        builder.setupNameTable(
-            {"familyName": ps_name, "styleName": "Regular", "psName": ps_name}, mac=False
-        )
-        builder.setupOS2(
-            fsType=os2.fsType,  # 0: installable embedding (SIL Open Font License)
-            sTypoAscender=os2.sTypoAscender,
-            sTypoDescender=os2.sTypoDescender,
-            sTypoLineGap=os2.sTypoLineGap,
-            usWinAscent=os2.usWinAscent,
-            usWinDescent=os2.usWinDescent,
-            usWeightClass=os2.usWeightClass,
-        )
-        builder.setupPost(keepGlyphNames=False)
-        out = io.BytesIO()
-        builder.save(out)
+                glyphs[name], cmap[code] = converted, name
+            builder = FontBuilder(metrics.upem, isTTF=True)
+            builder.setupGlyphOrder(list(glyphs))
+            builder.setupCharacterMap(cmap)
+            builder.setupGlyf({name: converted.glyph for name, converted in glyphs.items()})
+            glyf = builder.font["glyf"]
+            builder.setupHorizontalMetrics(
+                {
+                    name: (converted.advance, getattr(glyf[name], "xMin", 0))
+                    for name, converted in glyphs.items()
+                }
+            )
+            builder.setupHorizontalHeader(ascent=metrics.ascent, descent=metrics.descent)
+            builder.setupNameTable(
+                {"familyName": ps_name, "styleName": "Regular", "psName": ps_name}, mac=False
+            )
+            builder.setupOS2(**metrics.os2)  # fsType 0: installable embedding (OFL)
+            builder.setupPost(keepGlyphNames=False)
+            out = io.BytesIO()
+            builder.save(out)
         return out.getvalue()
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from reportlab import rl_config
 from reportlab.lib.colors import Color, white
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -25,6 +26,10 @@ from reportlab.pdfgen.canvas import Canvas
 from jxjd.common.enums import label
 from jxjd.printing import qrmatrix
 from jxjd.printing.fonts import DocumentFonts
+
+# Binary (Flate only) streams: reportlab's default ASCII85 layer makes every stream a quarter
+# larger and, without its C accelerator, takes most of the time of a 600-page document.
+rl_config.useA85 = 0
 
 AUTHORITY = "湖南省人力资源和社会保障厅"
 TITLE = "继续教育培训证书"

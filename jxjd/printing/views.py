@@ -32,7 +32,7 @@ def pdf_response(data: bytes, filename: str, fallback: str) -> Response:
         mimetype=PDF,
         headers={
             "Content-Disposition": (
-                f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename)}'
+                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
             ),
             "Cache-Control": "private, no-store",
         },

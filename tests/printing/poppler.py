@@ -87,3 +87,17 @@ def qr_texts_per_page(data: bytes, dpi: int = 150) -> list[list[str]]:
             [symbol.data.decode("utf-8") for symbol in pyzbar.decode(Image.open(png))]
             for png in pages
         ]
+
+
+def baselines(data: bytes, page: int) -> dict[str, float]:
+    """The y of each string drawn on a page (1-based), as pypdf reads the text matrices."""
+    from pypdf import PdfReader
+
+    found: dict[str, float] = {}
+
+    def visit(text_: str, cm, tm, font, size) -> None:
+        if text_.strip():
+            found.setdefault(text_.strip(), tm[5] * cm[3] + cm[5])
+
+    PdfReader(io.BytesIO(data)).pages[page - 1].extract_text(visitor_text=visit)
+    return found

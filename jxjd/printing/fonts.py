@@ -11,10 +11,13 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
@@ -56,9 +59,9 @@ class _Metrics:
 class CjkFace:
     """One face of a Noto CJK collection, converted to TrueType glyph by glyph on demand.
 
-    The opened collection costs about 65 MB (tables of 65,535 glyphs), so it is closed again
-    after each conversion; the converted glyphs (a few hundred bytes each) and the list of
-    characters the face lacks are kept for the life of the process.
+    The opened face costs about 30 MB (its CFF table), so it is closed again after each
+    conversion; the converted glyphs (a few hundred bytes each) and the characters the face
+    lacks are kept for the life of the process.
     """
 
     def __init__(self, path: Path, ps_name: str) -> None:
@@ -100,18 +103,23 @@ class CjkFace:
                     font["hhea"].descent,
                     {name: getattr(os2, name) for name in names},
                 )
-            cmap, glyph_set, hmtx = font.getBestCmap(), font.getGlyphSet(), font["hmtx"]
+            # By glyph id, from the raw tables: fontTools' name-keyed cmap and hmtx of 65,535
+            # glyphs would cost about 90 MB; the CFF table is needed (about 30 MB) to draw.
+            glyph_of = _unicode_cmap(font.getTableData("cmap"))
+            advances = _advances(font.getTableData("hmtx"), font["hhea"].numberOfHMetrics)
+            cff = font["CFF "].cff
+            charstrings = cff[cff.fontNames[0]].CharStrings.charStringsIndex
 
-            def convert(name: str) -> _Converted:
+            def convert(gid: int) -> _Converted:
                 pen = TTGlyphPen(None)
-                glyph_set[name].draw(Cu2QuPen(pen, upem / 1000, reverse_direction=True))
-                return _Converted(pen.glyph(), hmtx[name][0])
+                charstrings[gid].draw(Cu2QuPen(pen, upem / 1000, reverse_direction=True))
+                return _Converted(pen.glyph(), advances(gid))
 
             if -1 not in self._glyphs:
-                self._glyphs[-1] = convert(font.getGlyphOrder()[0])
+                self._glyphs[-1] = convert(0)  # .notdef
             for code in codes:
-                source = cmap.get(code)
-                self._glyphs[code] = convert(source) if source else None
+                gid = glyph_of(code)
+                self._glyphs[code] = convert(gid) if gid else None
         finally:
             font.close()
 
@@ -151,6 +159,39 @@ class CjkFace:
             out = io.BytesIO()
             builder.save(out)
         return out.getvalue()
+
+
+def _unicode_cmap(data: bytes) -> Callable[[int], int]:
+    """Code point → glyph id (0: none) from a raw cmap table's Unicode format 12 subtable."""
+    (count,) = struct.unpack_from(">H", data, 2)
+    for i in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", data, 4 + 8 * i)
+        if (platform, encoding) in ((3, 10), (0, 4)) and struct.unpack_from(">H", data, offset)[
+            0
+        ] == 12:
+            (groups,) = struct.unpack_from(">I", data, offset + 12)
+            table = np.frombuffer(data, dtype=">u4", count=3 * groups, offset=offset + 16)
+            starts, ends, first = (
+                table.reshape(groups, 3)[:, k].astype(np.int64) for k in range(3)
+            )
+            break
+    else:
+        raise FontMissing("字体缺少 Unicode（format 12）字符映射表")
+
+    def glyph_of(code: int) -> int:
+        at = int(np.searchsorted(starts, code, side="right")) - 1
+        return int(first[at] + code - starts[at]) if at >= 0 and code <= ends[at] else 0
+
+    return glyph_of
+
+
+def _advances(data: bytes, count: int) -> Callable[[int], int]:
+    """Glyph id → advance width, from a raw hmtx table with `count` long metrics."""
+
+    def advance(gid: int) -> int:
+        return struct.unpack_from(">H", data, 4 * min(gid, count - 1))[0]
+
+    return advance
 
 
 _faces: dict[tuple[str, str], CjkFace] = {}

@@ -176,6 +176,9 @@ def _snap(value: float) -> float:
     return round(value / PIXEL_150DPI) * PIXEL_150DPI
 
 
+_NUMBERS = [f"{i} " for i in range(200)]  # module coordinates: 177 at most (version 40)
+
+
 def qr_operators(symbol: np.ndarray, x: float, top: float, module: float) -> str:
     """PDF operators that fill the dark modules of `symbol`: one rectangle per horizontal run,
     in module units under one transformation (a few kB a page once compressed)."""
@@ -185,11 +188,16 @@ def qr_operators(symbol: np.ndarray, x: float, top: float, module: float) -> str
     steps = np.diff(padded, axis=1)
     rows, starts = np.nonzero(steps == 1)
     _, ends = np.nonzero(steps == -1)
-    runs = "\n".join(
-        f"{c} {r} {w} 1 re"
-        for r, c, w in zip(rows.tolist(), starts.tolist(), (ends - starts).tolist(), strict=True)
+    num = _NUMBERS
+    runs = "1 re\n".join(
+        [
+            num[c] + num[r] + num[w]
+            for r, c, w in zip(
+                rows.tolist(), starts.tolist(), (ends - starts).tolist(), strict=True
+            )
+        ]
     )
-    return f"q 0 g {module:.4f} 0 0 {-module:.4f} {x:.4f} {top:.4f} cm\n{runs}\nf Q"
+    return f"q 0 g {module:.4f} 0 0 {-module:.4f} {x:.4f} {top:.4f} cm\n{runs}1 re\nf Q"
 
 
 @dataclass(frozen=True)

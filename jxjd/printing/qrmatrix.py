@@ -204,20 +204,20 @@ def _layout(version: int) -> _Layout:
     return _Layout(version)
 
 
-def _runs_penalty(lines: np.ndarray, masks: int) -> np.ndarray:
-    """N1 for each mask: every run of five or more same-coloured modules costs its length − 2.
+def _runs_penalty(lines: np.ndarray) -> np.ndarray:
+    """N1 per leading index: each run of five or more same-coloured modules costs its length − 2.
 
-    `lines` is (masks × k) rows of modules, the rows of each mask consecutive.
+    A run of length L holds L − 4 windows of five equal modules, and L − 2 = (L − 4) + 2: so the
+    penalty is the number of such windows plus two for each window that starts a run.
     """
-    count, width = lines.shape
-    padded = np.full((count, width + 1), 2, dtype=np.int8)  # a separator ends every line
-    padded[:, :width] = lines
-    flat = padded.ravel()
-    starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
-    lengths = np.diff(np.append(starts, flat.size))
-    long = (lengths >= 5) & (flat[starts] != 2)
-    owner = (starts[long] // (width + 1)) // (count // masks)
-    return np.bincount(owner, weights=lengths[long] - 2, minlength=masks)
+    same = lines[..., 1:] == lines[..., :-1]  # module i+1 continues module i's colour
+    width = same.shape[-1]
+    window = same[..., : width - 3] & same[..., 1 : width - 2] & same[..., 2 : width - 1]
+    window &= same[..., 3:]
+    starts = window[..., 0].sum(axis=-1) + (window[..., 1:] & ~same[..., : width - 4]).sum(
+        axis=(-2, -1)
+    )
+    return window.sum(axis=(-2, -1)) + 2 * starts
 
 
 def _finder_like(lines: np.ndarray) -> np.ndarray:
@@ -238,14 +238,12 @@ def _finder_like(lines: np.ndarray) -> np.ndarray:
 def _penalties(symbols: np.ndarray) -> list[int]:
     """qrcode's lost points (ISO/IEC 18004 N1–N4) of each of the stacked symbols."""
     masks, n, _ = symbols.shape
-    as_int = symbols.astype(np.int8)
-    lines = np.concatenate([as_int, as_int.transpose(0, 2, 1)], axis=1).reshape(-1, n)
-    runs = _runs_penalty(lines, masks)
-    top_left = as_int[:, :-1, :-1]
+    runs = _runs_penalty(symbols) + _runs_penalty(symbols.transpose(0, 2, 1))
+    top_left = symbols[:, :-1, :-1]
     blocks = (
-        (top_left == as_int[:, 1:, :-1])
-        & (top_left == as_int[:, :-1, 1:])
-        & (top_left == as_int[:, 1:, 1:])
+        (top_left == symbols[:, 1:, :-1])
+        & (top_left == symbols[:, :-1, 1:])
+        & (top_left == symbols[:, 1:, 1:])
     ).sum(axis=(1, 2))
     finders = _finder_like(symbols) + _finder_like(symbols.transpose(0, 2, 1))
     dark = symbols.sum(axis=(1, 2))

@@ -139,10 +139,42 @@ def test_long_titles_and_a_revocation_still_fit_one_page():
     assert "…" in first  # the six-times reason is cut to three lines
     y = poppler.baselines(data, 1)
     assert y["证书状态"] > y["培训机构（盖章）"] + 12  # the table ends above the issuer block
-    assert y["培训机构（盖章）"] > y["主管机关"] > y["发证日期"] > y["请用手机扫描二维码核验本证书真伪"]
+    assert (
+        y["培训机构（盖章）"]
+        > y["主管机关"]
+        > y["发证日期"]
+        > y["请用手机扫描二维码核验本证书真伪"]
+    )
     assert poppler.qr_texts_per_page(data) == [[long.verify_url], [sheet().verify_url]]
 
 
 def test_render_needs_a_certificate():
     with pytest.raises(ValueError):
         render([], public_url="https://x", font_dir=FONT_DIR, title="t")
+
+
+def test_raw_cmap_and_advances_agree_with_fonttools():
+    """The glyph ids and widths read from the raw tables are fontTools' own, code by code."""
+    import random
+
+    from fontTools.ttLib import TTCollection
+
+    path = Path(FONT_DIR) / fonts.FACES["sans"][0]
+    font = next(
+        f
+        for f in TTCollection(str(path), lazy=True).fonts
+        if f["name"].getDebugName(6) == fonts.FACES["sans"][1]
+    )
+    glyph_of = fonts._unicode_cmap(font.getTableData("cmap"))
+    advance = fonts._advances(font.getTableData("hmtx"), font["hhea"].numberOfHMetrics)
+    best, hmtx = font.getBestCmap(), font["hmtx"]
+    rng = random.Random(11)
+    codes = list(range(0x20, 0x7F)) + [0x3000, 0xFF01, 0x2A6A5, 0x10FFFF, 0]
+    codes += [rng.randint(0x3400, 0x9FFF) for _ in range(1500)]
+    codes += [rng.randint(0x20000, 0x2FFFF) for _ in range(300)]
+    for code in codes:
+        name = best.get(code)
+        assert glyph_of(code) == (font.getGlyphID(name) if name else 0), hex(code)
+        if name:
+            assert advance(glyph_of(code)) == hmtx[name][0], hex(code)
+    font.close()

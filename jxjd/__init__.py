@@ -28,6 +28,7 @@ FEATURES = (
     "spotchecks",
     "attendance",
     "certificates",
+    "printing",
     "verify",
     "archive",
     "applications",

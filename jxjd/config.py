@@ -17,6 +17,9 @@ class Config:
     JXJD_PUBLIC_URL: str = os.environ.get("JXJD_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     JXJD_KEY_DIR: str | None = os.environ.get("JXJD_KEY_DIR")  # None: <instance>/keys
     JXJD_QR_CACHE_DIR: str | None = os.environ.get("JXJD_QR_CACHE_DIR")  # None: <instance>/qr-cache
+    # Noto CJK (Debian's fonts-noto-cjk) for the certificate PDFs; a session PDF's page cap.
+    JXJD_CJK_FONT_DIR: str = os.environ.get("JXJD_CJK_FONT_DIR", "/usr/share/fonts/opentype/noto")
+    JXJD_PDF_MAX_PAGES: int = int(os.environ.get("JXJD_PDF_MAX_PAGES", "1000"))
     # Audit chain checkpoints (README "Audit trail"): one every N events (0: only by the CLI), in
     # an append-only file (None: <key dir>/audit-checkpoints.jsonl).
     JXJD_AUDIT_CHECKPOINT_EVERY: int = int(os.environ.get("JXJD_AUDIT_CHECKPOINT_EVERY", "100"))

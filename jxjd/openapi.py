@@ -28,6 +28,7 @@ _QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "mode": {"type": "string", "enum": ["strict", "partial"]},
     "level": {"type": "string", "enum": ["senior", "intermediate", "junior"]},
     "format": {"type": "string", "enum": ["json", "xlsx"]},
+    "part": {"type": "integer", "minimum": 1},
 }
 # What the URL converters accept (jxjd.common.guards): anything else is 404 before any view.
 _PATH_SCHEMAS = {

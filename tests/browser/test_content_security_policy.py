@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROLES = ("admin", "dept", "base", "person", "employer", "applicant")
-SKIP = re.compile(r"(\.xlsx$|^/api/v1/|^/\.well-known/|^/static/)")
+SKIP = re.compile(r"(\.xlsx$|\.pdf$|^/api/v1/|^/\.well-known/|^/static/)")
 
 
 @pytest.fixture

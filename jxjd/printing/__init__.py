@@ -1,0 +1,1 @@
+"""Printing: certificates as PDF (CONTRACT §13)."""

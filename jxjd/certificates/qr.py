@@ -1,4 +1,10 @@
-"""QR code images (PNG, SVG) of a certificate's verification URL."""
+"""QR codes of a certificate's verification URL: the module matrix, PNG and SVG images.
+
+Symbols come from zxing-cpp (its encoder is zint's, compiled): byte mode, error correction level
+M. It builds an 800-character code in about 2 ms, where the pure-Python qrcode package took 80 ms
+scoring its masks, so a class PDF of 600 certificates no longer waits on QR codes. The PNG, the
+SVG and the PDF all draw the same matrix.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +14,53 @@ import os
 import secrets
 from pathlib import Path
 
-import qrcode
-import qrcode.constants
-from qrcode.image.pil import PilImage
-from qrcode.image.svg import SvgPathImage
+import numpy as np
+import zxingcpp
+from PIL import Image
 
 from jxjd.common.files import PRIVATE_FILE, private_dir
 
 log = logging.getLogger(__name__)
 _warned_dirs: set[str] = set()
+EC_LEVEL = "M"
 
 
-def _qr(text: str, *, box_size: int, border: int) -> qrcode.QRCode:
-    """A fitted QR code of `text` with error correction level M."""
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border
-    )
-    code.add_data(text)
-    code.make(fit=True)
-    return code
+def _barcode(text: str) -> zxingcpp.Barcode:
+    """The QR symbol of `text` at error correction level M."""
+    return zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=EC_LEVEL)
+
+
+def matrix(text: str) -> np.ndarray:
+    """The modules of the QR code of `text` as a square boolean array (True = dark), no border."""
+    image = np.asarray(_barcode(text).to_image(scale=1, add_quiet_zones=False))
+    return image < 128
 
 
 def render_png(text: str, *, box_size: int = 6, border: int = 4) -> bytes:
-    """A black-on-white PNG of the QR code of `text` (error correction M)."""
-    image = _qr(text, box_size=box_size, border=border).make_image(image_factory=PilImage)
+    """A black-on-white PNG of the QR code of `text`: `box_size` pixels a module, `border` modules."""
+    dark = np.pad(matrix(text), border)
+    pixels = np.where(dark, 0, 255).astype(np.uint8).repeat(box_size, 0).repeat(box_size, 1)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
 
 
-def render_svg(text: str) -> bytes:
-    """A standalone SVG document (one path) of the QR code of `text` (error correction M)."""
-    image = _qr(text, box_size=10, border=4).make_image(image_factory=SvgPathImage)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue()
+def render_svg(text: str, *, border: int = 4) -> bytes:
+    """A standalone SVG document of the QR code of `text`: one path, a rectangle per dark run."""
+    dark = np.pad(matrix(text), border)
+    size = dark.shape[0]
+    runs = []
+    for y, row in enumerate(dark):
+        # Where a run of dark modules starts and ends: the edges of the row padded with light.
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
+        runs.extend(f"M{a},{y}h{b - a}v1h{a - b}z" for a, b in zip(edges[::2], edges[1::2]))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'width="{size * 10}" height="{size * 10}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>\n'
+    ).encode("utf-8")
 
 
 def read_cached(path: Path) -> bytes | None:

@@ -24,7 +24,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from jxjd.common.enums import label
-from jxjd.printing import qrmatrix
+from jxjd.certificates import qr
 from jxjd.printing.fonts import DocumentFonts
 
 # Binary (Flate only) streams: reportlab's default ASCII85 layer makes every stream a quarter
@@ -237,7 +237,7 @@ class _Page:
             c.drawString(x, y, s)
 
     def draw(self, sheet: Sheet) -> None:
-        symbol = qrmatrix.encode(sheet.verify_url)
+        symbol = qr.matrix(sheet.verify_url)
         module = qr_module(symbol.shape[0])
         upper_limit = QR_BOTTOM + (symbol.shape[0] + QUIET_ZONE) * module + 10
         if sheet.revoked_at:

@@ -33,6 +33,7 @@ from jxjd.attendance.workbook import (
 from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
 from jxjd.common.phones import is_mobile, normalize_phone
 from jxjd.common.text import KINDS, text_problem, too_long_message
+from jxjd.common.time import local_today
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
 
 log = logging.getLogger(__name__)
@@ -386,7 +387,7 @@ def validate_rows(
     """Normalise and check every row; return the rows without errors and all errors by row."""
     if not isinstance(session_hours, Decimal):
         session_hours = Decimal(str(session_hours))
-    today = date.today()
+    today = local_today()
     # Hours and results repeat across a roster: check each distinct value once.
     hours_seen: dict[tuple[type, object], tuple[str | None, str, Decimal]] = {}
     results_seen: dict[tuple[type, object], str | None] = {}

@@ -11,7 +11,6 @@ from flask import Flask
 
 from jxjd.common.files import private_dir, private_sqlite
 from jxjd.common.guards import install_guards
-from jxjd.common.time import CLOCK_KEY, Clock
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, login_manager, migrate
@@ -76,7 +75,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # Keys are created only by the start-up check below (for a database without data) or
     # `flask keys init`, never on first use.
-    app.extensions[CLOCK_KEY] = Clock()  # every now/today of this app (tests freeze it)
     store = KeyStore(app.config["JXJD_KEY_DIR"])
     store.tighten()
     app.extensions["jxjd_keystore"] = store

@@ -13,6 +13,7 @@ report.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import posixpath
@@ -135,9 +136,24 @@ class RosterRow:
     phone: str | None = None
 
 
+@dataclass(frozen=True)
+class Roster:
+    """The raw rows of one upload, with the file's name and SHA-256 (both None for JSON)."""
+
+    rows: list[RawRow]
+    filename: str | None = None
+    sha256: str | None = None
+
+
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
+
+
+def roster_from_file(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Roster:
+    """An uploaded .xlsx/.csv file read into a Roster (bounded: see read_roster_file)."""
+    rows = read_roster_file(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+    return Roster(rows, filename, hashlib.sha256(data).hexdigest())
 
 
 def read_roster_file(

@@ -1,7 +1,7 @@
 """Time helpers: UTC-aware instants for storage, China Standard Time for dates people see.
 
 Every "now" and "today" the app uses comes from one `Clock`, held by the app
-(`app.extensions["jxjd_clock"]`, installed by create_app). In production it reads the system
+(`app.extensions["jxjd_clock"]`, see `app_clock`). In production it reads the system
 clock; a test freezes or advances it (the `clock` fixture) instead of patching module attributes.
 Outside an app context (scripts, the offline verifier's helpers) the system clock answers.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CLOCK_KEY = "jxjd_clock"
@@ -58,10 +58,18 @@ class Clock:
 SYSTEM_CLOCK = Clock()  # never frozen: what code outside an app reads
 
 
+def app_clock(app: Flask) -> Clock:
+    """The clock `app` holds (created with the app's first reading of the time)."""
+    clock = app.extensions.get(CLOCK_KEY)
+    if clock is None:
+        clock = app.extensions.setdefault(CLOCK_KEY, Clock())
+    return clock
+
+
 def current_clock() -> Clock:
     """The running app's clock (the system clock outside an app context)."""
     if has_app_context():
-        return current_app.extensions.get(CLOCK_KEY, SYSTEM_CLOCK)
+        return app_clock(current_app)
     return SYSTEM_CLOCK
 
 

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 
-from jxjd.common.time import CLOCK_KEY, LOCAL_TZ, SYSTEM_CLOCK, Clock, local_today, utcnow
+from jxjd.common.time import (
+    CLOCK_KEY,
+    LOCAL_TZ,
+    SYSTEM_CLOCK,
+    Clock,
+    app_clock,
+    local_today,
+    utcnow,
+)
 
 JXJD = Path(__file__).resolve().parents[2] / "jxjd"
 
@@ -48,7 +56,7 @@ def test_naive_instants_and_advancing_the_system_clock_are_refused():
 
 
 def test_the_app_reads_its_own_clock(app, clock):
-    assert app.extensions[CLOCK_KEY] is clock
+    assert app.extensions[CLOCK_KEY] is clock is app_clock(app)
     clock.freeze(date(2030, 5, 4))
     assert local_today() == date(2030, 5, 4)
     assert utcnow() == datetime(2030, 5, 4, 1, 0, tzinfo=UTC)

@@ -34,6 +34,8 @@ class Config:
     JXJD_MAX_JSON_MB: float = float(os.environ.get("JXJD_MAX_JSON_MB", "6"))
     # Failed certificate look-ups per client (CONTRACT §7).
     JXJD_VERIFY_FAIL_LIMIT: str = os.environ.get("JXJD_VERIFY_FAIL_LIMIT", "60 per minute")
+    # Verified certificate tokens each process remembers (0: check every signature again).
+    JXJD_VERIFY_CACHE_SIZE: int = int(os.environ.get("JXJD_VERIFY_CACHE_SIZE", "4096"))
     RATELIMIT_STORAGE_URI: str = os.environ.get("JXJD_RATELIMIT_STORAGE", "memory://")
     # X-RateLimit-* headers cost a storage read per response; 429s carry Retry-After anyway.
     RATELIMIT_HEADERS_ENABLED: bool = False

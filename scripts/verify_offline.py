@@ -24,11 +24,10 @@ if "jxjd" not in sys.modules:
 import argparse  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
-from datetime import datetime  # noqa: E402
 from typing import Any  # noqa: E402
 from urllib.parse import parse_qs, unquote, urlsplit  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
 
+from jxjd.certificates.fields import BY_KEY, CERTIFICATE_FIELDS  # noqa: E402
 from jxjd.certificates.signing import (  # noqa: E402
     KEY_WINDOW_LEEWAY,
     jwks_from_document,
@@ -52,18 +51,6 @@ STEP_LABELS = {
     "key_window": "签发时间在密钥有效期内 issued within the key's validity",
     "serial_match": "证书编号一致 serial matches URL",
 }
-CATEGORY_LABELS = {"general": "公需科目", "professional": "专业科目"}
-FIELD_LABELS = [
-    ("sn", "证书编号"),
-    ("name", "姓名"),
-    ("id_masked", "身份证号"),
-    ("title", "培训项目"),
-    ("base", "基地"),
-    ("category", "科目类别"),
-    ("hours", "学时"),
-    ("end_date", "结束日期"),
-    ("iat", "签发时间"),
-]
 _SERIAL_PATH = re.compile(r"/v/([^/?#]+)/?$")
 
 
@@ -94,21 +81,13 @@ def decode_image(path: Path) -> list[str]:
     return [symbol.data.decode("utf-8", errors="replace") for symbol in symbols]
 
 
-def _format_value(key: str, value: Any) -> str:
-    """A payload value for display."""
-    if key == "category" and isinstance(value, str):
-        label = CATEGORY_LABELS.get(value)
-        return f"{label} ({value})" if label else value
-    if key == "iat" and isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            # Certificates are issued in Hunan: show China Standard Time whatever the machine's zone.
-            local = datetime.fromtimestamp(value, tz=ZoneInfo("Asia/Shanghai"))
-        except (OverflowError, OSError, ValueError):
-            return str(value)
-        return local.strftime("%Y-%m-%d %H:%M:%S %z")
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+def _format_value(key: str, payload: dict[str, Any]) -> str:
+    """A payload member as the certificate field shows it (a code with its label)."""
+    value, field = payload[key], BY_KEY.get(key)
+    if field is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    shown = field.text(payload)
+    return f"{shown} ({value})" if isinstance(value, str) and shown != value else shown
 
 
 def _print_report(
@@ -123,13 +102,12 @@ def _print_report(
         return
     print()
     print("证书内容 Certificate:")
-    for key, label in FIELD_LABELS:
-        if key in payload:
-            print(f"  {label} ({key}): {_format_value(key, payload[key])}")
-    known = {key for key, _ in FIELD_LABELS}
-    for key, value in payload.items():
-        if key not in known:
-            print(f"  {key}: {_format_value(key, value)}")
+    for field in CERTIFICATE_FIELDS:
+        if field.key in payload:
+            print(f"  {field.label} ({field.key}): {_format_value(field.key, payload)}")
+    for key in payload:
+        if key not in BY_KEY:
+            print(f"  {key}: {_format_value(key, payload)}")
     print(f"  密钥 (kid): {kid}")
 
 

@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.plans",
     "tests.fixtures.applications",
     "tests.fixtures.attendance",
+    "tests.fixtures.clock",
 ]
 
 

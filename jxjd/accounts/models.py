@@ -9,18 +9,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
+from jxjd.common.enums import ROLES as ROLE_LABELS
 from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
 
-ROLES = ("admin", "dept", "base", "employer", "person", "applicant")
-ROLE_LABELS = {
-    "admin": "省人社厅",
-    "dept": "主管部门",
-    "base": "继续教育基地",
-    "employer": "用人单位",
-    "person": "专业技术人员",
-    "applicant": "申报单位",
-}
+ROLES = tuple(ROLE_LABELS)  # admin, dept, base, employer, person, applicant (labels: common.enums)
 
 
 class ScopeMixin:

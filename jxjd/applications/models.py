@@ -9,6 +9,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+# The labels live with every other enumeration's (common.enums); the names stay importable here.
+from jxjd.common.enums import (  # noqa: F401
+    APPLICATION_STATUSES,
+    CHANGE_STATUSES,
+    EDUCATIONS,
+    TITLES,
+)
 from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
 
@@ -18,31 +25,7 @@ if TYPE_CHECKING:
 # Areas in square metres (占地面积、建筑面积 ...): two decimals are more than the form asks for.
 Area = sa.Numeric(12, 2)
 
-APPLICATION_STATUSES = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "recommended": "主管部门已推荐",
-    "under_review": "评审中",
-    "on_notice": "公示中",
-    "recognized": "已认定",
-    "rejected": "未通过",
-}
 FINAL_STATUSES = frozenset({"recognized", "rejected"})
-EDUCATIONS = {
-    "doctorate": "博士",
-    "master": "硕士",
-    "bachelor": "本科",
-    "associate": "大专",
-    "other": "其他",
-}
-TITLES = {
-    "senior": "正高",
-    "associate_senior": "副高",
-    "intermediate": "中级",
-    "junior": "初级",
-    "none": "无",
-}
-CHANGE_STATUSES = {"pending": "待备案", "accepted": "已备案", "rejected": "不予备案"}
 # The base fields a change filing may touch (第三十一条), with their Chinese labels.
 CHANGE_FIELDS = {
     "name": "机构名称",

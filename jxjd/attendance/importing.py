@@ -13,6 +13,7 @@ report.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import posixpath
@@ -33,6 +34,7 @@ from jxjd.attendance.workbook import (
 from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
 from jxjd.common.phones import is_mobile, normalize_phone
 from jxjd.common.text import KINDS, text_problem, too_long_message
+from jxjd.common.time import local_today
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
 
 log = logging.getLogger(__name__)
@@ -134,9 +136,24 @@ class RosterRow:
     phone: str | None = None
 
 
+@dataclass(frozen=True)
+class Roster:
+    """The raw rows of one upload, with the file's name and SHA-256 (both None for JSON)."""
+
+    rows: list[RawRow]
+    filename: str | None = None
+    sha256: str | None = None
+
+
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
+
+
+def roster_from_file(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Roster:
+    """An uploaded .xlsx/.csv file read into a Roster (bounded: see read_roster_file)."""
+    rows = read_roster_file(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+    return Roster(rows, filename, hashlib.sha256(data).hexdigest())
 
 
 def read_roster_file(
@@ -386,7 +403,7 @@ def validate_rows(
     """Normalise and check every row; return the rows without errors and all errors by row."""
     if not isinstance(session_hours, Decimal):
         session_hours = Decimal(str(session_hours))
-    today = date.today()
+    today = local_today()
     # Hours and results repeat across a roster: check each distinct value once.
     hours_seen: dict[tuple[type, object], tuple[str | None, str, Decimal]] = {}
     results_seen: dict[tuple[type, object], str | None] = {}
@@ -703,25 +720,39 @@ def _add_instructions(ws: Any, keys: list[str], example: bool, max_rows: int) ->
         ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
 
 
+def error_report_frame(raw: list[RawRow], errors: list[dict]) -> Any:
+    """The rows as read (原行号, the template's columns) with each row's errors joined by "；"."""
+    import pandas as pd
+
+    keys = list(COLUMNS)
+    messages = pd.DataFrame(
+        [(e["row"], str(e.get("message") or "")) for e in errors if e.get("row") is not None],
+        columns=["row", "message"],
+    )
+    # The report has the row number in its own column: drop the message's 第5行（李四）： prefix.
+    messages["message"] = messages["message"].str.replace(_ROW_PREFIX_RE, "", n=1, regex=True)
+    by_row = messages.groupby("row", sort=False)["message"].agg("；".join).to_dict()
+    frame = pd.DataFrame([item.values for item in raw], columns=keys, dtype=object)
+    frame.insert(0, ROW_COLUMN, pd.Series([item.row for item in raw], dtype=object))
+    frame[ERROR_COLUMN] = pd.Series([by_row.get(item.row, "") for item in raw], dtype=object)
+    return frame
+
+
 def build_error_report_xlsx(raw: list[RawRow], errors: list[dict]) -> bytes:
-    """The user's rows as read plus 原行号 and 错误说明 columns; rows with errors filled red."""
+    """The user's rows as read plus 原行号 and 错误说明 columns; rows with errors filled red.
+
+    pandas assembles the table; openpyxl writes it in write-only mode (bounded memory), every
+    user value as text where it is text (never a formula), ID numbers as text cells.
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    by_row: dict[int, list[str]] = {}
-    for error in errors:
-        row = error.get("row")
-        if row is None:
-            continue
-        message = _ROW_PREFIX_RE.sub("", str(error.get("message") or ""), count=1)
-        by_row.setdefault(row, []).append(message)
-
+    frame = error_report_frame(raw, errors)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(TEMPLATE_SHEET)
-    keys = list(COLUMNS)
-    widths = [8, *(_WIDTHS[k] for k in keys), 60]
+    widths = [8, *(_WIDTHS[k] for k in COLUMNS), 60]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
@@ -729,7 +760,7 @@ def build_error_report_xlsx(raw: list[RawRow], errors: list[dict]) -> bytes:
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     header = []
-    for title in (ROW_COLUMN, *(COLUMNS[k] for k in keys), ERROR_COLUMN):
+    for title in (ROW_COLUMN, *(COLUMNS[k] for k in COLUMNS), ERROR_COLUMN):
         cell = WriteOnlyCell(ws, value=title)
         cell.font = bold
         cell.fill = header_fill
@@ -738,21 +769,11 @@ def build_error_report_xlsx(raw: list[RawRow], errors: list[dict]) -> bytes:
 
     red_fill = PatternFill("solid", fgColor="FFC7CE")
     red_font = Font(color="9C0006")
-    for item in raw:
-        messages = by_row.get(item.row, []) if item.row is not None else []
-        cells = [WriteOnlyCell(ws, value=item.row)]
-        for key in keys:
-            value = item.values.get(key)
-            if key == "id_number" and value is not None:
-                cell = _text_cell(ws, _id_as_text(value))
-                cell.number_format = "@"
-            elif isinstance(value, str):
-                cell = _text_cell(ws, value)
-            else:
-                cell = WriteOnlyCell(ws, value=value)
-            cells.append(cell)
-        cells.append(_text_cell(ws, "；".join(messages)))
-        if messages:
+    for row, *values, message in frame.itertuples(index=False, name=None):
+        cells = [WriteOnlyCell(ws, value=row)]
+        cells += [_report_cell(ws, key, value) for key, value in zip(COLUMNS, values, strict=True)]
+        cells.append(_text_cell(ws, message))
+        if message:
             for cell in cells:
                 cell.fill = red_fill
             cells[-1].font = red_font
@@ -760,6 +781,21 @@ def build_error_report_xlsx(raw: list[RawRow], errors: list[dict]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _report_cell(ws: Any, key: str, value: object) -> Any:
+    """One value of the user's row as read: text as text, the ID number as a text cell."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or (isinstance(value, float) and value != value):  # NaN: a missing key
+        return WriteOnlyCell(ws, value=None)
+    if key == "id_number":
+        cell = _text_cell(ws, _id_as_text(value))
+        cell.number_format = "@"
+        return cell
+    if isinstance(value, str):
+        return _text_cell(ws, value)
+    return WriteOnlyCell(ws, value=value)
 
 
 def _text_cell(ws: Any, text: str) -> Any:

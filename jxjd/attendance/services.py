@@ -1,37 +1,50 @@
-"""Importing a roster after a class: validate every row, store set-based, issue certificates.
+"""Importing a roster after a class: check every row, store set-based, issue certificates.
 
-One upload is one transaction. Rows are checked against the file itself (importing.py) and
-against what is already stored (one query per batch); then people, records and certificates
-are inserted with one executemany per table. INSERT … ON CONFLICT DO NOTHING on the unique
-(session, person) pair keeps concurrent identical uploads from ever duplicating a record or a
-certificate.
+One upload is one transaction, in steps of bounded cost (one query or one executemany per batch
+of 2,000 rows, whatever the roster's size):
+
+1. `check_roster`: rows against the file itself (importing.py) and against what is stored —
+   known people, this session's records (identical → already recorded, different → conflict).
+2. `store_roster`: people through people.services.ensure_people (the one way a person is made),
+   their phone numbers, the upload's receipt row, the records, the certificates, the audit event.
+
+INSERT … ON CONFLICT (session_id, person_id) DO NOTHING, in person order, keeps concurrent
+uploads from duplicating a record or deadlocking; rows a concurrent upload stored first are
+reconciled (identical → already recorded, different → conflict).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from jxjd.attendance.importing import RawRow, RosterRow, row_prefix, validate_rows
+from jxjd.attendance.importing import RawRow, Roster, RosterRow, row_prefix, validate_rows
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.services import Issuable, issue_certificates
-from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
-from jxjd.common.db import chunked, insert_ignoring_conflicts
+from jxjd.common.db import begin_immediate_on_sqlite, chunked, insert_ignoring_conflicts
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Problem, ValidationFailed, field_error
 from jxjd.extensions import db
-from jxjd.people.models import Person
-from jxjd.people.services import phone_cipher, phone_columns
+from jxjd.people.services import (
+    NewPerson,
+    PersonRef,
+    ensure_people,
+    id_hashes,
+    people_by_hash,
+    store_phones,
+)
 from jxjd.sessions.models import TrainingSession
 
 
@@ -75,45 +88,35 @@ class ImportResult:
             "upload_id": self.upload_id,
         }
 
-
-def _credited(row: RosterRow) -> Decimal:
-    return row.hours if row.result == "pass" else Decimal(0)
-
-
-def _conflict_message(row: RosterRow, existing: sa.Row) -> str:
-    where = row_prefix(row.row, row.name) if row.row else ""
-    return (
-        f"{where}该学员已有本班次记录（{existing.hours.normalize():f}学时，"
-        f"{RESULTS.get(existing.result, existing.result)}），与本次上传不一致；如需更正请联系省人社厅"
-    )
+    def sort_rejected(self) -> None:
+        """Rejected rows in file order, errors without a row last."""
+        self.rejected.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
 
 
-def _existing_records(session_id: int, person_ids: list[int]) -> dict[int, sa.Row]:
-    """person_id -> (id, person_id, upload_id, hours, result) of this session's stored records.
+@dataclass
+class CheckedRoster:
+    """A roster checked against the file and the register, before anything is stored."""
 
-    Plain rows, not ORM objects: loading 10,000 records into the identity map costs more than
-    the rest of the comparison.
-    """
-    record = AttendanceRecord.__table__.c
-    found: dict[int, sa.Row] = {}
-    for batch in chunked(person_ids):
-        for row in db.session.execute(
-            sa.select(
-                record.id, record.person_id, record.upload_id, record.hours, record.result
-            ).where(record.session_id == session_id, record.person_id.in_(batch))
-        ):
-            found[row.person_id] = row
-    return found
+    result: ImportResult  # received, already_recorded and rejected filled in
+    fresh: list[tuple[RosterRow, str]]  # rows to record, with their people's look-up hashes
+    people: dict[str, PersonRef]  # the stored people among the roster's look-up hashes
+    phones: dict[str, str]  # look-up hash → mobile number, for accepted rows that give one
 
 
-def _people_by_hash(hashes: list[str]) -> dict[str, tuple[int, str]]:
-    found: dict[str, tuple[int, str]] = {}
-    for batch in chunked(hashes):
-        for pid, digest, name in db.session.execute(
-            sa.select(Person.id, Person.id_hash, Person.name).where(Person.id_hash.in_(batch))
-        ):
-            found[digest] = (pid, name)
-    return found
+@dataclass
+class RecordRow:
+    """One attendance record to insert, and what the receipt and the certificate need of it."""
+
+    values: dict[str, Any]  # the attendance_records columns
+    row: int | None  # the roster row (None for JSON)
+    id_number: str
+
+    @property
+    def person_id(self) -> int:
+        return self.values["person_id"]
+
+
+# ---- the whole upload --------------------------------------------------------------------------
 
 
 def import_attendance(
@@ -130,6 +133,30 @@ def import_attendance(
 
     `dry_run` checks only (file and stored records) and returns every error in `rejected`.
     """
+    base = check_upload_allowed(session)
+    checked = check_roster(session, raw_rows)
+    errors = checked.result.rejected
+    if dry_run:
+        return checked.result
+    if errors and mode == "strict":
+        raise ValidationFailed(
+            errors, detail=f"名单中有 {len(errors)} 处错误，整份名单未保存；请修正后重新上传"
+        )
+    return store_roster(actor, session, base, checked, mode=mode, filename=filename, sha256=sha256)
+
+
+def upload_roster(
+    actor: Actor, session: TrainingSession, roster: Roster, *, mode: str = "strict"
+) -> ImportResult:
+    """Store an uploaded roster: the one write path of the API (file or JSON) and the page."""
+    begin_immediate_on_sqlite()  # SQLite: queue on the write lock now, not fail to upgrade later
+    return import_attendance(
+        actor, session, roster.rows, mode=mode, filename=roster.filename, sha256=roster.sha256
+    )
+
+
+def check_upload_allowed(session: TrainingSession) -> Base:
+    """The session's base, when it may still issue certificates and the session has started."""
     base = db.session.get(Base, session.base_id)
     if not base.is_active:  # a revoked or barred base issues no more certificates (第二十三条)
         raise BaseNotActive(
@@ -139,23 +166,26 @@ def import_attendance(
         raise SessionNotStarted(
             f"培训班次“{session.title}”于 {session.start_date} 开始，开班后才能上传学员名单"
         )
+    return base
+
+
+# ---- 1. checking -------------------------------------------------------------------------------
+
+
+def check_roster(session: TrainingSession, raw_rows: list[RawRow]) -> CheckedRoster:
+    """Check every row against the file and the stored records; nothing is written."""
     good, errors = validate_rows(raw_rows, session_hours=session.hours)
     result = ImportResult(session_id=session.id, received=len(raw_rows))
-
-    store = app_keystore()
-    hmac_key = store.secret("lookup-hmac")
-    hashes = [lookup_hash(hmac_key, row.id_number) for row in good]
-    people = _people_by_hash(sorted(set(hashes)))
-    existing = _existing_records(session.id, sorted({people[h][0] for h in hashes if h in people}))
-
-    fresh: list[tuple[RosterRow, str]] = []
-    phones: dict[str, str] = {}  # digest -> mobile number of the accepted rows that give one
+    hashes = id_hashes(row.id_number for row in good)
+    people = people_by_hash(hashes)
+    existing = existing_records(session.id, [ref.id for ref in people.values()])
+    checked = CheckedRoster(result, [], people, {})
     for row, digest in zip(good, hashes, strict=True):
         known = people.get(digest)
-        record = existing.get(known[0]) if known else None
+        record = existing.get(known.id) if known else None
         if record is None:
-            fresh.append((row, digest))
-        elif record.hours == row.hours and record.result == row.result:
+            checked.fresh.append((row, digest))
+        elif _same_record(record, row.hours, row.result):
             result.already_recorded += 1
         else:
             errors.append(
@@ -163,46 +193,82 @@ def import_attendance(
             )
             continue
         if row.phone:
-            phones[digest] = row.phone
-    errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
+            checked.phones[digest] = row.phone
     result.rejected = errors
-    if dry_run:
-        return result
-    if errors and mode == "strict":
-        raise ValidationFailed(
-            errors, detail=f"名单中有 {len(errors)} 处错误，整份名单未保存；请修正后重新上传"
-        )
+    result.sort_rejected()
+    return checked
 
-    now = utcnow()
-    new_people = {d: row for row, d in fresh if d not in people}
-    if new_people:
-        cipher = FieldCipher(store.secret("field-encryption"))
-        rows = [
-            {
-                "id_hash": digest,
-                "id_encrypted": cipher.encrypt(row.id_number, context="id_number"),
-                "id_masked": mask_id_number(row.id_number),
-                "name": row.name,
-                "created_at": now,
-            }
-            # Sorted: concurrent uploads then take the unique-index locks in the same order
-            # (in file order, two rosters listing the same people differently deadlock).
-            for digest, row in sorted(new_people.items())
-        ]
-        person = Person.__table__.c
-        insert = insert_ignoring_conflicts(Person.__table__).returning(
-            person.id, person.id_hash, person.name
-        )
-        for batch in chunked(rows):
-            for pid, digest, name in db.session.execute(insert, list(batch)):
-                people[digest] = (pid, name)
-        # RETURNING leaves out the rows a concurrent upload stored first.
-        missing = [digest for digest in new_people if digest not in people]
-        if missing:
-            people.update(_people_by_hash(missing))
 
-    _store_phones(people, phones)
+def existing_records(session_id: int, person_ids: Sequence[int]) -> dict[int, sa.Row]:
+    """person_id -> (id, person_id, upload_id, hours, result) of this session's stored records.
 
+    Plain rows, not ORM objects: loading 10,000 records into the identity map costs more than
+    the rest of the comparison.
+    """
+    record = AttendanceRecord.__table__.c
+    found: dict[int, sa.Row] = {}
+    for batch in chunked(sorted(person_ids)):
+        for row in db.session.execute(
+            sa.select(
+                record.id, record.person_id, record.upload_id, record.hours, record.result
+            ).where(record.session_id == session_id, record.person_id.in_(batch))
+        ):
+            found[row.person_id] = row
+    return found
+
+
+def _same_record(stored: sa.Row, hours: Decimal, result: str) -> bool:
+    return stored.hours == hours and stored.result == result
+
+
+def _conflict_message(row: RosterRow, existing: sa.Row) -> str:
+    where = row_prefix(row.row, row.name) if row.row else ""
+    return (
+        f"{where}该学员已有本班次记录（{existing.hours.normalize():f}学时，"
+        f"{RESULTS.get(existing.result, existing.result)}），与本次上传不一致；如需更正请联系省人社厅"
+    )
+
+
+# ---- 2. storing --------------------------------------------------------------------------------
+
+
+def store_roster(
+    actor: Actor,
+    session: TrainingSession,
+    base: Base,
+    checked: CheckedRoster,
+    *,
+    mode: str,
+    filename: str | None = None,
+    sha256: str | None = None,
+) -> ImportResult:
+    """Store a checked roster: people, phones, the receipt, records, certificates, the event."""
+    result, now = checked.result, utcnow()
+    people = ensure_people(
+        {digest: NewPerson(row.id_number, row.name) for row, digest in checked.fresh},
+        known=checked.people,
+    )
+    people = {**checked.people, **people}
+    store_phones({people[digest].id: phone for digest, phone in checked.phones.items()})
+    upload = _open_upload(actor, session, result, mode, filename, sha256, now)
+    records = _record_rows(session, upload, checked.fresh, people, result, now)
+    inserted = store_records(session, records, result, mode)
+    result.recorded = len(inserted)
+    result.certificates_issued = _issue(session, base, records, inserted, now)
+    _close_upload(actor, session, upload, result, mode)
+    return result
+
+
+def _open_upload(
+    actor: Actor,
+    session: TrainingSession,
+    result: ImportResult,
+    mode: str,
+    filename: str | None,
+    sha256: str | None,
+    now: datetime,
+) -> AttendanceUpload:
+    """The upload's receipt row (its counts are filled in by _close_upload)."""
     upload = AttendanceUpload(
         session_id=session.id,
         actor_ref=actor.ref,
@@ -213,21 +279,28 @@ def import_attendance(
         received=result.received,
         recorded=0,
         already_recorded=0,
-        rejected=len(errors),
+        rejected=len(result.rejected),
         certificates_issued=0,
         created_at=now,
     )
     db.session.add(upload)
     db.session.flush()
+    return upload
 
-    record_rows = []
-    row_numbers: dict[int, int | None] = {}
-    id_numbers: dict[int, str] = {}
+
+def _record_rows(
+    session: TrainingSession,
+    upload: AttendanceUpload,
+    fresh: list[tuple[RosterRow, str]],
+    people: dict[str, PersonRef],
+    result: ImportResult,
+    now: datetime,
+) -> list[RecordRow]:
+    """The records to insert, in file order; a name unlike the registered one is a warning."""
+    records = []
     for row, digest in fresh:
-        person_id, known_name = people[digest]
-        row_numbers[person_id] = row.row
-        id_numbers[person_id] = row.id_number
-        differs = known_name != row.name
+        person = people[digest]
+        differs = person.name != row.name
         if differs:
             result.warnings.append(
                 {
@@ -236,53 +309,98 @@ def import_attendance(
                     "message": f"第{row.row}行：姓名“{row.name}”与该身份证号已登记的姓名不一致，已按上传内容记录",
                 }
             )
-        record_rows.append(
-            {
-                "session_id": session.id,
-                "person_id": person_id,
-                "upload_id": upload.id,
-                "name": row.name,
-                "employer": row.employer,
-                "hours": row.hours,
-                "result": row.result,
-                "credited_hours": _credited(row),
-                "name_differs": differs,
-                "created_at": now,
-            }
-        )
-    record = AttendanceRecord.__table__.c
-    insert = insert_ignoring_conflicts(AttendanceRecord.__table__).returning(
-        record.id, record.person_id, record.upload_id, record.hours, record.result
-    )
-    stored: dict[int, sa.Row] = {}
-    # Inserted in person order, a fixed lock order as for people; the receipt keeps file order.
-    for batch in chunked(sorted(record_rows, key=lambda r: r["person_id"])):
-        for row in db.session.execute(insert, list(batch)):
-            stored[row.person_id] = row
-    inserted = set(stored)  # RETURNING gives exactly the rows this upload stored
-    missing = [r["person_id"] for r in record_rows if r["person_id"] not in stored]
-    if missing:
-        # A concurrent upload stored these people's records first: identical or a conflict.
-        stored.update(_existing_records(session.id, missing))
-        _reconcile_concurrent(result, record_rows, stored, inserted, mode, row_numbers)
-        result.rejected.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
+        values = {
+            "session_id": session.id,
+            "person_id": person.id,
+            "upload_id": upload.id,
+            "name": row.name,
+            "employer": row.employer,
+            "hours": row.hours,
+            "result": row.result,
+            "credited_hours": row.hours if row.result == "pass" else Decimal(0),
+            "name_differs": differs,
+            "created_at": now,
+        }
+        records.append(RecordRow(values, row.row, row.id_number))
+    return records
 
-    by_person = {r["person_id"]: r for r in record_rows if r["person_id"] in inserted}
-    result.recorded = len(by_person)
+
+def store_records(
+    session: TrainingSession, records: list[RecordRow], result: ImportResult, mode: str
+) -> dict[int, int]:
+    """Insert the records; person_id → record id of those this upload stored.
+
+    Records a concurrent upload stored first are skipped by the insert and reconciled here.
+    """
+    column = AttendanceRecord.__table__.c
+    insert = insert_ignoring_conflicts(
+        AttendanceRecord.__table__, conflict_target=["session_id", "person_id"]
+    ).returning(column.id, column.person_id)
+    inserted: dict[int, int] = {}
+    # Inserted in person order, a fixed lock order as for people; the receipt keeps file order.
+    rows = sorted((record.values for record in records), key=lambda values: values["person_id"])
+    for batch in chunked(rows):
+        for record_id, person_id in db.session.execute(insert, list(batch)):
+            inserted[person_id] = record_id
+    raced = [record for record in records if record.person_id not in inserted]
+    if raced:
+        _reconcile_concurrent(session, raced, result, mode)
+    return inserted
+
+
+def _reconcile_concurrent(
+    session: TrainingSession, raced: list[RecordRow], result: ImportResult, mode: str
+) -> None:
+    """Rows a concurrent upload stored first: identical → already_recorded, else a conflict."""
+    stored = existing_records(session.id, [record.person_id for record in raced])
+    for record in raced:
+        values = record.values
+        if _same_record(stored[record.person_id], values["hours"], values["result"]):
+            result.already_recorded += 1
+            continue
+        error = field_error(
+            "conflicting_record",
+            (row_prefix(record.row, values["name"]) if record.row else "")
+            + "该学员已有本班次记录（同时上传的另一份名单），与本次上传不一致",
+            row=record.row,
+        )
+        if mode == "strict":
+            raise ValidationFailed([error], detail="名单与同时上传的另一份名单冲突，整份名单未保存")
+        result.rejected.append(error)
+    result.sort_rejected()
+
+
+def _issue(
+    session: TrainingSession,
+    base: Base,
+    records: list[RecordRow],
+    inserted: dict[int, int],
+    now: datetime,
+) -> int:
+    """One signed certificate per passing record this upload stored; returns the count."""
     issuable = [
         Issuable(
-            record_id=stored[pid].id,
-            person_id=pid,
-            name=r["name"],
+            record_id=inserted[record.person_id],
+            person_id=record.person_id,
+            name=record.values["name"],
             # The stored mask is derived from the same normalised number: no query needed.
-            id_masked=mask_id_number(id_numbers[pid]),
-            hours=r["credited_hours"],
+            id_masked=mask_id_number(record.id_number),
+            hours=record.values["credited_hours"],
         )
-        for pid, r in by_person.items()
-        if r["result"] == "pass"
+        for record in records
+        if record.person_id in inserted and record.values["result"] == "pass"
     ]
-    result.certificates_issued = issue_certificates(session, base.name, issuable, now)
+    return issue_certificates(session, base.name, issuable, now)
 
+
+def _close_upload(
+    actor: Actor,
+    session: TrainingSession,
+    upload: AttendanceUpload,
+    result: ImportResult,
+    mode: str,
+) -> None:
+    """Fill in the receipt's counts and log the upload in the audit trail."""
     upload.recorded, upload.already_recorded = result.recorded, result.already_recorded
     upload.rejected, upload.certificates_issued = len(result.rejected), result.certificates_issued
     result.upload_id = upload.id
@@ -300,62 +418,6 @@ def import_attendance(
         certificates_issued=result.certificates_issued,
     )
     db.session.flush()
-    return result
-
-
-def _store_phones(people: dict[str, tuple[int, str]], phones: dict[str, str]) -> None:
-    """The roster's mobile numbers onto the people, encrypted: the latest upload wins."""
-    if not phones:
-        return
-    cipher = phone_cipher()
-    person = Person.__table__.c
-    update = (
-        sa.update(Person.__table__)
-        .where(person.id == sa.bindparam("pid"))
-        .values(phone_encrypted=sa.bindparam("enc"), phone_masked=sa.bindparam("masked"))
-    )
-    rows = []
-    for digest, phone in sorted(phones.items(), key=lambda item: people[item[0]][0]):
-        stored = phone_columns(phone, cipher)
-        rows.append(
-            {
-                "pid": people[digest][0],
-                "enc": stored["phone_encrypted"],
-                "masked": stored["phone_masked"],
-            }
-        )
-    for batch in chunked(rows):
-        db.session.execute(update, list(batch))
-
-
-def _reconcile_concurrent(
-    result: ImportResult,
-    record_rows: list[dict[str, Any]],
-    stored: dict[int, sa.Row],
-    inserted: set[int],
-    mode: str,
-    row_numbers: dict[int, int | None],
-) -> None:
-    """Rows a concurrent upload stored first: identical → already_recorded, else a conflict."""
-    for row in record_rows:
-        if row["person_id"] in inserted:
-            continue
-        other = stored[row["person_id"]]
-        if other.hours == row["hours"] and other.result == row["result"]:
-            result.already_recorded += 1
-        else:
-            number = row_numbers.get(row["person_id"])
-            error = field_error(
-                "conflicting_record",
-                (row_prefix(number, row["name"]) if number else "")
-                + "该学员已有本班次记录（同时上传的另一份名单），与本次上传不一致",
-                row=number,
-            )
-            if mode == "strict":
-                raise ValidationFailed(
-                    [error], detail="名单与同时上传的另一份名单冲突，整份名单未保存"
-                )
-            result.rejected.append(error)
 
 
 def list_records(session: TrainingSession) -> list[AttendanceRecord]:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from flask import current_app, render_template, request
 
 from jxjd.attendance import bp, services
 from jxjd.attendance.importing import (
+    Roster,
     build_error_report_xlsx,
     build_template_xlsx,
-    read_roster_file,
+    roster_from_file,
     rows_from_json,
 )
 from jxjd.auth import current_actor, require
 from jxjd.certificates.services import certificates_of_session
-from jxjd.common.db import begin_immediate_on_sqlite
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
@@ -44,20 +43,22 @@ def _template(session) -> bytes:
     return build_template_xlsx(session_hours=session.hours, max_rows=_max_rows())
 
 
-def _raw_rows_from_request():
-    """The uploaded rows: multipart field `file`, or JSON {"rows": [...]}; plus name and digest."""
+def _file_roster(upload) -> Roster:
+    """An uploaded file's roster, read within the upload size and row limits."""
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    data = upload.read(max_bytes + 1)
+    return roster_from_file(data, upload.filename or "", max_bytes=max_bytes, max_rows=_max_rows())
+
+
+def _roster_from_request() -> Roster:
+    """The uploaded roster: multipart field `file`, or JSON {"rows": [...]}."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(
                 [field_error("missing_file", "请选择要上传的名单文件（字段 file）", field="file")]
             )
-        data = upload.read(max_bytes + 1)
-        rows = read_roster_file(
-            data, upload.filename or "", max_bytes=max_bytes, max_rows=_max_rows()
-        )
-        return rows, upload.filename, hashlib.sha256(data).hexdigest()
+        return _file_roster(upload)
     if request.mimetype == "application/json":
         body = json_body()
         if not isinstance(body, dict):
@@ -69,7 +70,7 @@ def _raw_rows_from_request():
             raise ValidationFailed(
                 [field_error("too_many_items", message, field="rows")], code="too_many_items"
             )
-        return rows_from_json(rows, max_rows=cap), None, None
+        return Roster(rows_from_json(rows, max_rows=cap))
     raise Problem(
         '请以 multipart/form-data（字段 file）上传 .xlsx/.csv 文件，或提交 JSON {"rows": [...]}',
         status=415,
@@ -100,11 +101,7 @@ def upload(session_id: int):
     actor = current_actor()
     session = get_session_for_base_write(actor, session_id)
     mode = _mode()
-    raw, filename, digest = _raw_rows_from_request()
-    begin_immediate_on_sqlite()
-    result = services.import_attendance(
-        actor, session, raw, mode=mode, filename=filename, sha256=digest
-    )
+    result = services.upload_roster(actor, session, _roster_from_request(), mode=mode)
     db.session.commit()
     return result.to_dict()
 
@@ -121,7 +118,7 @@ def error_report(session_id: int):
     """Check a roster without storing it and return the rows with their errors in Chinese."""
     actor = current_actor()
     session = get_session_for_base_write(actor, session_id)
-    raw, _, _ = _raw_rows_from_request()
+    raw = _roster_from_request().rows
     errors = _dry_run_errors(actor, session, raw)
     return xlsx_response(build_error_report_xlsx(raw, errors), f"名单错误报告-{session.id}.xlsx")
 
@@ -187,18 +184,10 @@ def session_page(session_id: int):
                 raise ValidationFailed(
                     [field_error("missing_file", "请选择要上传的名单文件", field="file")]
                 )
-            max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-            data = upload.read(max_bytes + 1)
-            raw = read_roster_file(data, upload.filename, max_bytes=max_bytes, max_rows=_max_rows())
-            begin_immediate_on_sqlite()
+            roster = _file_roster(upload)
             try:
-                result = services.import_attendance(
-                    actor,
-                    session,
-                    raw,
-                    mode="partial" if mode == "partial" else "strict",
-                    filename=upload.filename,
-                    sha256=hashlib.sha256(data).hexdigest(),
+                result = services.upload_roster(
+                    actor, session, roster, mode="partial" if mode == "partial" else "strict"
                 )
                 db.session.commit()
                 errors = result.rejected
@@ -206,7 +195,7 @@ def session_page(session_id: int):
                 db.session.rollback()
                 problem, errors = exc, exc.errors or []
             if errors and any(e.get("row") for e in errors):
-                report = build_error_report_xlsx(raw, errors)
+                report = build_error_report_xlsx(roster.rows, errors)
                 report_href = f"data:{XLSX_MIMETYPE};base64," + base64.b64encode(report).decode()
         except Problem as exc:
             db.session.rollback()

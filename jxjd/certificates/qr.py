@@ -53,14 +53,16 @@ def render_svg(text: str, *, border: int = 4) -> bytes:
     for y, row in enumerate(dark):
         # Where a run of dark modules starts and ends: the edges of the row padded with light.
         edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
-        runs.extend(f"M{a},{y}h{b - a}v1h{a - b}z" for a, b in zip(edges[::2], edges[1::2]))
+        runs.extend(
+            f"M{a},{y}h{b - a}v1h{a - b}z" for a, b in zip(edges[::2], edges[1::2], strict=True)
+        )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'width="{size * 10}" height="{size * 10}" shape-rendering="crispEdges">'
         f'<rect width="{size}" height="{size}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>\n'
-    ).encode("utf-8")
+    ).encode()
 
 
 def read_cached(path: Path) -> bytes | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields
 
+from jxjd.certificates.fields import SCHEMA_FIELDS
 from jxjd.common.fields import Timestamp
 from jxjd.common.schema import Args
 from jxjd.common.text import Text
@@ -13,29 +16,41 @@ class RevokeArgs(Args):
     reason = Text("reason", label="撤销原因", required=True)
 
 
-class CertificateSchema(Schema):
-    """The full record, for the owner, the issuing base, its department and admin."""
+def _payload_member(key: str) -> Any:
+    """Read one member of a certificate's signed payload."""
+    return lambda cert: cert.payload.get(key)
 
-    serial = fields.String()
-    status = fields.String()
-    name = fields.Function(lambda c: c.payload["name"])
-    id_masked = fields.Function(lambda c: c.payload["id_masked"])
-    title = fields.Function(lambda c: c.payload["title"])
-    base = fields.Function(lambda c: c.payload["base"])
-    category = fields.Function(lambda c: c.payload["category"])
-    hours = fields.Function(lambda c: c.payload["hours"])
-    start_date = fields.Function(lambda c: c.payload.get("start_date"))
-    end_date = fields.Function(lambda c: c.payload["end_date"])
-    session_id = fields.Integer()
-    issued_at = Timestamp()
-    alg = fields.String()
-    kid = fields.String()
-    token = fields.String()
-    verify_url = fields.Method("get_verify_url")
-    revoked_at = Timestamp()
-    revoked_reason = fields.String(allow_none=True)
 
-    def get_verify_url(self, cert):
-        from jxjd.certificates.services import verify_url
+def signed_fields() -> dict[str, fields.Field]:
+    """The signed members of the API's certificate objects (certificates.fields), in order."""
+    return {
+        f.key: fields.Function(_payload_member(f.key), metadata={"description": f.label})
+        for f in SCHEMA_FIELDS
+    }
 
-        return verify_url(cert.serial, cert.token)
+
+def _verify_url(cert: Any) -> str:
+    from jxjd.certificates.services import verify_url
+
+    return verify_url(cert.serial, cert.token)
+
+
+CertificateSchema = Schema.from_dict(
+    {
+        "serial": fields.String(),
+        "status": fields.String(),
+        **signed_fields(),
+        "session_id": fields.Integer(),
+        "issued_at": Timestamp(),
+        "alg": fields.String(),
+        "kid": fields.String(),
+        "token": fields.String(),
+        "verify_url": fields.Function(_verify_url),
+        "revoked_at": Timestamp(),
+        "revoked_reason": fields.String(allow_none=True),
+    },
+    name="CertificateSchema",
+)
+CertificateSchema.__doc__ = (
+    "The full record, for the owner, the issuing base, its department and admin."
+)

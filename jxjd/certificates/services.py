@@ -19,12 +19,12 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates import qr
+from jxjd.certificates.fields import SHORTENABLE, IssueContext, session_values, signed_payload
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ALGORITHM, ActiveKey, SigningKeys
 from jxjd.common.crypto import app_keystore
 from jxjd.common.db import chunked
 from jxjd.common.time import to_local, utcnow
-from jxjd.common.types import hours_json
 from jxjd.errors import Conflict, Forbidden, NotFound
 from jxjd.extensions import db
 from jxjd.sessions.models import TrainingSession
@@ -75,9 +75,9 @@ def verify_url(serial: str, token: str) -> str:
     return f"{current_app.config['JXJD_PUBLIC_URL']}/v/{serial}?t={token}"
 
 
-# Longest first, these free-text fields give way (with "…") when the QR text would be too long;
-# the register keeps the full values, and what is signed is what the QR and the page show.
-_SHORTENABLE = ("title", "base", "name")
+# Longest first, the shortenable fields (certificates.fields) give way (with "…") when the QR
+# text would be too long; the register keeps the full values, and what is signed is what the QR
+# and the page show.
 _MIN_KEPT = 6
 
 
@@ -85,7 +85,7 @@ def _sign_fitting(key: ActiveKey, payload: dict[str, Any], base_url_len: int) ->
     """Sign; while the QR text would reach 800 characters, shorten the longest free-text field."""
     token = key.sign(payload)
     while base_url_len + len(token) >= MAX_QR_TEXT:
-        lengths = sorted((len(payload[name].rstrip("…")), name) for name in _SHORTENABLE)
+        lengths = sorted((len(payload[name].rstrip("…")), name) for name in SHORTENABLE)
         (longest, field), runner_up = lengths[-1], lengths[-2][0]
         text = payload[field].rstrip("…")
         if longest <= _MIN_KEPT:
@@ -111,24 +111,11 @@ def issue_certificates(session: Any, base_name: str, items: list[Issuable], now:
     key = signing_keys().active()
     prefix_len = _qr_prefix_len()
     iat = int(now.timestamp())
-    common = {
-        "title": session.title,
-        "base": base_name,
-        "category": session.category,
-        "start_date": session.start_date.isoformat(),
-        "end_date": session.end_date.isoformat(),
-        "iat": iat,
-    }
+    common = session_values(IssueContext("", items[0], session, base_name, iat))
     rows = []
     for item in items:
         serial = new_serial()
-        payload = {
-            "sn": serial,
-            "name": item.name,
-            "id_masked": item.id_masked,
-            "hours": hours_json(item.hours),
-            **common,
-        }
+        payload = signed_payload(IssueContext(serial, item, session, base_name, iat), common)
         payload, token = _sign_fitting(key, payload, prefix_len)
         rows.append(
             {

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template
 
 from jxjd.auth import current_actor, require
 from jxjd.certificates import services
+from jxjd.certificates.fields import PAGE_FIELDS
 from jxjd.certificates.schemas import CertificateSchema, RevokeArgs
 from jxjd.common.schema import json_body, load
 from jxjd.errors import ValidationFailed, field_error
@@ -17,6 +18,8 @@ from jxjd.web import require_page
 # Defined here, not in the package: certificates/__init__.py stays empty so that the offline
 # verifier can import the signing module without Flask.
 bp = Blueprint("certificates", __name__)
+# The fields the print and verify pages list, from the one registry (certificates.fields).
+bp.add_app_template_global(PAGE_FIELDS, "certificate_fields")
 
 READERS = {"admin", "dept", "base", "person"}
 

@@ -1,4 +1,4 @@
-"""Database helpers shared by the bulk paths: portable INSERT … ON CONFLICT DO NOTHING, chunking."""
+"""Database helpers for the bulk paths: INSERT … ON CONFLICT (target) DO NOTHING, chunking."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ T = TypeVar("T")
 CHUNK = 2000
 
 
-def insert_ignoring_conflicts(table: sa.Table | Any) -> Any:
-    """An INSERT that skips rows violating a unique constraint (SQLite and PostgreSQL)."""
+def insert_ignoring_conflicts(table: sa.Table | Any, *, conflict_target: Sequence[str]) -> Any:
+    """An INSERT that skips rows whose `conflict_target` columns are already taken.
+
+    The target is required: a bare ON CONFLICT DO NOTHING would also swallow a collision on
+    any other unique column (a primary key behind its sequence, say), so rows would vanish
+    silently. With the target named, such a collision is an error, as it should be.
+    """
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(conflict_target))
 
 
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

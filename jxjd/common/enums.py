@@ -1,4 +1,7 @@
-"""The contract's enumerations (CONTRACT §1) with their Chinese labels."""
+"""Every enumeration with its Chinese labels, in one place (CONTRACT §1 and the domain's).
+
+Templates call label(kind, value); exports and messages use the dicts. Pure Python.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,69 @@ PLAN_STATUSES = {
 }
 CERTIFICATE_STATUSES = {"valid": "有效", "revoked": "已撤销"}
 RESULTS = {"pass": "合格", "fail": "不合格"}
+ROLES = {
+    "admin": "省人社厅",
+    "dept": "主管部门",
+    "base": "继续教育基地",
+    "employer": "用人单位",
+    "person": "专业技术人员",
+    "applicant": "申报单位",
+}
+SPOT_CHECK_OUTCOMES = {
+    "pending": "待检查",
+    "pass": "合格",
+    "issues": "发现问题，限期整改",
+    "fail": "不合格",
+}
+# The six items of a base evaluation's score sheet (第二十一条).
+SCORE_ITEMS = {
+    "teachers": "师资队伍建设",
+    "funds": "培训经费使用",
+    "facilities": "设施配套",
+    "rules": "制度执行",
+    "tasks": "继续教育任务完成",
+    "effect": "培训效果及后续跟踪",
+}
+EVALUATION_OUTCOMES = {
+    "excellent": "优秀",
+    "pass": "合格",
+    "rectify": "限期整改",
+    "revoke": "撤销资格",
+}
+# open: figures gathered, nobody scored yet; scored: at least one score sheet; rectifying: told
+# to rectify by a deadline, a follow-up outcome (pass or revoke) is due; decided: final.
+EVALUATION_STATUSES = {
+    "open": "待评分",
+    "scored": "已评分",
+    "rectifying": "限期整改中",
+    "decided": "已结论",
+}
+APPLICATION_STATUSES = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "recommended": "主管部门已推荐",
+    "under_review": "评审中",
+    "on_notice": "公示中",
+    "recognized": "已认定",
+    "rejected": "未通过",
+}
+CHANGE_STATUSES = {"pending": "待备案", "accepted": "已备案", "rejected": "不予备案"}
+EDUCATIONS = {
+    "doctorate": "博士",
+    "master": "硕士",
+    "bachelor": "本科",
+    "associate": "大专",
+    "other": "其他",
+}
+TITLES = {
+    "senior": "正高",
+    "associate_senior": "副高",
+    "intermediate": "中级",
+    "junior": "初级",
+    "none": "无",
+}
 
+# Every enumeration by the kind templates, exports and messages name it: label(kind, value).
 ALL_LABELS = {
     "level": LEVELS,
     "audience": AUDIENCES,
@@ -32,6 +97,15 @@ ALL_LABELS = {
     "plan_status": PLAN_STATUSES,
     "certificate_status": CERTIFICATE_STATUSES,
     "result": RESULTS,
+    "role": ROLES,
+    "spot_check_outcome": SPOT_CHECK_OUTCOMES,
+    "score_item": SCORE_ITEMS,
+    "evaluation_outcome": EVALUATION_OUTCOMES,
+    "evaluation_status": EVALUATION_STATUSES,
+    "application_status": APPLICATION_STATUSES,
+    "change_status": CHANGE_STATUSES,
+    "education": EDUCATIONS,
+    "title": TITLES,
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+from jxjd.common.time import local_today
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 PROVINCE_CODES = frozenset(
@@ -50,7 +52,7 @@ def id_number_problem(value: str, *, today: date | None = None) -> str | None:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return "身份证号中的出生日期不是有效日期"
-    if born < date(1900, 1, 1) or born > (today or date.today()):
+    if born < date(1900, 1, 1) or born > (today or local_today()):
         return "身份证号中的出生日期超出合理范围"
     if id_check_char(value[:17]) != value[17]:
         return "身份证号校验位不正确，请核对"

@@ -7,32 +7,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+# The labels live with every other enumeration's (common.enums); the names stay importable here.
+from jxjd.common.enums import EVALUATION_OUTCOMES, EVALUATION_STATUSES, SCORE_ITEMS  # noqa: F401
 from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
 
-# The six items of 第二十一条, in its order, with their Chinese names.
-SCORE_ITEMS: dict[str, str] = {
-    "teachers": "师资队伍建设",
-    "funds": "培训经费使用",
-    "facilities": "设施配套",
-    "rules": "制度执行",
-    "tasks": "继续教育任务完成",
-    "effect": "培训效果及后续跟踪",
-}
-OUTCOMES: dict[str, str] = {
-    "excellent": "优秀",
-    "pass": "合格",
-    "rectify": "限期整改",
-    "revoke": "撤销资格",
-}
-# open: figures gathered, nobody scored yet; scored: at least one score sheet; rectifying: told
-# to rectify by a deadline, a follow-up outcome (pass or revoke) is due; decided: final.
-EVALUATION_STATUSES: dict[str, str] = {
-    "open": "待评分",
-    "scored": "已评分",
-    "rectifying": "限期整改中",
-    "decided": "已结论",
-}
+OUTCOMES = EVALUATION_OUTCOMES
 
 
 class EvaluationRound(db.Model):

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -15,6 +16,7 @@ from jxjd.bases.models import ACTIVE_STATUSES, Base
 from jxjd.bases.services import can_read_base, change_base_status
 from jxjd.certificates.models import Certificate
 from jxjd.common.enums import BASE_STATUSES
+from jxjd.common.enums import SPOT_CHECK_OUTCOMES as SPOT_CHECK_OUTCOME_LABELS
 from jxjd.common.time import isoformat, local_today, utcnow
 from jxjd.common.types import hours_json
 from jxjd.errors import (
@@ -36,12 +38,12 @@ from jxjd.evaluations.models import (
 from jxjd.extensions import db
 from jxjd.feedback.services import feedback_by_base
 from jxjd.plans.models import Plan, PlanItem
-from jxjd.reports.services import delivered_by_item, year_figures
+from jxjd.reports.tabular import delivered_by_item, figures_frame
 from jxjd.rules.services import rules_for_years
 from jxjd.sessions.models import TrainingSession
 from jxjd.spotchecks.models import SpotCheckItem
 
-SPOT_CHECK_OUTCOMES = ("pending", "pass", "issues", "fail")
+SPOT_CHECK_OUTCOMES = tuple(SPOT_CHECK_OUTCOME_LABELS)  # pending, pass, issues, fail
 # 第二十一条: every three years, for bases recognized at least three full years before.
 ROUND_SPAN = 3
 
@@ -73,8 +75,11 @@ def eligible_bases(year: int) -> list[Base]:
     )
 
 
-def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int], dict[str, int]]:
-    """Planned and delivered sessions and trainees per (base, year), for many bases at once.
+PLAN_FIGURES = ("planned_sessions", "actual_sessions", "planned_trainees", "actual_trainees")
+
+
+def _plan_totals(base_ids: list[int], years: list[int]) -> pd.DataFrame:
+    """Planned and delivered sessions and trainees per (base_id, year) with a filed plan.
 
     The same figures as reports.plan_vs_actual summed over its rows: planned from the current
     filed plan; delivered from sessions under any version of that year's plan, trainees counted
@@ -86,15 +91,6 @@ def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int],
         Plan.status == "filed",
         Plan.superseded_at.is_(None),
     )
-    out: dict[tuple[int, int], dict[str, int]] = {
-        (base_id, year): {
-            "planned_sessions": 0,
-            "actual_sessions": 0,
-            "planned_trainees": 0,
-            "actual_trainees": 0,
-        }
-        for base_id, year in db.session.execute(sa.select(Plan.base_id, Plan.year).where(*filed))
-    }
     planned = db.session.execute(
         sa.select(
             Plan.base_id,
@@ -102,19 +98,19 @@ def _plan_totals(base_ids: list[int], years: list[int]) -> dict[tuple[int, int],
             sa.func.coalesce(sa.func.sum(PlanItem.sessions), 0),
             sa.func.coalesce(sa.func.sum(PlanItem.trainees), 0),
         )
-        .join(Plan, Plan.id == PlanItem.plan_id)
+        .outerjoin(PlanItem, PlanItem.plan_id == Plan.id)
         .where(*filed)
         .group_by(Plan.base_id, Plan.year)
-    )
-    for base_id, year, sessions, trainees in planned:
-        slot = out[(base_id, year)]
-        slot["planned_sessions"], slot["planned_trainees"] = int(sessions), int(trainees)
-    for (base_id, year, _key), (sessions, trainees) in delivered_by_item(base_ids, years).items():
-        slot = out.get((base_id, year))
-        if slot is not None:  # plan_vs_actual reports nothing for a year without a filed plan
-            slot["actual_sessions"] += sessions
-            slot["actual_trainees"] += trainees
-    return out
+    ).all()
+    keys = ["base_id", "year"]
+    frame = pd.DataFrame(
+        [tuple(r) for r in planned], columns=[*keys, "planned_sessions", "planned_trainees"]
+    ).set_index(keys)
+    delivered = delivered_by_item(base_ids, years)
+    actual = delivered.groupby(keys)[["actual_sessions", "actual_trainees"]].sum()
+    # plan_vs_actual reports nothing for a year without a filed plan: a left join.
+    frame = frame.join(actual).reindex(columns=list(PLAN_FIGURES))
+    return frame.fillna(0).astype("int64")
 
 
 def _certificate_counts(base_ids: list[int], years: list[int]) -> dict[int, dict[str, int]]:
@@ -152,52 +148,56 @@ def _spot_check_counts(base_ids: list[int], years: list[int]) -> dict[int, dict[
 def gather_figures(base_ids: list[int], year: int) -> dict[int, dict[str, Any]]:
     """Each base's figures for year−2..year, a fixed number of grouped queries for any bases."""
     years = [year - 2, year - 1, year]
-    rules = rules_for_years(years)
-    by_year = {y: year_figures(base_ids, y) for y in years}
-    plans = _plan_totals(base_ids, years) if base_ids else {}
+    minimum = {y: r.min_trainees for y, r in rules_for_years(years).items()}
+    table = figures_frame(base_ids, years)
+    if base_ids:
+        table = table.join(_plan_totals(base_ids, years))  # by (base_id, year)
+    table = table.reindex(columns=list(dict.fromkeys([*table.columns, *PLAN_FIGURES])))
+    table[list(PLAN_FIGURES)] = table[list(PLAN_FIGURES)].fillna(0).astype("int64")
+    table["min_trainees"] = [minimum[y] for y in table.index.get_level_values("year")]
+    table["meets_minimum_trainees"] = table["trainees"] >= table["min_trainees"]
     certificates = _certificate_counts(base_ids, years) if base_ids else {}
     spot_checks = _spot_check_counts(base_ids, years) if base_ids else {}
     feedback = feedback_by_base(base_ids, years)
-    empty_plan = {
-        "planned_sessions": 0,
-        "actual_sessions": 0,
-        "planned_trainees": 0,
-        "actual_trainees": 0,
-    }
     out: dict[int, dict[str, Any]] = {}
     for base_id in base_ids:
-        rows = []
-        for y in years:
-            f = by_year[y][base_id]
-            minimum = rules[y].min_trainees
-            rows.append(
-                {
-                    "year": y,
-                    "sessions": f.sessions,
-                    "trainees": f.trainees,
-                    "person_times": f.person_times,
-                    "trainee_hours": hours_json(f.trainee_hours),
-                    "min_trainees": minimum,
-                    "meets_minimum_trainees": f.trainees >= minimum,
-                    **plans.get((base_id, y), empty_plan),
-                }
-            )
-        totals = {
-            key: sum(r[key] for r in rows)
-            for key in ("sessions", "person_times", *empty_plan.keys())
-        }
-        totals["trainee_hours"] = hours_json(
-            sum((by_year[y][base_id].trainee_hours for y in years), Decimal(0))
-        )
-        totals["years_meeting_minimum"] = sum(1 for r in rows if r["meets_minimum_trainees"])
+        rows = table.loc[base_id]
         out[base_id] = {
-            "years": rows,
-            "totals": totals,
+            "years": _year_rows(rows),
+            "totals": _three_year_totals(rows),
             "certificates": certificates.get(base_id, {"issued": 0, "revoked": 0}),
-            "spot_checks": spot_checks.get(base_id, {o: 0 for o in SPOT_CHECK_OUTCOMES}),
+            "spot_checks": spot_checks.get(base_id, dict.fromkeys(SPOT_CHECK_OUTCOMES, 0)),
             "feedback": feedback[base_id],
         }
     return out
+
+
+_YEAR_COLUMNS = [
+    "sessions",
+    "trainees",
+    "person_times",
+    "trainee_hours",
+    "min_trainees",
+    "meets_minimum_trainees",
+    *PLAN_FIGURES,
+]
+
+
+def _year_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """One base's three years (a frame indexed by year) as the snapshot's rows."""
+    out = []
+    for year, row in zip(rows.index, rows[_YEAR_COLUMNS].to_dict("records"), strict=True):
+        row["trainee_hours"] = hours_json(row["trainee_hours"])
+        out.append({"year": int(year), **row})
+    return out
+
+
+def _three_year_totals(rows: pd.DataFrame) -> dict[str, Any]:
+    """One base's figures summed over the three years."""
+    totals = {key: int(rows[key].sum()) for key in ("sessions", "person_times", *PLAN_FIGURES)}
+    totals["trainee_hours"] = hours_json(sum(rows["trainee_hours"], Decimal(0)))
+    totals["years_meeting_minimum"] = int(rows["meets_minimum_trainees"].sum())
+    return totals
 
 
 # ---- rounds -------------------------------------------------------------------------------------

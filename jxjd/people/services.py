@@ -1,17 +1,45 @@
-"""Finding and creating people by ID number."""
+"""Finding and creating people by ID number: the one place a person row is made.
+
+`ensure_people` creates people set-based (one INSERT per batch) and safely under concurrency:
+rows go in sorted by look-up hash (concurrent callers take the unique-index locks in the same
+order) with ON CONFLICT (id_hash) DO NOTHING, and whoever lost a race reads the winner's row.
+The roster upload, accounts and tokens for a person (`ensure_person`) all go through it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
-from jxjd.common.crypto import FieldCipher, app_keystore, id_lookup_hash, protect_id_number
-from jxjd.common.db import insert_ignoring_conflicts
+from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
+from jxjd.common.db import chunked, insert_ignoring_conflicts
 from jxjd.common.ids import id_number_problem, mask_id_number, normalize_id_number
 from jxjd.common.phones import mask_phone
 from jxjd.common.time import utcnow
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
+
+ID_CONTEXT = "id_number"  # the associated data of the encrypted ID number
+PHONE_CONTEXT = "phone"  # the associated data of the phone column: its own, unlike the ID number's
+
+
+class PersonRef(NamedTuple):
+    """A stored person as the bulk paths need it: id and registered name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    """What creating a person takes: the normalised ID number and the name to register."""
+
+    id_number: str
+    name: str
 
 
 def checked_id_number(raw: str, field: str = "id_number") -> str:
@@ -23,31 +51,79 @@ def checked_id_number(raw: str, field: str = "id_number") -> str:
     return value
 
 
+def id_hashes(id_numbers: Iterable[str]) -> list[str]:
+    """The look-up hashes of normalised ID numbers, in order (the key is read once)."""
+    key = app_keystore().secret("lookup-hmac")
+    return [lookup_hash(key, value) for value in id_numbers]
+
+
+def people_by_hash(digests: Iterable[str]) -> dict[str, PersonRef]:
+    """The stored people among these look-up hashes: one query per batch of 2,000."""
+    found: dict[str, PersonRef] = {}
+    for batch in chunked(sorted(set(digests))):
+        for pid, digest, name in db.session.execute(
+            sa.select(Person.id, Person.id_hash, Person.name).where(Person.id_hash.in_(batch))
+        ):
+            found[digest] = PersonRef(pid, name)
+    return found
+
+
+def ensure_people(
+    wanted: Mapping[str, NewPerson], known: Mapping[str, PersonRef] | None = None
+) -> dict[str, PersonRef]:
+    """The people with these look-up hashes, the missing ones created (set-based, race-safe).
+
+    `known` saves the look-up when the caller has just read the stored people itself.
+    """
+    found = dict(known) if known is not None else people_by_hash(wanted)
+    missing = sorted(digest for digest in wanted if digest not in found)
+    if missing:
+        found.update(_insert_people({digest: wanted[digest] for digest in missing}))
+        # RETURNING leaves out the rows a concurrent request stored first: read those.
+        raced = [digest for digest in missing if digest not in found]
+        if raced:
+            found.update(people_by_hash(raced))
+    return {digest: found[digest] for digest in wanted}
+
+
+def _insert_people(new: Mapping[str, NewPerson]) -> dict[str, PersonRef]:
+    """INSERT … ON CONFLICT (id_hash) DO NOTHING in look-up-hash order; the rows it stored."""
+    cipher = FieldCipher(app_keystore().secret("field-encryption"))
+    now = utcnow()
+    rows = [
+        {
+            "id_hash": digest,
+            "id_encrypted": cipher.encrypt(person.id_number, context=ID_CONTEXT),
+            "id_masked": mask_id_number(person.id_number),
+            "name": person.name,
+            "created_at": now,
+        }
+        # Sorted: concurrent callers take the unique-index locks in the same order (in any
+        # other order, two rosters listing the same people differently deadlock).
+        for digest, person in sorted(new.items())
+    ]
+    column = Person.__table__.c
+    insert = insert_ignoring_conflicts(Person.__table__, conflict_target=["id_hash"]).returning(
+        column.id, column.id_hash, column.name
+    )
+    stored: dict[str, PersonRef] = {}
+    for batch in chunked(rows):
+        for pid, digest, name in db.session.execute(insert, list(batch)):
+            stored[digest] = PersonRef(pid, name)
+    return stored
+
+
 def find_person(id_number: str) -> Person | None:
     """The person with this (normalised) ID number, if known."""
-    return db.session.scalar(sa.select(Person).where(Person.id_hash == id_lookup_hash(id_number)))
+    (digest,) = id_hashes([id_number])
+    return db.session.scalar(sa.select(Person).where(Person.id_hash == digest))
 
 
 def ensure_person(id_number: str, name: str) -> Person:
-    """The person with this ID number, created with `name` when new."""
-    person = find_person(id_number)
-    if person is None:
-        encrypted, digest = protect_id_number(id_number)
-        # ON CONFLICT DO NOTHING: two requests creating the same person both end with one row.
-        db.session.execute(
-            insert_ignoring_conflicts(Person.__table__).values(
-                id_hash=digest,
-                id_encrypted=encrypted,
-                id_masked=mask_id_number(id_number),
-                name=name,
-                created_at=utcnow(),
-            )
-        )
-        person = find_person(id_number)
-    return person
-
-
-PHONE_CONTEXT = "phone"  # the associated data of the phone column: its own, unlike the ID number's
+    """The person with this (normalised) ID number, created with `name` when new."""
+    (digest,) = id_hashes([id_number])
+    ref = ensure_people({digest: NewPerson(id_number, name)})[digest]
+    return db.session.get(Person, ref.id)
 
 
 def phone_cipher() -> FieldCipher:
@@ -62,6 +138,27 @@ def phone_columns(phone: str, cipher: FieldCipher | None = None) -> dict[str, ob
         "phone_encrypted": cipher.encrypt(phone, context=PHONE_CONTEXT),
         "phone_masked": mask_phone(phone),
     }
+
+
+def store_phones(phones: Mapping[int, str]) -> None:
+    """Mobile numbers onto people (person id → number), encrypted, in id order; latest wins."""
+    if not phones:
+        return
+    cipher = phone_cipher()
+    column = Person.__table__.c
+    update = (
+        sa.update(Person.__table__)
+        .where(column.id == sa.bindparam("pid"))
+        .values(phone_encrypted=sa.bindparam("enc"), phone_masked=sa.bindparam("masked"))
+    )
+    rows = []
+    for pid, phone in sorted(phones.items()):
+        stored = phone_columns(phone, cipher)
+        rows.append(
+            {"pid": pid, "enc": stored["phone_encrypted"], "masked": stored["phone_masked"]}
+        )
+    for batch in chunked(rows):
+        db.session.execute(update, list(batch))
 
 
 def phone_of(person: Person) -> str | None:

@@ -23,8 +23,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from jxjd.common.enums import label
 from jxjd.certificates import qr
+from jxjd.common.enums import label
 from jxjd.printing.fonts import DocumentFonts
 
 # Binary (Flate only) streams: reportlab's default ASCII85 layer makes every stream a quarter

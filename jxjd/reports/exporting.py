@@ -1,77 +1,59 @@
-"""The province-wide report as an .xlsx workbook."""
+"""The province-wide report as an .xlsx workbook: a pandas table, written by openpyxl."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import pandas as pd
 
-from jxjd.common.enums import label
-from jxjd.common.xlsx import append_row
+from jxjd.common.enums import BASE_STATUSES
+from jxjd.common.xlsx import table_xlsx
 
-HEADERS = [
-    "基地编号",
-    "基地名称",
-    "主管部门",
-    "状态",
-    "培训班次",
-    "培训人数",
-    "培训人次",
-    "培训学时（人·学时）",
-    "达到年培训1000人",
+# The report's columns: (key in a report row, Chinese header).
+COLUMNS = [
+    ("base_id", "基地编号"),
+    ("name", "基地名称"),
+    ("department", "主管部门"),
+    ("status", "状态"),
+    ("sessions", "培训班次"),
+    ("trainees", "培训人数"),
+    ("person_times", "培训人次"),
+    ("trainee_hours", "培训学时（人·学时）"),
+    ("meets_minimum_trainees", "达到年培训1000人"),
 ]
+HEADERS = [header for _, header in COLUMNS]
+WIDTHS = [10, 36, 24, 10, 10, 10, 10, 16, 16]
+
+
+def province_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """One row per base with Chinese headers and labels, then the totals row."""
+    keys = [key for key, _ in COLUMNS]
+    frame = pd.DataFrame(report["bases"], columns=keys, dtype=object)
+    frame["status"] = frame["status"].map(lambda s: BASE_STATUSES.get(s, s))
+    frame["meets_minimum_trainees"] = frame["meets_minimum_trainees"].map({True: "是", False: "否"})
+    totals = report["totals"]
+    total_row = {
+        "base_id": "合计",
+        "name": "",
+        "department": "",
+        "status": "",
+        "sessions": totals["sessions"],
+        "trainees": "",
+        "person_times": totals["person_times"],
+        "trainee_hours": totals["trainee_hours"],
+        "meets_minimum_trainees": f"{totals['bases_meeting_minimum']} 家达标",
+    }
+    frame = pd.concat([frame, pd.DataFrame([total_row], dtype=object)], ignore_index=True)
+    return frame.rename(columns=dict(COLUMNS))
 
 
 def province_report_xlsx(report: dict[str, Any]) -> bytes:
     """One row per base, a totals row, Chinese headers."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{report['year']}年度"
-    append_row(ws, [f"{report['year']} 年度省级继续教育基地培训完成情况"])
-    ws["A1"].font = Font(bold=True, size=14)
-    append_row(ws, HEADERS)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="EEF2F6")
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for row in report["bases"]:
-        append_row(
-            ws,
-            [
-                row["base_id"],
-                row["name"],
-                row["department"],
-                label("base_status", row["status"]),
-                row["sessions"],
-                row["trainees"],
-                row["person_times"],
-                row["trainee_hours"],
-                "是" if row["meets_minimum_trainees"] else "否",
-            ],
-        )
-    totals = report["totals"]
-    append_row(
-        ws,
-        [
-            "合计",
-            "",
-            "",
-            "",
-            totals["sessions"],
-            "",
-            totals["person_times"],
-            totals["trainee_hours"],
-            f"{totals['bases_meeting_minimum']} 家达标",
-        ],
+    return table_xlsx(
+        province_frame(report),
+        sheet=f"{report['year']}年度",
+        title=f"{report['year']} 年度省级继续教育基地培训完成情况",
+        widths=WIDTHS,
+        freeze="A3",
+        bold_last_row=True,
     )
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    for i, width in enumerate([10, 36, 24, 10, 10, 10, 10, 16, 16], start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A3"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

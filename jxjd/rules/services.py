@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,20 +15,28 @@ from jxjd.extensions import db
 from jxjd.rules.models import YearRule
 
 
+def _rule(default: Any, label: str, low: int, high: int) -> Any:
+    """A rule's default with its Chinese label and allowed range (the API schema reads them)."""
+    return field(default=default, metadata={"label": label, "range": (low, high)})
+
+
 @dataclass(frozen=True)
 class Rules:
     """What a year requires. Defaults: [Hunan] 90 / 公需 30 / 专业 60; 8 学时 a day [inferred];
-    1000 trainees a year (第七条); review spans 高级 5, 中级 4, 初级 3 years [Hunan 2025]."""
+    1000 trainees a year (第七条); review spans 高级 5, 中级 4, 初级 3 years [Hunan 2025].
+
+    Each rule declares its label and range once: rules.schemas.RulesArgs is derived from them.
+    """
 
     year: int
-    required_total: Decimal = Decimal(90)
-    required_general: Decimal = Decimal(30)
-    required_professional: Decimal = Decimal(60)
-    daily_hour_cap: Decimal = Decimal(8)
-    min_trainees: int = 1000
-    span_senior: int = 5
-    span_intermediate: int = 4
-    span_junior: int = 3
+    required_total: Decimal = _rule(Decimal(90), "年度学时要求", 0, 1000)
+    required_general: Decimal = _rule(Decimal(30), "公需科目学时要求", 0, 1000)
+    required_professional: Decimal = _rule(Decimal(60), "专业科目学时要求", 0, 1000)
+    daily_hour_cap: Decimal = _rule(Decimal(8), "每日学时上限", 1, 24)
+    min_trainees: int = _rule(1000, "基地年培训最少人数", 0, 1_000_000)
+    span_senior: int = _rule(5, "高级职称评审查验年限", 1, 10)
+    span_intermediate: int = _rule(4, "中级职称评审查验年限", 1, 10)
+    span_junior: int = _rule(3, "初级职称评审查验年限", 1, 10)
     overridden: bool = False
 
     def span(self, level: str) -> int:
@@ -38,7 +46,9 @@ class Rules:
         )
 
 
-RULE_FIELDS = [f.name for f in fields(Rules) if f.name not in ("year", "overridden")]
+RULES = [f for f in fields(Rules) if "range" in f.metadata]  # the settable rules, in order
+RULE_FIELDS = [f.name for f in RULES]
+HOUR_RULES = [f.name for f in RULES if f.type in (Decimal, "Decimal")]
 
 
 def rules_for(year: int) -> Rules:
@@ -80,6 +90,6 @@ def rules_dict(rules: Rules) -> dict[str, Any]:
     from jxjd.common.types import hours_json
 
     out = asdict(rules)
-    for key in ("required_total", "required_general", "required_professional", "daily_hour_cap"):
+    for key in HOUR_RULES:
         out[key] = hours_json(out[key])
     return out

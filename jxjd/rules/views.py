@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
-
 from jxjd.auth import current_actor, require
 from jxjd.common.params import checked_year
-from jxjd.common.schema import Args, json_body, load
+from jxjd.common.schema import json_body, load
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.rules import bp
+from jxjd.rules.schemas import RulesArgs
 from jxjd.rules.services import rules_dict, rules_for, set_rules
-
-
-class RulesArgs(Args):
-    required_total = fields.Decimal(validate=validate.Range(min=0, max=1000), places=1)
-    required_general = fields.Decimal(validate=validate.Range(min=0, max=1000), places=1)
-    required_professional = fields.Decimal(validate=validate.Range(min=0, max=1000), places=1)
-    daily_hour_cap = fields.Decimal(validate=validate.Range(min=1, max=24), places=1)
-    min_trainees = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
-    span_senior = fields.Integer(validate=validate.Range(min=1, max=10))
-    span_intermediate = fields.Integer(validate=validate.Range(min=1, max=10))
-    span_junior = fields.Integer(validate=validate.Range(min=1, max=10))
 
 
 @bp.get("/api/v1/rules/<int:year>")

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
+from jxjd.common.enums import SPOT_CHECK_OUTCOMES
 from jxjd.common.time import utcnow
 from jxjd.errors import NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.sessions.models import TrainingSession
 from jxjd.spotchecks.models import SpotCheck, SpotCheckItem
 
-OUTCOMES = {"pending": "待检查", "pass": "合格", "issues": "发现问题，限期整改", "fail": "不合格"}
+OUTCOMES = SPOT_CHECK_OUTCOMES  # the labels live in common.enums
 
 
 def population(year: int, as_of: datetime | None = None) -> list[int]:

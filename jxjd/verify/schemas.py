@@ -6,36 +6,36 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from jxjd.certificates.fields import SCHEMA_FIELDS
+from jxjd.certificates.schemas import signed_fields
 from jxjd.common.fields import Timestamp
 from jxjd.common.time import isoformat, to_local
 
 
-def _signed(key: str):
-    """A field read from the certificate's signed payload."""
-    return fields.Function(lambda c: c.payload.get(key))
+def _revoked_on(cert: Any) -> str | None:
+    """The revocation date YYYY-MM-DD in China Standard Time (None while valid)."""
+    return to_local(cert.revoked_at).date().isoformat() if cert.revoked_at else None
 
 
-class PublicCertificateSchema(Schema):
-    """What anyone holding the QR code may see: the signed fields and the status."""
-
-    serial = fields.String()
-    name = _signed("name")
-    id_masked = _signed("id_masked")
-    title = _signed("title")
-    base = _signed("base")
-    category = _signed("category")
-    hours = _signed("hours")
-    start_date = _signed("start_date")
-    end_date = _signed("end_date")
-    issued_at = Timestamp()
-    kid = fields.String()
-    alg = fields.String()
-    status = fields.String()
-    revoked_at = fields.Function(
-        lambda c: to_local(c.revoked_at).date().isoformat() if c.revoked_at else None,
-        metadata={"description": "撤销日期 YYYY-MM-DD（未撤销为 null）"},
-    )
-    revoked_reason = fields.String(allow_none=True)
+PublicCertificateSchema = Schema.from_dict(
+    {
+        "serial": fields.String(),
+        **signed_fields(),
+        "issued_at": Timestamp(),
+        "kid": fields.String(),
+        "alg": fields.String(),
+        "status": fields.String(),
+        "revoked_at": fields.Function(
+            _revoked_on, metadata={"description": "撤销日期 YYYY-MM-DD（未撤销为 null）"}
+        ),
+        "revoked_reason": fields.String(allow_none=True),
+    },
+    name="PublicCertificateSchema",
+)
+PublicCertificateSchema.__doc__ = (
+    "What anyone holding the QR code may see: the signed fields and the status."
+)
+_SIGNED_KEYS = tuple(f.key for f in SCHEMA_FIELDS)
 
 
 class VerifyCheckSchema(Schema):
@@ -69,23 +69,14 @@ class VerificationSchema(Schema):
 def dump_public_certificate(cert) -> dict[str, Any]:
     """PublicCertificateSchema().dump(cert), written out: the verify API's hot path."""
     p = cert.payload
-    return {
-        "serial": cert.serial,
-        "name": p.get("name"),
-        "id_masked": p.get("id_masked"),
-        "title": p.get("title"),
-        "base": p.get("base"),
-        "category": p.get("category"),
-        "hours": p.get("hours"),
-        "start_date": p.get("start_date"),
-        "end_date": p.get("end_date"),
-        "issued_at": isoformat(cert.issued_at),
-        "kid": cert.kid,
-        "alg": cert.alg,
-        "status": cert.status,
-        "revoked_at": to_local(cert.revoked_at).date().isoformat() if cert.revoked_at else None,
-        "revoked_reason": cert.revoked_reason,
-    }
+    out = {"serial": cert.serial}
+    for key in _SIGNED_KEYS:
+        out[key] = p.get(key)
+    out["issued_at"] = isoformat(cert.issued_at)
+    out["kid"], out["alg"], out["status"] = cert.kid, cert.alg, cert.status
+    out["revoked_at"] = _revoked_on(cert)
+    out["revoked_reason"] = cert.revoked_reason
+    return out
 
 
 def dump_verification(outcome) -> dict[str, Any]:

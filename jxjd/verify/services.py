@@ -70,8 +70,7 @@ _lock = threading.Lock()
 # Signature checks that passed, by token: a pure function of the token and the published keys,
 # so an entry stays right until the key directory changes (its stamp is part of the entry).
 # Only successes are kept, so failed look-ups cannot crowd out genuine certificates. The size is
-# app.config["JXJD_VERIFY_CACHE_SIZE"] (0 turns the cache off).
-VERIFIED_CACHE_SIZE = 4096
+# app.config["JXJD_VERIFY_CACHE_SIZE"] (default 4096; 0 turns the cache off).
 _verified: dict[str, tuple[tuple[str, int], dict[str, Any]]] = {}
 _SIGNATURE_CHECKS = (
     {"step": "well_formed", "ok": True},
@@ -110,7 +109,7 @@ def public_keys(*, refresh: bool = False) -> dict[str, VerificationKey]:
 
 def _cache_size() -> int:
     """How many verified tokens a process keeps."""
-    return int(current_app.config.get("JXJD_VERIFY_CACHE_SIZE", VERIFIED_CACHE_SIZE))
+    return int(current_app.config["JXJD_VERIFY_CACHE_SIZE"])
 
 
 def _remember(token: str, stamp: tuple[str, int], payload: dict[str, Any]) -> None:

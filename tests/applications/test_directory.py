@@ -6,16 +6,12 @@ from datetime import date
 
 import pytest
 
-from jxjd.applications import services
 from tests.fixtures.applications import application_payload
 
 
 @pytest.fixture
-def pinned_today(monkeypatch):
-    def pin(day: date) -> None:
-        monkeypatch.setattr(services, "local_today", lambda: day)
-
-    return pin
+def pinned_today(clock):
+    return clock.freeze
 
 
 def test_directory_is_public_and_lists_only_recognized_and_rectifying_bases(client, create_base_in):

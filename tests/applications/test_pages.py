@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from jxjd.applications import services
 from jxjd.applications.models import Application, BaseChange
 from jxjd.bases.models import Base
 from jxjd.common.crypto import reveal_id_number
@@ -214,13 +213,11 @@ def test_department_recommends_through_the_page(signed_in, create_application):
     assert db.session.get(Application, application.id).status == "recommended"
 
 
-def test_admin_takes_the_whole_workflow_through_the_pages(
-    signed_in, create_application, monkeypatch
-):
+def test_admin_takes_the_whole_workflow_through_the_pages(signed_in, create_application, clock):
     application = create_application("recommended")
     client = signed_in("admin")
     page = f"/applications/{application.id}"
-    monkeypatch.setattr(services, "local_today", lambda: date(2026, 6, 1))
+    clock.freeze(date(2026, 6, 1))
     steps = [
         ("review", {"reviewer": "专家甲", "score": "90", "opinion": "好"}),
         ("site-visit", {"date": "2026-05-20", "findings": "齐备", "passed": "1"}),
@@ -234,7 +231,7 @@ def test_admin_takes_the_whole_workflow_through_the_pages(
     resp = _post(client, f"{page}/recognize", {}, page=page)
     follow = client.get(page).get_data(as_text=True)
     assert "公示期至 2026-06-07 结束" in follow  # the problem comes back as a message
-    monkeypatch.setattr(services, "local_today", lambda: date(2026, 6, 8))
+    clock.freeze(date(2026, 6, 8))
     _post(client, f"{page}/recognize", {}, page=page)
     db.session.expire_all()
     application = db.session.get(Application, application.id)

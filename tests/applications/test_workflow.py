@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from jxjd.applications import services
 from jxjd.audit.models import AuditEvent
 from jxjd.bases.models import Base
 from jxjd.extensions import db
@@ -34,14 +33,10 @@ def dept(make_headers):
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """Pin the services' "today" (Asia/Shanghai) to a date; returns a setter."""
-
-    def pin(day: date) -> None:
-        monkeypatch.setattr(services, "local_today", lambda: day)
-
-    pin(date(2026, 6, 1))
-    return pin
+def today(clock):
+    """Freeze the app's "today" (Asia/Shanghai) at a date; returns a setter."""
+    clock.freeze(date(2026, 6, 1))
+    return clock.freeze
 
 
 def test_department_recommends_its_units_application(client, dept, create_application):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 
@@ -456,13 +457,22 @@ def test_malformed_json_is_a_bad_request(client, open_session):
 # ---- who and when ----------------------------------------------------------------------------
 
 
-def test_upload_before_the_session_starts_is_refused(open_session, upload_roster):
-    target = open_session(year=2027)  # next year's session has not started
+def test_upload_before_the_session_starts_is_refused(open_session, upload_roster, clock):
+    target = open_session(year=2027)  # starts 2027-03-01
+    clock.freeze(date(2027, 2, 28))
     body = assert_problem(
         upload_roster(target, roster_xlsx(trainees(1))), 422, "session_not_started"
     )
     assert "2027-03-01" in body["detail"]
     _nothing_stored()
+
+
+def test_upload_on_the_first_day_of_the_session_is_accepted(open_session, upload_roster, clock):
+    target = open_session(year=2027)
+    clock.freeze(date(2027, 3, 1))
+    resp = upload_roster(target, roster_xlsx(trainees(2)))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["recorded"] == 2
 
 
 def test_a_base_cannot_upload_to_another_bases_session(

@@ -26,6 +26,7 @@ from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
 from jxjd.common.db import chunked, insert_ignoring_conflicts
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
+from jxjd.common.paging import Page, page_of
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Problem, ValidationFailed, field_error
@@ -358,16 +359,19 @@ def _reconcile_concurrent(
             result.rejected.append(error)
 
 
-def list_records(session: TrainingSession) -> list[AttendanceRecord]:
-    """A session's attendance records in upload order."""
+def list_records(session: TrainingSession, page: Page | None = None) -> list[AttendanceRecord]:
+    """A session's attendance records in upload order (one page of them, if given)."""
     return list(
         db.session.scalars(
-            sa.select(AttendanceRecord)
-            .options(
-                so.selectinload(AttendanceRecord.person),
-                so.selectinload(AttendanceRecord.certificate),
+            page_of(
+                sa.select(AttendanceRecord)
+                .options(
+                    so.selectinload(AttendanceRecord.person),
+                    so.selectinload(AttendanceRecord.certificate),
+                )
+                .where(AttendanceRecord.session_id == session.id)
+                .order_by(AttendanceRecord.id),
+                page,
             )
-            .where(AttendanceRecord.session_id == session.id)
-            .order_by(AttendanceRecord.id)
         )
     )

@@ -14,6 +14,7 @@ from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, login_manager, migrate
+from jxjd.observability import init_observability
 from jxjd.ratelimit import init_rate_limits
 
 # Feature packages, in dependency order; each has views.py registering on its `bp`.
@@ -124,6 +125,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                 db.engine, "connect", lambda c, r: _sqlite_pragmas(c, r, busy_ms=lock_ms)
             )
 
+    init_observability(app)  # request ids, JSON logs, metrics: first, so they see every request
     install_guards(app)  # converters before any route, the request guard before other hooks
     _register_features(app)
     register_error_handlers(app)

@@ -213,6 +213,7 @@ def _register_page_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from jxjd.accounts.cli import account_cli, token_cli
     from jxjd.audit.cli import audit_cli
+    from jxjd.backup.cli import backup_command, restore_command
     from jxjd.certificates.cli import keys_cli
     from jxjd.demo import demo_command
     from jxjd.keys.services import guard_commands
@@ -223,3 +224,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -56,6 +56,8 @@ class Config:
     JXJD_LOG_FORMAT: str = os.environ.get("JXJD_LOG_FORMAT", "json")
     JXJD_LOG_LEVEL: str = os.environ.get("JXJD_LOG_LEVEL", "INFO")
     JXJD_METRICS_TOKEN: str | None = os.environ.get("JXJD_METRICS_TOKEN") or None
+    # The bin folder of pg_dump/pg_restore for `flask backup|restore` (None: from PATH).
+    JXJD_PG_BIN: str | None = os.environ.get("JXJD_PG_BIN") or None
 
 
 class TestConfig(Config):

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,7 +84,7 @@ def request_id() -> str | None:
     rid = environ.get(_REQUEST_ID)
     if rid is None:
         given = request.headers.get(REQUEST_ID_HEADER, "")
-        rid = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        rid = given if _SAFE_REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
         environ[_REQUEST_ID] = rid
     return rid
 

@@ -450,6 +450,7 @@ def _write_backup(
         echo(f"  [1/4] audit checkpoints: none yet ({checkpoints} does not exist)")
 
     # 2. The database, in one snapshot with its row counts.
+    echo(f"  [2/4] database: counting rows and copying in one snapshot ({kind}) …")
     t0 = time.monotonic()
     snapshot = _pg_snapshot(target) if kind == "postgresql" else _sqlite_snapshot(target)
     size = (target / snapshot.file).stat().st_size
@@ -668,6 +669,8 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
     # The database.
     t0 = time.monotonic()
     database_file = source / manifest["database"]["file"]
+    size = _size(database_file.stat().st_size)
+    echo(f"  [3/5] database: restoring {database_file.name} ({size}) …")
     if kind == "postgresql":
         _pg_restore(database_file)
     else:

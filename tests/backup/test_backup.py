@@ -95,6 +95,11 @@ def data_in_use(
 ):
     """A database in use: bases, plans, sessions, two uploads under two signing keys, a
     revocation, people, a grant, tokens, accounts, audit events and a checkpoint."""
+    from jxjd.keys.services import prepare_key_store
+
+    # The suite empties every table between tests: record the keys' fingerprints again, as the
+    # start-up check does for an empty database.
+    assert prepare_key_store(app).ok
     base = create_base()
     headers = base_headers(base)
     plan = create_filed_plan(base, year=YEAR)

@@ -418,12 +418,18 @@ def create_backup(target: str | os.PathLike[str], echo: Echo = print) -> dict[st
         _sqlite_path(url)
     key_dir = Path(current_app.config["JXJD_KEY_DIR"])
     checkpoints = _checkpoint_file()
+    existed = target.exists()
     _new_folder(target)
     started = time.monotonic()
     try:
         return _write_backup(target, kind, key_dir, checkpoints, echo, started)
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)  # a partial backup is no backup
+        # A partial backup is no backup; an empty folder given by the operator stays.
+        for child in list(target.iterdir()) if existed else [target]:
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
         raise
 
 

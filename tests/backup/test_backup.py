@@ -335,3 +335,7 @@ def test_backup_refuses_a_folder_in_use_and_a_key_store_changed_meanwhile(
     assert "the key store changed during the backup" in result.output
     assert "run the backup again" in result.output
     assert not folder.exists()  # nothing half-made is left behind
+    mount = tmp_path / "mount-point"
+    mount.mkdir()  # an empty folder the operator made: kept, and left empty
+    result = app.test_cli_runner().invoke(args=["backup", str(mount)])
+    assert result.exit_code != 0 and mount.is_dir() and not any(mount.iterdir())

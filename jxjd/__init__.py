@@ -14,6 +14,7 @@ from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
 from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, login_manager, migrate
+from jxjd.observability import init_observability
 from jxjd.ratelimit import init_rate_limits
 
 # Feature packages, in dependency order; each has views.py registering on its `bp`.
@@ -125,6 +126,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                 db.engine, "connect", lambda c, r: _sqlite_pragmas(c, r, busy_ms=lock_ms)
             )
 
+    init_observability(app)  # request ids, JSON logs, metrics: first, so they see every request
     install_guards(app)  # converters before any route, the request guard before other hooks
     _register_features(app)
     register_error_handlers(app)
@@ -212,6 +214,7 @@ def _register_page_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from jxjd.accounts.cli import account_cli, token_cli
     from jxjd.audit.cli import audit_cli
+    from jxjd.backup.cli import backup_command, restore_command
     from jxjd.certificates.cli import keys_cli
     from jxjd.demo import demo_command
     from jxjd.keys.services import guard_commands
@@ -222,3 +225,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -56,6 +56,13 @@ class Config:
     JXJD_OTP_ID_LIMIT: str = os.environ.get("JXJD_OTP_ID_LIMIT", "5 per hour")
     JXJD_OTP_CLIENT_LIMIT: str = os.environ.get("JXJD_OTP_CLIENT_LIMIT", "20 per hour")
     JXJD_SHARE_LOOKUP_LIMIT: str = os.environ.get("JXJD_SHARE_LOOKUP_LIMIT", "10 per minute")
+    # Operations (CONTRACT §15): log lines as JSON (json | text | off), the level, and a bearer
+    # token for Prometheus scrapers of /metrics besides the admin's API tokens.
+    JXJD_LOG_FORMAT: str = os.environ.get("JXJD_LOG_FORMAT", "json")
+    JXJD_LOG_LEVEL: str = os.environ.get("JXJD_LOG_LEVEL", "INFO")
+    JXJD_METRICS_TOKEN: str | None = os.environ.get("JXJD_METRICS_TOKEN") or None
+    # The bin folder of pg_dump/pg_restore for `flask backup|restore` (None: from PATH).
+    JXJD_PG_BIN: str | None = os.environ.get("JXJD_PG_BIN") or None
 
 
 class TestConfig(Config):
@@ -66,3 +73,4 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     JXJD_AUDIT_CHECKPOINT_EVERY = 0  # the suite empties the chain between tests
     RATELIMIT_ENABLED = True
+    JXJD_LOG_FORMAT = os.environ.get("JXJD_LOG_FORMAT", "off")  # pytest captures the records

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template
 from marshmallow import Schema
 
 from jxjd.common.guards import MAX_PATH_SEGMENT
+from jxjd.common.paging import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from jxjd.common.params import MAX_YEAR, MIN_YEAR
 from jxjd.common.text import MAX_ID
 
@@ -29,6 +30,29 @@ _QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "level": {"type": "string", "enum": ["senior", "intermediate", "junior"]},
     "format": {"type": "string", "enum": ["json", "xlsx"]},
     "part": {"type": "integer", "minimum": 1},
+    "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+}
+# Paginated lists (jxjd.common.paging, CONTRACT §11).
+_PAGE_PARAMS = [
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": _QUERY_SCHEMAS["page"],
+        "description": "页码（默认 1）",
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "schema": _QUERY_SCHEMAS["per_page"],
+        "description": f"每页条数（默认 {DEFAULT_PER_PAGE}，最多 {MAX_PER_PAGE}）",
+    },
+]
+_PAGE_HEADERS = {
+    "X-Total-Count": {"description": "列表总条数", "schema": {"type": "integer"}},
+    "Link": {"description": '下一页（RFC 8288，rel="next"）', "schema": {"type": "string"}},
 }
 # What the URL converters accept (jxjd.common.guards): anything else is 404 before any view.
 _PATH_SCHEMAS = {
@@ -141,6 +165,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             }
             for name, text in meta["query"].items()
         ]
+        if getattr(view, "paged", False):  # jxjd.common.paging: page, per_page and two headers
+            params += _PAGE_PARAMS
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {"summary": meta["summary"], "parameters": params}
             op["tags"] = meta["tags"] or [rule.endpoint.split(".")[0]]
@@ -163,6 +189,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 ok["content"] = {
                     "application/json": {"schema": _schema_ref(meta["response"], plugin)}
                 }
+            if getattr(view, "paged", False):
+                ok["headers"] = _PAGE_HEADERS
             responses: dict[str, Any] = {str(meta["status"]): ok}
             problem_ref = {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
@@ -173,7 +201,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             # 400 (not a JSON object), 413 (too large) and 422 (validation).
             if params and any(p["in"] == "path" for p in params):
                 default_errors.add(404)
-            if meta["query"] or any(p["name"] == "year" for p in params):
+            if meta["query"] or any(p["in"] == "query" or p["name"] == "year" for p in params):
                 default_errors.add(422)
             if "requestBody" in op:
                 default_errors |= {400, 413, 422}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, current_app
 from limits.errors import StorageError
 
 from jxjd.errors import Problem, render_problem
@@ -57,6 +57,33 @@ def init_rate_limits(app: Flask) -> None:
         log.error("rate-limit store unreachable (%s): limited requests answer 503", reason)
         retry = RateLimitUnavailable.retry_after
         return render_problem(RateLimitUnavailable(headers={"Retry-After": str(retry)}))
+
+
+def rate_limit_checks() -> list[str]:
+    """The readiness checks for the rate-limit store: one when it is shared (Redis), else none."""
+    return ["rate_limit_store"] if is_shared(current_app.config["RATELIMIT_STORAGE_URI"]) else []
+
+
+def rate_limit_readiness() -> list:
+    """Why the shared rate-limit store makes the instance unready (empty when it answers)."""
+    if not rate_limit_checks():
+        return []
+    from jxjd.keys.services import KeyProblem
+
+    try:
+        reachable = limiter.storage.check()
+    except Exception:  # noqa: BLE001 - any failure of the store means it cannot count
+        reachable = False
+    if reachable:
+        return []
+    return [
+        KeyProblem(
+            "rate_limit_unavailable",
+            None,
+            "共享的访问频率控制存储（JXJD_RATELIMIT_STORAGE）暂时无法连接。",
+            "the shared rate-limit store does not answer",
+        )
+    ]
 
 
 def unshared_warning(app: object, workers: int) -> str | None:

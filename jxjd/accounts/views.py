@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import current_app, render_template, request
 
 from jxjd.accounts import activation, bp
@@ -38,8 +36,8 @@ from jxjd.accounts.throttle import Counter, client_key, refuse_if_over
 from jxjd.auth import current_actor, forget_request_identity, require
 from jxjd.common.crypto import id_lookup_hash
 from jxjd.common.ids import normalize_id_number
+from jxjd.common.paging import page_args, paginated
 from jxjd.common.schema import json_body, load
-from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.openapi import doc
 from jxjd.people.models import Person
@@ -54,43 +52,9 @@ REGISTER_BY_CLIENT = Counter("register-client", "JXJD_REGISTER_CLIENT_LIMIT")
 OTP_BY_ID = Counter("otp-id", "JXJD_OTP_ID_LIMIT")
 OTP_BY_CLIENT = Counter("otp-client", "JXJD_OTP_CLIENT_LIMIT")
 
-MAX_PAGE, MAX_PER_PAGE, DEFAULT_PER_PAGE = 100_000, 500, 50
-
 
 def _id_key(id_number: str) -> str:
     return id_lookup_hash(normalize_id_number(id_number or ""))
-
-
-# ---- pagination (CONTRACT §11) ----------------------------------------------------------------
-
-
-def page_args() -> tuple[int, int]:
-    """?page=&per_page= (defaults 1 and 50, at most 500 per page); 422 invalid_parameter."""
-    values, errors = {}, []
-    for key, default, top in (("page", 1, MAX_PAGE), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)):
-        raw = request.args.get(key, "")
-        if raw == "":
-            values[key] = default
-            continue
-        value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
-        if not 1 <= value <= top:
-            errors.append(
-                field_error("invalid_parameter", f"{key} 须为 1—{top} 之间的整数", field=key)
-            )
-        values[key] = value
-    if errors:
-        raise ValidationFailed(errors, code="invalid_parameter")
-    return values["page"], values["per_page"]
-
-
-def paginated(body: dict, total: int, page: int, per_page: int):
-    """The JSON body with X-Total-Count and, when there is more, Link rel="next"."""
-    resp = current_app.json.response(body)
-    resp.headers["X-Total-Count"] = str(total)
-    if page * per_page < total:
-        query = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
-        resp.headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
-    return resp
 
 
 # ---- tokens -----------------------------------------------------------------------------------

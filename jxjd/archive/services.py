@@ -21,6 +21,7 @@ from jxjd.certificates.services import counted_hours
 from jxjd.common import crockford
 from jxjd.common.crypto import token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.paging import Page, page_of
 from jxjd.common.text import check_text
 from jxjd.common.time import local_today, utcnow
 from jxjd.common.types import hours_json
@@ -442,14 +443,17 @@ def _code_hashes(code: str) -> list[str]:
     return sorted({token_hash(crockford.normalize(typed)), token_hash(typed)})
 
 
-def grants_of(person: Person) -> list[Grant]:
-    """The person's grants, newest first (accesses load with them)."""
+def grants_of(person: Person, page: Page | None = None) -> list[Grant]:
+    """The person's grants, newest first (accesses load with them; one page, if given)."""
     return list(
         db.session.scalars(
-            sa.select(Grant)
-            .where(Grant.person_id == person.id)
-            .options(so.selectinload(Grant.accesses))
-            .order_by(Grant.created_at.desc(), Grant.id.desc())
+            page_of(
+                sa.select(Grant)
+                .where(Grant.person_id == person.id)
+                .options(so.selectinload(Grant.accesses))
+                .order_by(Grant.created_at.desc(), Grant.id.desc()),
+                page,
+            )
         )
     )
 

@@ -20,6 +20,7 @@ from jxjd.archive.schemas import (
     SharedLookupArgs,
 )
 from jxjd.auth import current_actor, require
+from jxjd.common.paging import current_page, paged
 from jxjd.common.schema import json_body, load
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Forbidden, Gone, NotFound, Problem, TooManyRequests, ValidationFailed
@@ -133,9 +134,10 @@ def create_grant():
 @bp.get("/api/v1/me/grants")
 @require(roles={"person"})
 @doc("本人授权列表及每次查询记录", response=GrantListSchema, tags=["grants"])
+@paged
 def list_grants():
     """Every grant with every access (who, when)."""
-    grants = [services.grant_dict(g) for g in services.grants_of(_me())]
+    grants = [services.grant_dict(g) for g in services.grants_of(_me(), current_page())]
     return GrantListSchema().dump({"grants": grants})
 
 

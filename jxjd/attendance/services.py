@@ -33,6 +33,7 @@ from jxjd.certificates.services import Issuable, issue_certificates
 from jxjd.common.db import begin_immediate_on_sqlite, chunked, insert_ignoring_conflicts
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
+from jxjd.common.paging import Page, page_of
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Problem, ValidationFailed, field_error
@@ -420,16 +421,19 @@ def _close_upload(
     db.session.flush()
 
 
-def list_records(session: TrainingSession) -> list[AttendanceRecord]:
-    """A session's attendance records in upload order."""
+def list_records(session: TrainingSession, page: Page | None = None) -> list[AttendanceRecord]:
+    """A session's attendance records in upload order (one page of them, if given)."""
     return list(
         db.session.scalars(
-            sa.select(AttendanceRecord)
-            .options(
-                so.selectinload(AttendanceRecord.person),
-                so.selectinload(AttendanceRecord.certificate),
+            page_of(
+                sa.select(AttendanceRecord)
+                .options(
+                    so.selectinload(AttendanceRecord.person),
+                    so.selectinload(AttendanceRecord.certificate),
+                )
+                .where(AttendanceRecord.session_id == session.id)
+                .order_by(AttendanceRecord.id),
+                page,
             )
-            .where(AttendanceRecord.session_id == session.id)
-            .order_by(AttendanceRecord.id)
         )
     )

@@ -16,6 +16,7 @@ from jxjd.attendance.importing import (
 )
 from jxjd.auth import current_actor, require
 from jxjd.certificates.services import certificates_of_session
+from jxjd.common.paging import current_page, paged
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
@@ -135,10 +136,11 @@ def _dry_run_errors(actor, session, raw) -> list[dict]:
 @bp.get("/api/v1/sessions/<int:session_id>/attendance")
 @require(roles={"base", "admin", "dept"})
 @doc("班次的学员记录（身份证号脱敏）", tags=["attendance"], errors=(404,))
+@paged
 def records(session_id: int):
     """The stored attendance of a session, ID numbers masked."""
     session = get_session_for(current_actor(), session_id)
-    rows = services.list_records(session)
+    rows = services.list_records(session, current_page())
     return {
         "session_id": session.id,
         "records": [

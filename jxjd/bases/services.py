@@ -12,6 +12,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base, BaseSpecialty, BaseStatusChange
 from jxjd.common.enums import AUDIENCES, BASE_STATUSES, LEVELS
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import (
     Conflict,
@@ -217,7 +218,11 @@ def get_base_for_write(actor: Actor, base_id: int) -> Base:
 
 
 def list_bases_for(
-    actor: Actor, *, status: str | None = None, department: str | None = None
+    actor: Actor,
+    *,
+    status: str | None = None,
+    department: str | None = None,
+    page: Page | None = None,
 ) -> list[Base]:
     """The bases in the actor's scope, by name."""
     query = sa.select(Base).options(so.selectinload(Base.specialties)).order_by(Base.id)
@@ -231,7 +236,7 @@ def list_bases_for(
         query = query.where(Base.status == status)
     if department:
         query = query.where(Base.department == department)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(page_of(query, page)))
 
 
 def change_base_status(actor: Actor, base: Base, status: str, reason: str) -> Base:

@@ -8,6 +8,7 @@ from jxjd.auth import current_actor, require
 from jxjd.bases import bp, services
 from jxjd.bases.schemas import BaseArgs, BaseDetailSchema, BaseSchema, SpecialtiesArgs, StatusArgs
 from jxjd.common.enums import BASE_STATUSES
+from jxjd.common.paging import current_page, paged
 from jxjd.common.schema import json_body, load
 from jxjd.extensions import db
 from jxjd.openapi import doc
@@ -42,12 +43,14 @@ def create_base():
     tags=["bases"],
     query={"status": "按状态筛选", "department": "按主管部门筛选"},
 )
+@paged
 def list_bases():
     """The bases the caller may see."""
     bases = services.list_bases_for(
         current_actor(),
         status=request.args.get("status"),
         department=request.args.get("department"),
+        page=current_page(),
     )
     return {"bases": BaseSchema(many=True).dump(bases)}
 

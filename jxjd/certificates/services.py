@@ -24,6 +24,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ALGORITHM, ActiveKey, SigningKeys
 from jxjd.common.crypto import app_keystore
 from jxjd.common.db import chunked
+from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
 from jxjd.errors import Conflict, Forbidden, NotFound
 from jxjd.extensions import db
@@ -168,13 +169,18 @@ def get_certificate_for(actor: Actor, serial: str) -> Certificate:
     return cert
 
 
-def certificates_of_session(session: TrainingSession) -> list[Certificate]:
-    """A session's certificates in issue order."""
+def certificates_of_session(
+    session: TrainingSession, page: Page | None = None
+) -> list[Certificate]:
+    """A session's certificates in issue order (one page of them, if given)."""
     return list(
         db.session.scalars(
-            sa.select(Certificate)
-            .where(Certificate.session_id == session.id)
-            .order_by(Certificate.id)
+            page_of(
+                sa.select(Certificate)
+                .where(Certificate.session_id == session.id)
+                .order_by(Certificate.id),
+                page,
+            )
         )
     )
 

@@ -8,6 +8,7 @@ from jxjd.auth import current_actor, require
 from jxjd.certificates import services
 from jxjd.certificates.fields import PAGE_FIELDS
 from jxjd.certificates.schemas import CertificateSchema, RevokeArgs
+from jxjd.common.paging import current_page, paged
 from jxjd.common.schema import json_body, load
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
@@ -40,10 +41,11 @@ def jwks():
     tags=["certificates"],
     errors=(404,),
 )
+@paged
 def session_certificates(session_id: int):
     """A session's certificates."""
     session = get_session_for(current_actor(), session_id)
-    certs = services.certificates_of_session(session)
+    certs = services.certificates_of_session(session, current_page())
     return {"certificates": CertificateSchema(many=True).dump(certs)}
 
 

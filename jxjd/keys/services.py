@@ -54,7 +54,14 @@ OK, LOCKED, DEFERRED = "ok", "locked", "deferred"
 DATA_TABLES = ("audit_events", "people", "certificates", "accounts", "api_tokens", "bases")
 # Requests that are answered whatever the key store's state (they use neither keys nor data).
 EXEMPT_ENDPOINTS = frozenset(
-    {"main.health", "main.ready", "static", "openapi.openapi_json", "openapi.api_docs"}
+    {
+        "main.health",
+        "main.ready",
+        "metrics.metrics",  # reads API tokens (no key), so monitoring sees a locked instance
+        "static",
+        "openapi.openapi_json",
+        "openapi.api_docs",
+    }
 )
 
 _STATE = "jxjd_key_state"

@@ -8,6 +8,7 @@ from jxjd.errors import render_problem
 from jxjd.keys.services import not_ready, readiness
 from jxjd.main import bp
 from jxjd.openapi import doc
+from jxjd.ratelimit import rate_limit_checks, rate_limit_readiness
 
 
 @bp.get("/")
@@ -24,16 +25,16 @@ def health():
 
 
 @bp.get("/api/v1/ready")
-@doc("就绪检查（数据库与密钥库）", tags=["meta"], public=True, errors=(503,))
+@doc("就绪检查（数据库、密钥库与共享限流存储）", tags=["meta"], public=True, errors=(503,))
 def ready():
-    """Readiness: the database answers and the key store matches it; 503 with the reasons."""
-    problems = readiness()
+    """Readiness: database, key store and a shared rate-limit store answer; 503 with reasons."""
+    problems = readiness() + rate_limit_readiness()
     if problems:
         resp = render_problem(not_ready(problems))
         resp.headers["Cache-Control"] = "no-store"
         return resp
     return (
-        {"status": "ready", "checks": ["database", "key_store"]},
+        {"status": "ready", "checks": ["database", "key_store", *rate_limit_checks()]},
         200,
         {"Cache-Control": "no-store"},
     )

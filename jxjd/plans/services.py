@@ -13,6 +13,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.bases.services import can_read_base, require_live_base
 from jxjd.common.enums import AUDIENCES, LEVELS, PLAN_STATUSES
+from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import (
     Conflict,
@@ -250,7 +251,7 @@ def get_plan_for(actor: Actor, plan_id: int) -> Plan:
     return plan
 
 
-def list_plans(base: Base, year: int | None = None) -> list[Plan]:
+def list_plans(base: Base, year: int | None = None, page: Page | None = None) -> list[Plan]:
     """A base's plans, newest year and version first."""
     query = (
         sa.select(Plan)
@@ -260,7 +261,7 @@ def list_plans(base: Base, year: int | None = None) -> list[Plan]:
     )
     if year is not None:
         query = query.where(Plan.year == year)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(page_of(query, page)))
 
 
 def plans_waiting_for(actor: Actor) -> list[Plan]:

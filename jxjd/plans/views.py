@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.paging import current_page, paged
 from jxjd.common.params import query_year
 from jxjd.common.schema import json_body, load
 from jxjd.common.text import check_text
@@ -47,11 +48,12 @@ def create_plan(base_id: int):
     tags=["plans"],
     query={"year": "年度"},
 )
+@paged
 def list_plans(base_id: int):
     """A base's plans."""
     base = get_base_for(current_actor(), base_id)
     year = query_year()
-    return {"plans": PlanSchema(many=True).dump(services.list_plans(base, year))}
+    return {"plans": PlanSchema(many=True).dump(services.list_plans(base, year, current_page()))}
 
 
 @bp.get("/api/v1/plans/<int:plan_id>")

@@ -14,6 +14,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.bases.services import can_read_base
 from jxjd.common.enums import BASE_STATUSES, CATEGORIES
+from jxjd.common.paging import Page, page_of
 from jxjd.common.time import utcnow
 from jxjd.errors import Forbidden, NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
@@ -199,13 +200,12 @@ def get_session_for_base_write(actor: Actor, session_id: int) -> TrainingSession
     return session
 
 
-def list_sessions(base: Base, year: int | None = None) -> list[TrainingSession]:
-    """A base's sessions, latest first."""
+def list_sessions(
+    base: Base, year: int | None = None, page: Page | None = None
+) -> list[TrainingSession]:
+    """A base's sessions, latest first (one page of them, if given)."""
     query = sa.select(TrainingSession).where(TrainingSession.base_id == base.id)
     if year is not None:
         query = query.where(TrainingSession.year == year)
-    return list(
-        db.session.scalars(
-            query.order_by(TrainingSession.start_date.desc(), TrainingSession.id.desc())
-        )
-    )
+    query = query.order_by(TrainingSession.start_date.desc(), TrainingSession.id.desc())
+    return list(db.session.scalars(page_of(query, page)))

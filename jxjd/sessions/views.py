@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor, require
 from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.common.paging import current_page, paged
 from jxjd.common.params import form_integer, query_year
 from jxjd.common.schema import json_body, load
 from jxjd.errors import Problem
@@ -53,11 +54,13 @@ def get_session(session_id: int):
     tags=["sessions"],
     query={"year": "年度（按结束日期）"},
 )
+@paged
 def list_sessions(base_id: int):
     """A base's sessions, optionally for one year."""
     base = get_base_for(current_actor(), base_id)
     year = query_year()
-    return {"sessions": SessionSchema(many=True).dump(services.list_sessions(base, year))}
+    sessions = services.list_sessions(base, year, current_page())
+    return {"sessions": SessionSchema(many=True).dump(sessions)}
 
 
 @bp.route("/sessions", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from limits import RateLimitItem, parse
 from werkzeug.exceptions import TooManyRequests as HTTPTooManyRequests
 
+from jxjd import metrics
 from jxjd.errors import BadRequest, TooManyRequests, render_problem, wants_json
 from jxjd.extensions import limiter
 from jxjd.openapi import doc
@@ -58,6 +59,7 @@ def _verify(token: str | None, serial: str | None) -> services.Verification:
     if not limiter.limiter.test(item, _SCOPE, client):
         _refuse(item, client)
     outcome = services.verify_certificate(token=token, serial=serial)
+    metrics.verified(outcome.result)
     if outcome.failed and not limiter.limiter.hit(item, _SCOPE, client):
         _refuse(item, client)
     return outcome

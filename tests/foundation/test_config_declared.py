@@ -10,12 +10,13 @@ from jxjd.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"\bJXJD_[A-Z0-9_]*[A-Z0-9]\b")
-ENV_READ = re.compile(r"""os\.environ\.get\(\s*["'](\w+)["']""")
+ENV_READ = re.compile(r"""os\.environ(?:\.get\(|\[)\s*["'](\w+)["']""")
 
 
 def _environment_names() -> set[str]:
-    """The environment variables Config reads (TestConfig's are the test suite's own)."""
-    return set(ENV_READ.findall(inspect.getsource(Config)))
+    """The variables Config and gunicorn.conf.py read (TestConfig's are the test suite's own)."""
+    gunicorn_conf = (ROOT / "gunicorn.conf.py").read_text(encoding="utf-8")
+    return set(ENV_READ.findall(inspect.getsource(Config))) | set(ENV_READ.findall(gunicorn_conf))
 
 
 def _readme_table() -> set[str]:

@@ -29,6 +29,7 @@ FEATURES = (
     "attendance",
     "certificates",
     "verify",
+    "credentials",
     "archive",
     "applications",
     "feedback",

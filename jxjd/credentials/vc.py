@@ -18,6 +18,7 @@ import binascii
 import gzip
 import hashlib
 import json
+import re
 import uuid
 import zlib
 from collections.abc import Iterable, Mapping
@@ -223,11 +224,12 @@ def encode_bitstring(bits: bytes) -> str:
 
 # A decoded list larger than this is refused (a GZIP bomb costs the verifier nothing then).
 MAX_DECODED_LIST = 16 * 1024 * 1024
+_MULTIBASE_B64URL = re.compile(r"u[A-Za-z0-9_-]+")
 
 
 def decode_bitstring(encoded: str) -> bytes:
     """The bitstring of an `encodedList`; ValueError when it is not multibase base64url GZIP."""
-    if not isinstance(encoded, str) or not encoded.startswith("u"):
+    if not isinstance(encoded, str) or not _MULTIBASE_B64URL.fullmatch(encoded):
         raise ValueError("encodedList is not multibase base64url (prefix 'u')")
     try:
         compressed = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
@@ -237,6 +239,8 @@ def decode_bitstring(encoded: str) -> bytes:
         raise ValueError(f"encodedList is not GZIP data: {exc}") from exc
     if len(bits) > MAX_DECODED_LIST or inflater.unconsumed_tail:
         raise ValueError("encodedList is too large")
+    if not inflater.eof or inflater.unused_data or not bits:
+        raise ValueError("encodedList is not one complete GZIP stream")
     return bits
 
 
@@ -307,7 +311,8 @@ def verify_vc_jwt(
     check = verify_token(token, by_method)
     if not check.valid or check.payload is None:
         return check, None
-    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    head = token.strip().split(".")[0]
+    header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
     claims = dict(check.payload)
     ok = (
         header.get("typ") == VC_JWT_TYP

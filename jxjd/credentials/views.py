@@ -43,9 +43,7 @@ def certificate_credential(serial: str):
     cert = certificates.get_certificate_for(current_actor(), serial)
     token = services.credential_jwt(cert)
     db.session.commit()  # the status entry allocated on first download
-    return Response(
-        token, mimetype=VC_JWT_MEDIA_TYPE, headers={"Cache-Control": "private, no-store"}
-    )
+    return Response(token, mimetype=VC_JWT_MEDIA_TYPE)  # API answers are no-store
 
 
 @bp.get("/status/<int:list_id>")

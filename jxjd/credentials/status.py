@@ -153,14 +153,16 @@ def list_size(list_id: int) -> int | None:
 
 
 _CERTS = Certificate.__table__
-# Driven by the revoked certificates (index on revoked_at), each found by primary key.
-_REVOKED_IN_LIST = (
-    sa.select(_ENTRIES.c.idx)
-    .select_from(_CERTS.join(_ENTRIES, _ENTRIES.c.certificate_id == _CERTS.c.id))
-    .where(_CERTS.c.revoked_at.is_not(None), _ENTRIES.c.list_id == sa.bindparam("list_id"))
+_REVOKED = _CERTS.c.revoked_at.is_not(None)
+# Driven by the revoked certificates (index on revoked_at), each entry found by primary key: a
+# plain join lets SQLite walk the whole list instead (30× slower at 200,000 certificates).
+_REVOKED_IN_LIST = sa.select(_ENTRIES.c.idx).where(
+    _ENTRIES.c.list_id == sa.bindparam("list_id"),
+    _ENTRIES.c.certificate_id.in_(sa.select(_CERTS.c.id).where(_REVOKED)),
 )
-# What changes whenever a certificate is revoked: the count and the latest time (index-only).
-_REVOCATION_STAMP = sa.select(sa.func.count(_CERTS.c.revoked_at), sa.func.max(_CERTS.c.revoked_at))
+# What changes whenever a certificate is revoked: the count and the latest time (an index range
+# over the revoked rows only).
+_REVOCATION_STAMP = sa.select(sa.func.count(), sa.func.max(_CERTS.c.revoked_at)).where(_REVOKED)
 
 
 def revoked_indices(list_id: int) -> Sequence[int]:

@@ -223,6 +223,7 @@ def build_app(workdir: Path, database_url: str):
         }
     )
     app.instance_path = str(workdir / "instance")
+    workdir.mkdir(parents=True, exist_ok=True)
     ctx = app.app_context()
     ctx.push()
     upgrade(directory=str(ROOT / "migrations"))
@@ -248,7 +249,7 @@ def load(count: int, first_id: int = 1, revoked_every: int = 100, lists: bool = 
     with db.engine.begin() as conn:
         if postgres:
             conn.execute(sa.text("SET session_replication_role = replica"))  # no FK triggers
-            seq = "SELECT n FROM generate_series(:first, :last) AS s(n)"
+            seq = "SELECT n::bigint AS n FROM generate_series(:first, :last) AS s(n)"
             serial = "'B' || lpad(n::text, 21, '0')"
             stamp, revoked = (
                 "'2026-03-03 02:00:00+00'::timestamptz",
@@ -296,6 +297,13 @@ def load(count: int, first_id: int = 1, revoked_every: int = 100, lists: bool = 
             )
         if postgres:
             conn.execute(sa.text("SET session_replication_role = DEFAULT"))
+            for table in ("certificates", "status_lists"):  # explicit ids: move the sequences on
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" (SELECT coalesce(max(id), 1) FROM {table}))"
+                    )
+                )
             conn.execute(sa.text("ANALYZE"))
         else:
             conn.execute(sa.text("PRAGMA foreign_keys=ON"))
@@ -431,6 +439,7 @@ def main() -> None:
     parser.add_argument("--certificates", type=int, default=1_000_000)
     parser.add_argument("--postgres-port", type=int, help="also on a throwaway PostgreSQL here")
     parser.add_argument("--skip-signatures", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     if not args.skip_signatures:
         bench_signatures()
@@ -438,15 +447,19 @@ def main() -> None:
         work = Path(tmp)
         (work / "sqlite").mkdir()
         url = f"sqlite:///{work / 'sqlite' / 'bench.sqlite3'}"
-        bench_status_lists("SQLite", url, args.certificates, work / "sqlite")
+        if not args.skip_sqlite:
+            bench_status_lists("SQLite", url, args.certificates, work / "sqlite")
         if args.postgres_port:
-            pg_work = work / "postgres"
-            pg_work.mkdir()
-            url, stop = start_postgres(args.postgres_port, pg_work)
+            # Its own folder, outside the (owner-only) one above: the server runs as postgres.
+            pg_work = Path(tempfile.mkdtemp(prefix="jxjd-bench-pg-"))
             try:
-                bench_status_lists("PostgreSQL", url, args.certificates, pg_work)
+                url, stop = start_postgres(args.postgres_port, pg_work)
+                try:
+                    bench_status_lists("PostgreSQL", url, args.certificates, work / "postgres")
+                finally:
+                    stop()
             finally:
-                stop()
+                shutil.rmtree(pg_work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -69,9 +69,8 @@ def _did_response() -> Response:
 
 @bp.get("/.well-known/did.json")
 @doc(
-    "发证机构的 DID 文档（did:web，含与 JWKS 相同的签名公钥）",
+    "发证机构的 DID 文档（did:web，application/did+json，与 JWKS 相同的签名公钥）",
     tags=["certificates"],
-    content=DID_MEDIA_TYPE,
     public=True,
 )
 def did_document():

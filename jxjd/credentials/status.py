@@ -154,12 +154,18 @@ def list_size(list_id: int) -> int | None:
 
 _CERTS = Certificate.__table__
 _REVOKED = _CERTS.c.revoked_at.is_not(None)
-# Driven by the revoked certificates (index on revoked_at), each entry found by primary key: a
-# plain join lets SQLite walk the whole list instead (30× slower at 200,000 certificates).
-_REVOKED_IN_LIST = sa.select(_ENTRIES.c.idx).where(
-    _ENTRIES.c.list_id == sa.bindparam("list_id"),
-    _ENTRIES.c.certificate_id.in_(sa.select(_CERTS.c.id).where(_REVOKED)),
-)
+# One primary-key look-up per revoked certificate (an index-only range over the revoked rows):
+# a join lets the planners walk the whole list instead (SQLite 30× slower at 200,000
+# certificates, PostgreSQL a hash join over 131,072 entries). Certificates of other lists
+# answer NULL and are dropped.
+_REVOKED_IN_LIST = sa.select(
+    sa.select(_ENTRIES.c.idx)
+    .where(
+        _ENTRIES.c.certificate_id == _CERTS.c.id,
+        _ENTRIES.c.list_id == sa.bindparam("list_id"),
+    )
+    .scalar_subquery()
+).where(_REVOKED)
 # What changes whenever a certificate is revoked: the count and the latest time (an index range
 # over the revoked rows only).
 _REVOCATION_STAMP = sa.select(sa.func.count(), sa.func.max(_CERTS.c.revoked_at)).where(_REVOKED)
@@ -167,7 +173,8 @@ _REVOCATION_STAMP = sa.select(sa.func.count(), sa.func.max(_CERTS.c.revoked_at))
 
 def revoked_indices(list_id: int) -> Sequence[int]:
     """The indices of revoked certificates in one list."""
-    return db.session.scalars(_REVOKED_IN_LIST, {"list_id": list_id}).all()
+    found = db.session.scalars(_REVOKED_IN_LIST, {"list_id": list_id})
+    return [index for index in found if index is not None]
 
 
 def revocation_stamp() -> tuple[int, str | None]:

@@ -37,7 +37,7 @@ def upgrade():
     sa.UniqueConstraint('list_id', 'idx', name=op.f('uq_credential_statuses_list_id_idx'))
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
-        batch_op.create_index('ix_certificates_revoked_at', ['revoked_at'], unique=False)
+        batch_op.create_index('ix_certificates_revoked_at', ['revoked_at', 'id'], unique=False)
 
 
 def downgrade():

@@ -31,6 +31,7 @@ FEATURES = (
     "certificates",
     "printing",
     "verify",
+    "credentials",
     "archive",
     "applications",
     "feedback",

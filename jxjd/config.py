@@ -20,6 +20,11 @@ class Config:
     # Noto CJK (Debian's fonts-noto-cjk) for the certificate PDFs; a session PDF's page cap.
     JXJD_CJK_FONT_DIR: str = os.environ.get("JXJD_CJK_FONT_DIR", "/usr/share/fonts/opentype/noto")
     JXJD_PDF_MAX_PAGES: int = int(os.environ.get("JXJD_PDF_MAX_PAGES", "1000"))
+    # Algorithm of signing keys created from now on (keys init/rotate): EdDSA, or SM2 (国密, SM2
+    # over SM3; README "SM2"). Certificates record the algorithm of the key that signed them.
+    JXJD_SIGNING_ALG: str = os.environ.get("JXJD_SIGNING_ALG", "EdDSA")
+    # The issuer's name in W3C credentials (CONTRACT §13); the issuer id is did:web of the URL.
+    JXJD_ISSUER_NAME: str = os.environ.get("JXJD_ISSUER_NAME", "湖南省人力资源和社会保障厅")
     # Audit chain checkpoints (README "Audit trail"): one every N events (0: only by the CLI), in
     # an append-only file (None: <key dir>/audit-checkpoints.jsonl).
     JXJD_AUDIT_CHECKPOINT_EVERY: int = int(os.environ.get("JXJD_AUDIT_CHECKPOINT_EVERY", "100"))

@@ -174,7 +174,7 @@ HTTP_TITLES = {
 
 def wants_json() -> bool:
     """API paths and clients that prefer JSON get problem+json; browsers get a page."""
-    if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
+    if request.path.startswith(("/api/", "/.well-known/", "/status/")):  # status: machines
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and "text/html" not in request.accept_mimetypes.values()

@@ -7,6 +7,7 @@ from jxjd.attendance.models import AttendanceRecord, AttendanceUpload  # noqa: F
 from jxjd.audit.models import AuditEvent, AuditHead  # noqa: F401
 from jxjd.bases.models import Base, BaseSpecialty, BaseStatusChange  # noqa: F401
 from jxjd.certificates.models import Certificate  # noqa: F401, E402
+from jxjd.credentials.models import CredentialStatus, StatusList  # noqa: F401
 from jxjd.evaluations.models import Evaluation, EvaluationRound, EvaluationScore  # noqa: F401, E402
 from jxjd.feedback.models import SessionFeedback  # noqa: F401, E402
 from jxjd.keys.models import KeyFingerprint  # noqa: F401

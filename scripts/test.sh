@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+# npm packages for the independent credential verifier (tests/interop) and the browser checks.
+if command -v npm >/dev/null; then
+  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+elif [ "${CI:-}" = "true" ]; then
+  echo "npm not found, but CI requires the interoperability tests" >&2
+  exit 1
+fi
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

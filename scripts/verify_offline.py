@@ -160,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"无法读取公钥集 cannot read JWKS {args.jwks}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not keys:
-        print(f"公钥集中没有 Ed25519 公钥 no Ed25519 keys in {args.jwks}", file=sys.stderr)
+        print(
+            f"公钥集中没有可用的公钥（Ed25519 或 SM2） no usable keys in {args.jwks}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
     if args.image is not None:

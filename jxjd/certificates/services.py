@@ -21,7 +21,7 @@ from jxjd.bases.models import Base
 from jxjd.certificates import qr
 from jxjd.certificates.fields import SHORTENABLE, IssueContext, session_values, signed_payload
 from jxjd.certificates.models import Certificate
-from jxjd.certificates.signing import ALGORITHM, ActiveKey, SigningKeys
+from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common.crypto import app_keystore
 from jxjd.common.db import chunked
 from jxjd.common.paging import Page, page_of
@@ -124,7 +124,7 @@ def issue_certificates(session: Any, base_name: str, items: list[Issuable], now:
                 "record_id": item.record_id,
                 "person_id": item.person_id,
                 "session_id": session.id,
-                "alg": ALGORITHM,
+                "alg": key.alg,
                 "kid": key.kid,
                 "token": token,
                 "payload": payload,
@@ -297,7 +297,12 @@ def resign_batch(actor: Actor, kid: str, *, limit: int = 500) -> int:
     db.session.execute(
         sa.update(table)
         .where(table.c.id == sa.bindparam("b_id"))
-        .values(token=sa.bindparam("b_token"), payload=sa.bindparam("b_payload"), kid=key.kid),
+        .values(
+            token=sa.bindparam("b_token"),
+            payload=sa.bindparam("b_payload"),
+            kid=key.kid,
+            alg=key.alg,
+        ),
         updates,
     )
     record_event(

@@ -1,4 +1,4 @@
-"""Ed25519 certificate signing keys (JWKS-published, rotatable) and compact JWS sign/verify."""
+"""Certificate signing keys (Ed25519; SM2 optionally), JWKS-published, rotatable; compact JWS."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from jxjd.certificates import sm2
 from jxjd.common.crypto import FieldCipher, KeyDamaged, KeyMissing, KeyStore
 from jxjd.common.files import private_dir
 
@@ -35,6 +36,8 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 ALGORITHM = "EdDSA"
+# Every algorithm a token may name; a key signs and verifies with its own only.
+ALGORITHMS = (ALGORITHM, sm2.ALG)
 
 KEY_FILE_VERSION = 1
 MAX_TOKEN_LENGTH = 8192
@@ -47,21 +50,10 @@ _LOCK_NAME = ".lock"
 # the new key. Small next to what a window protects against (a retired key signing for years).
 KEY_WINDOW_LEEWAY = 300
 
-# One shared, algorithm-restricted PyJWS/PyJWT instance each: building them per call is costly.
+# One shared, algorithm-restricted PyJWS instance: building it per call is costly. SM2 is
+# registered on this instance only; each decode still names the one algorithm of its key.
 _JWS = jwt.PyJWS(algorithms=[ALGORITHM])
-_JWT = jwt.PyJWT(
-    options={
-        "verify_signature": True,
-        "verify_exp": False,
-        "verify_nbf": False,
-        "verify_iat": False,
-        "verify_aud": False,
-        "verify_iss": False,
-        "verify_sub": False,
-        "verify_jti": False,
-        "require": [],
-    }
-)
+_JWS.register_algorithm(sm2.ALG, sm2.SM2SM3Algorithm())
 
 
 def _b64url(data: bytes) -> str:
@@ -101,12 +93,19 @@ def _numeric_date(value: datetime) -> int:
 
 def _jwk(info: KeyInfo) -> dict[str, Any]:
     """The public JWK of one key, with its validity window (CONTRACT §13)."""
+    if info.alg == sm2.ALG:
+        key: dict[str, Any] = {
+            "kty": sm2.KTY,
+            "crv": sm2.CRV,
+            "x": info.public_x,
+            "y": info.public_y,
+        }
+    else:
+        key = {"kty": "OKP", "crv": "Ed25519", "x": info.public_x}
     jwk: dict[str, Any] = {
-        "kty": "OKP",
-        "crv": "Ed25519",
-        "x": info.public_x,
+        **key,
         "kid": info.kid,
-        "alg": ALGORITHM,
+        "alg": info.alg,
         "use": "sig",
         "nbf": info.nbf,
     }
@@ -124,8 +123,10 @@ class KeyInfo:
     kid: str
     created_at: datetime
     retired_at: datetime | None
-    public_x: str  # base64url raw public key
+    public_x: str  # base64url raw public key (SM2: the x coordinate)
     compromised_at: datetime | None = None
+    alg: str = ALGORITHM
+    public_y: str | None = None  # SM2 only
 
     @property
     def nbf(self) -> int:
@@ -149,10 +150,11 @@ class KeyInfo:
 class VerificationKey:
     """A published key as a verifier uses it: the public key and the window it signed in."""
 
-    public_key: Ed25519PublicKey = field(repr=False, compare=False)
+    public_key: Any = field(repr=False, compare=False)  # Ed25519PublicKey or an SM2 key
     nbf: int | None = None  # None: not published (an old JWKS); no lower bound
     exp: int | None = None  # None: still active
     compromised: bool = False
+    alg: str = ALGORITHM
 
 
 def key_window_problem(
@@ -179,24 +181,31 @@ class ActiveKey:
     """The key that signs new certificates; holds the loaded private key object."""
 
     kid: str
-    private_key: Ed25519PrivateKey = field(repr=False, compare=False)
+    private_key: Any = field(repr=False, compare=False)  # Ed25519PrivateKey or an SM2 key
+    alg: str = ALGORITHM
 
-    def sign(self, payload: dict[str, Any]) -> str:
-        """A compact JWS over the compactly serialised JSON payload."""
+    def sign(self, payload: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
+        """A compact JWS over the compactly serialised JSON payload.
+
+        The header is only alg and kid (it keeps the QR short) unless `headers` adds members
+        (a vc+jwt sets typ, cty and a DID URL kid).
+        """
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return _JWS.encode(
             body,
             self.private_key,
-            algorithm=ALGORITHM,
-            headers={"kid": self.kid, "typ": None},  # only alg and kid: keeps the QR short
+            algorithm=self.alg,
+            headers={"kid": self.kid, "typ": None, **(headers or {})},
         )
 
 
 class SigningKeys:
     """Ed25519 keys in <keystore>/signing/<kid>.json, private halves AES-GCM-wrapped."""
 
-    def __init__(self, keystore: KeyStore) -> None:
+    def __init__(self, keystore: KeyStore, alg: str | None = None) -> None:
         self.keystore = keystore
+        # The algorithm of keys created from now on; None: the app's JXJD_SIGNING_ALG.
+        self.alg = alg
         # Nothing is created here: a missing key folder must stay visibly missing.
         self.directory = Path(keystore.directory) / _SIGNING_DIR
         self._private_cache: dict[str, Ed25519PrivateKey] = {}
@@ -213,7 +222,8 @@ class SigningKeys:
                 "backup made with the database (or, for a new database, run "
                 "`flask --app app keys init`)"
             )
-        return ActiveKey(kid=kid, private_key=self._private_key(kid))
+        record = self._read(kid) or {}
+        return ActiveKey(kid, self._private_key(kid), record.get("alg", ALGORITHM))
 
     def ensure_active(self) -> ActiveKey:
         """The active key, creating the first one when none exists (key store initialisation)."""
@@ -278,7 +288,10 @@ class SigningKeys:
         record = self._read(kid)
         if record is None:
             return None
-        key = Ed25519PublicKey.from_public_bytes(_unb64url(record["x"]))
+        if record.get("alg") == sm2.ALG:
+            key = sm2.public_from_xy(_unb64url(record["x"]), _unb64url(record.get("y", "")))
+        else:
+            key = Ed25519PublicKey.from_public_bytes(_unb64url(record["x"]))
         self._public_cache[kid] = key
         return key
 
@@ -289,7 +302,7 @@ class SigningKeys:
             key = self.public_key(info.kid)
             if key is not None:
                 keys[info.kid] = VerificationKey(
-                    key, info.nbf, info.exp, info.compromised_at is not None
+                    key, info.nbf, info.exp, info.compromised_at is not None, info.alg
                 )
         return keys
 
@@ -349,6 +362,8 @@ class SigningKeys:
             retired_at=retired,
             public_x=record["x"],
             compromised_at=compromised,
+            alg=record.get("alg", ALGORITHM),
+            public_y=record.get("y"),
         )
 
     def _write(self, kid: str, record: dict[str, Any]) -> None:
@@ -369,22 +384,38 @@ class SigningKeys:
                 tmp.unlink()
             raise
 
+    def _creation_alg(self) -> str:
+        """The algorithm of a new key: this store's, else the app's JXJD_SIGNING_ALG."""
+        if self.alg is not None:
+            return self.alg
+        from flask import current_app, has_app_context  # not needed by the offline verifier
+
+        if not has_app_context():
+            return ALGORITHM
+        return sm2.check_setting(current_app.config.get("JXJD_SIGNING_ALG", ALGORITHM))
+
     def _create_key(self) -> KeyInfo:
         """Generate, wrap and store a new key; returns its info."""
         now = _now()
-        private = Ed25519PrivateKey.generate()
+        alg = self._creation_alg()
         kid = _new_kid(now)
         while self._path(kid).exists():  # pragma: no cover - 2^-32 chance per day
             kid = _new_kid(now)
-        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        if alg == sm2.ALG:
+            private: Any = sm2.generate_private_key()
+            raw = sm2.private_raw(private)
+            x, y = sm2.public_xy(private)
+            members = {"kty": sm2.KTY, "crv": sm2.CRV, "x": _b64url(x), "y": _b64url(y)}
+        else:
+            private = Ed25519PrivateKey.generate()
+            raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+            members = {"kty": "OKP", "crv": "Ed25519", "x": _public_x(private.public_key())}
         wrapped = self._cipher().encrypt(_b64url(raw), context=f"signing-key:{kid}")
         record = {
             "version": KEY_FILE_VERSION,
             "kid": kid,
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "alg": ALGORITHM,
-            "x": _public_x(private.public_key()),
+            **members,
+            "alg": alg,
             "d_wrapped": _b64url(wrapped),
             "created_at": now.isoformat(),
             "retired_at": None,
@@ -428,8 +459,14 @@ class SigningKeys:
             raw = _unb64url(self._cipher().decrypt(blob, context=f"signing-key:{kid}"))
         except (InvalidTag, ValueError, binascii.Error) as exc:
             raise KeyDamaged(f"cannot unwrap signing key {kid!r}: wrong signing-wrap?") from exc
-        private = Ed25519PrivateKey.from_private_bytes(raw)
-        if _public_x(private.public_key()) != record["x"]:
+        if record.get("alg") == sm2.ALG:
+            private: Any = sm2.private_from_raw(raw)
+            public = tuple(_b64url(c) for c in sm2.public_xy(private))
+            matches = public == (record["x"], record.get("y"))
+        else:
+            private = Ed25519PrivateKey.from_private_bytes(raw)
+            matches = _public_x(private.public_key()) == record["x"]
+        if not matches:
             raise KeyDamaged(f"signing key {kid!r}: private and public halves do not match")
         self._private_cache[kid] = private
         return private
@@ -459,38 +496,51 @@ def _window_member(entry: dict[str, Any], name: str) -> tuple[bool, int | float 
     return True, value
 
 
+def _entry_key(entry: dict[str, Any]) -> tuple[Any, str] | None:
+    """(public key, algorithm) of a JWK Set entry: Ed25519, or SM2 where it is supported."""
+    x = entry.get("x")
+    if not isinstance(x, str):
+        return None
+    try:
+        if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
+            if entry.get("alg", ALGORITHM) != ALGORITHM:
+                return None
+            raw = _unb64url(x)
+            return (Ed25519PublicKey.from_public_bytes(raw), ALGORITHM) if len(raw) == 32 else None
+        if entry.get("kty") == sm2.KTY and entry.get("crv") == sm2.CRV and sm2.available():
+            y = entry.get("y")
+            if entry.get("alg", sm2.ALG) != sm2.ALG or not isinstance(y, str):
+                return None
+            return sm2.public_from_xy(_unb64url(x), _unb64url(y)), sm2.ALG
+    except (ValueError, binascii.Error):
+        return None
+    return None
+
+
 def jwks_from_document(doc: dict[str, Any]) -> dict[str, VerificationKey]:
-    """Keys by kid from a JWK Set document (non-OKP/Ed25519 or unusable entries ignored).
+    """Keys by kid from a JWK Set document (Ed25519 and SM2; other or unusable entries ignored).
 
     Each key keeps its window: `nbf`, `exp` (NumericDates) and `"compromised": true`. An entry
     whose window members are malformed is dropped: a verifier never guesses a key's validity.
     """
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
         raise ValueError('not a JWK Set: expected {"keys": [...]}')
-    keys: dict[str, Ed25519PublicKey] = {}
+    keys: dict[str, VerificationKey] = {}
     for entry in doc["keys"]:
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
             continue
-        if entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
-            continue
-        if entry.get("alg", ALGORITHM) != ALGORITHM or entry.get("use", "sig") != "sig":
-            continue
-        kid, x = entry.get("kid"), entry.get("x")
-        if not isinstance(kid, str) or not kid or not isinstance(x, str):
+        kid = entry.get("kid")
+        if not isinstance(kid, str) or not kid:
             continue
         nbf_ok, nbf = _window_member(entry, "nbf")
         exp_ok, exp = _window_member(entry, "exp")
         if not (nbf_ok and exp_ok):
             continue
         compromised = entry.get("compromised", False) not in (False, None)
-        try:
-            raw = _unb64url(x)
-            if len(raw) != 32:
-                continue
-            public = Ed25519PublicKey.from_public_bytes(raw)
-        except (ValueError, binascii.Error):
+        found = _entry_key(entry)
+        if found is None:
             continue
-        keys[kid] = VerificationKey(public, nbf, exp, compromised)  # type: ignore[arg-type]
+        keys[kid] = VerificationKey(found[0], nbf, exp, compromised, found[1])  # type: ignore[arg-type]
     return keys
 
 
@@ -526,7 +576,7 @@ def _well_formed(token: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, "token parts are not base64url-encoded JSON"
     if not isinstance(header, dict):
         return None, "header is not a JSON object"
-    if header.get("alg") != ALGORITHM:
+    if header.get("alg") not in ALGORITHMS:
         return None, f"algorithm {header.get('alg')!r} is not allowed"
     if "b64" in header or "crit" in header:
         return None, "unsupported header parameters"
@@ -558,7 +608,8 @@ def verify_token(token: str, keys: Mapping[str, VerificationKey | Ed25519PublicK
     if not isinstance(key, VerificationKey):
         key = VerificationKey(key)
     try:
-        payload = _JWT.decode(token, key.public_key, algorithms=[ALGORITHM])
+        # Only the key's own algorithm: a token naming another one is refused (no confusion).
+        payload = json.loads(_JWS.decode(token, key.public_key, algorithms=[key.alg]))
     except jwt.InvalidSignatureError:
         checks.append({"step": "signature", "ok": False})
         return TokenCheck(checks, kid, None, "signature does not match")

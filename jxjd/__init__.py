@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from jxjd import transactions
 from jxjd.common.files import private_dir, private_sqlite
 from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
@@ -16,7 +17,8 @@ from jxjd.errors import register_error_handlers
 from jxjd.extensions import csrf, db, login_manager, migrate
 from jxjd.ratelimit import init_rate_limits
 
-# Feature packages, in dependency order; each has views.py registering on its `bp`.
+# Feature packages, in dependency order; each has views.py (and maybe pages.py) registering on
+# its `bp`.
 FEATURES = (
     "main",
     "accounts",
@@ -33,6 +35,7 @@ FEATURES = (
     "applications",
     "feedback",
     "evaluations",
+    "directory",
 )
 
 
@@ -47,7 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int) -> None:
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app from the environment, with optional config overrides (tests)."""
-    app = Flask(
+    app = transactions.App(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",
@@ -125,6 +128,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             )
 
     install_guards(app)  # converters before any route, the request guard before other hooks
+    transactions.install(app)  # one unit of work per request: the commit after the view
+    _register_identity(app)
     _register_features(app)
     register_error_handlers(app)
     _register_page_hooks(app)
@@ -137,21 +142,35 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _register_identity(app: Flask) -> None:
+    """How a bearer token or a session cookie becomes the caller (accounts), for auth."""
+    from jxjd import auth
+    from jxjd.accounts.services import account_for_session, actor_for_token
+
+    # account_for_session: None once the session was ended server-side.
+    auth.init_app(app, resolve_token=actor_for_token, load_account=account_for_session)
+
+
 def _register_features(app: Flask) -> None:
     from jxjd.openapi import bp as openapi_bp
 
     app.register_blueprint(openapi_bp)
     for name in FEATURES:
         views = importlib.import_module(f"jxjd.{name}.views")
+        _import_if_present(f"jxjd.{name}.pages")
         app.register_blueprint(views.bp)
     # Every model must be imported before migrations or create_all look at the metadata.
     importlib.import_module("jxjd.models")
     for name in FEATURES:  # demo steps register themselves in feature order
-        try:
-            importlib.import_module(f"jxjd.{name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"jxjd.{name}.demo":
-                raise
+        _import_if_present(f"jxjd.{name}.demo")
+
+
+def _import_if_present(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
 
 
 # Pages load scripts, styles and images from this origin only (QR codes may be data: URLs); no
@@ -169,12 +188,6 @@ def _register_page_hooks(app: Flask) -> None:
     from jxjd.common import enums
     from jxjd.common.time import isoformat, to_local
     from jxjd.common.types import hours_json
-
-    @login_manager.user_loader
-    def _load_account(login_id: str):
-        from jxjd.accounts.services import account_for_session
-
-        return account_for_session(login_id)  # None once the session was ended server-side
 
     @app.before_request
     def _csrf_for_pages():
@@ -196,10 +209,16 @@ def _register_page_hooks(app: Flask) -> None:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
-    from jxjd.web import NAV_ITEMS
+    from jxjd.web import NAV_ITEMS, can, limited, nav_allowed
 
     app.jinja_env.globals.update(
-        label=enums.label, enums=enums, nav_items=NAV_ITEMS, url_endpoints=app.view_functions
+        label=enums.label,
+        enums=enums,
+        nav_items=NAV_ITEMS,
+        nav_allowed=nav_allowed,
+        can=can,
+        limited=limited,
+        url_endpoints=app.view_functions,
     )
     app.jinja_env.filters["localtime"] = lambda v: (
         to_local(v).strftime("%Y-%m-%d %H:%M") if v else ""

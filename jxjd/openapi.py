@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -9,12 +10,16 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
 from marshmallow import Schema
 
+from jxjd import access
+from jxjd.auth import current_actor
 from jxjd.common.guards import MAX_PATH_SEGMENT
 from jxjd.common.params import MAX_YEAR, MIN_YEAR
+from jxjd.common.schema import json_body, load
 from jxjd.common.text import MAX_ID
+from jxjd.web import page
 
 bp = Blueprint("openapi", __name__)
 
@@ -39,19 +44,50 @@ _PATH_SCHEMAS = {
 def doc(
     summary: str,
     *,
+    action: str,
     body: type[Schema] | Schema | None = None,
     response: type[Schema] | Schema | None = None,
     status: int = 200,
     tags: list[str] | None = None,
     query: dict[str, str] | None = None,
     public: bool = False,
+    identify: bool = False,
     content: str | None = None,
     errors: tuple[int, ...] = (),
 ) -> Callable:
-    """Attach OpenAPI metadata to a view; read when the document is built."""
+    """Declare an API operation once: who may call it, what it takes, what it answers.
+
+    The caller is authenticated (401) and the policy decides on its role for `action` (403),
+    unless the operation is `public` (then `identify` still reads an optional bearer token).
+    A `body` schema is loaded and validated (400/422) and passed to the view as `args`. A view
+    returning a model has it dumped with `response`; a dict goes out as it is; both with
+    `status`. Everything here also goes into the OpenAPI document.
+    """
+    body_schema = body() if isinstance(body, type) else body
+    out_schema = response() if isinstance(response, type) else response
+    dump = out_schema is not None and not out_schema.many and content is None
+    roles = access.roles_for(action)
+    if public and access.PUBLIC not in roles:
+        raise ValueError(f"public operation with non-public action {action}")
 
     def decorator(view: Callable) -> Callable:
-        view.openapi = {
+        @functools.wraps(view)
+        def operation(*args: Any, **kwargs: Any) -> Any:
+            if not public or identify:
+                access.authorize(current_actor(optional=public), action)
+            if body_schema is not None:
+                kwargs["args"] = load(body_schema, json_body())
+            result = view(*args, **kwargs)
+            if isinstance(result, Response | tuple):
+                return result
+            if dump and not isinstance(result, dict):
+                result = out_schema.dump(result)
+            return result, status
+
+        operation.action = action
+        if not public:
+            operation.required_roles = roles - {access.PUBLIC}
+        operation.openapi = {
             "summary": summary,
             "body": body,
             "response": response,
@@ -62,7 +98,7 @@ def doc(
             "content": content,
             "errors": errors,
         }
-        return view
+        return operation
 
     return decorator
 
@@ -187,6 +223,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/openapi.json")
+@page("meta.read")
 def openapi_json():
     """The OpenAPI 3.1 document of this API."""
     cached = current_app.extensions.get("jxjd_openapi")
@@ -196,6 +233,7 @@ def openapi_json():
 
 
 @bp.get("/api/docs")
+@page("meta.read")
 def api_docs():
     """A readable page listing every endpoint of the OpenAPI document."""
     spec = current_app.extensions.get("jxjd_openapi") or build_spec(current_app)

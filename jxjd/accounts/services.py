@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from jxjd.access import authorize
 from jxjd.accounts.models import ROLES, Account, ActivationCode, ApiToken
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor, actor_from_scope
@@ -137,6 +138,7 @@ def create_token(
     actor: Actor, scope: Scope, *, days: int = DEFAULT_TOKEN_DAYS
 ) -> tuple[ApiToken, str]:
     """Issue a bearer token for `scope`, valid `days`; the plain token is returned once only."""
+    authorize(actor, "token.manage")
     days = token_days(days)
     plain = new_token()
     now = utcnow()
@@ -322,6 +324,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     """Stop a token from working (a leaked token, a person who left); the row stays."""
+    authorize(actor, "token.manage")
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"令牌 {token_id} 不存在")
@@ -399,6 +402,7 @@ def get_account(account_id: int) -> Account:
 
 def disable_account(actor: Actor, account: Account) -> Account:
     """No more sign-ins and every session ends at once (disabling twice changes nothing)."""
+    authorize(actor, "account.manage")
     if account.disabled_at is None:
         account.disabled_at = utcnow()
         end_sessions(account)
@@ -409,6 +413,7 @@ def disable_account(actor: Actor, account: Account) -> Account:
 
 def enable_account(actor: Actor, account: Account) -> Account:
     """Undo a disable: the account may sign in again with its password."""
+    authorize(actor, "account.manage")
     if account.disabled_at is not None:
         account.disabled_at = None
         record_event(actor, "account.enable", "account", account.id, role=account.role)
@@ -422,6 +427,7 @@ UNUSABLE_PASSWORD = "!reset"
 
 def reset_person_account(actor: Actor, person_id: int) -> Account:
     """End the person's sessions and clear their login; they open it again with a new code."""
+    authorize(actor, "account.manage")
     account = db.session.scalar(sa.select(Account).where(Account.person_id == person_id))
     if account is None:
         raise NoAccount("该人员尚未开通账号，无需重置")

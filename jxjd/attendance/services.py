@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import authorize
 from jxjd.attendance.importing import RawRow, RosterRow, row_prefix, validate_rows
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
 from jxjd.audit.services import record_event
@@ -130,6 +131,7 @@ def import_attendance(
 
     `dry_run` checks only (file and stored records) and returns every error in `rejected`.
     """
+    authorize(actor, "attendance.upload", session)
     base = db.session.get(Base, session.base_id)
     if not base.is_active:  # a revoked or barred base issues no more certificates (第二十三条)
         raise BaseNotActive(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_load
 
 from jxjd.common.fields import Timestamp
 from jxjd.common.schema import Args
@@ -11,6 +11,14 @@ from jxjd.common.text import Text
 
 class RevokeArgs(Args):
     reason = Text("reason", label="撤销原因", required=True)
+
+    @pre_load
+    def _absent_is_blank(self, data, **kwargs):
+        # An absent reason is the same mistake as a blank one: one code (missing_reason) for
+        # clients to handle, answered by the service.
+        if isinstance(data, dict) and data.get("reason") is None:
+            return {**data, "reason": ""}
+        return data
 
 
 class CertificateSchema(Schema):

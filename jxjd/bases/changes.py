@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -120,7 +121,12 @@ def list_changes_for(
 
 
 def _decide(
-    actor: Actor, change: BaseChange, status: str, reason: str, then=None, **summary
+    actor: Actor,
+    change: BaseChange,
+    status: str,
+    decision: str,
+    then: Callable[[str], dict[str, Any]] | None = None,
+    **summary: Any,
 ) -> None:
     authorize(actor, "base_change.decide", change)
     transition(
@@ -134,7 +140,7 @@ def _decide(
             "decided_by_role": actor.role,
             "decided_by_name": actor.name,
             "decided_at": utcnow(),
-            "decision_reason": reason,
+            "decision_reason": decision,
         },
         then=then,
         change_id=change.id,

@@ -230,8 +230,8 @@ def _register_page_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from jxjd.accounts.cli import account_cli, token_cli
     from jxjd.audit.cli import audit_cli
-    from jxjd.certificates.cli import keys_cli
     from jxjd.demo import demo_command
+    from jxjd.keys.cli import keys_cli
     from jxjd.keys.services import guard_commands
 
     guard_commands(token_cli, account_cli, demo_command)  # refuse while keys do not match

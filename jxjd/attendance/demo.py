@@ -8,8 +8,8 @@ from typing import Any
 from jxjd.attendance.importing import rows_from_json
 from jxjd.attendance.services import import_attendance
 from jxjd.auth import Actor
+from jxjd.common.demo import DEMO_LETTER_PERSON, DEMO_PERSON, DEMO_SMS_PERSON, demo_step
 from jxjd.common.ids import id_check_char
-from jxjd.demo import DEMO_LETTER_PERSON, DEMO_PERSON, DEMO_SMS_PERSON, demo_step
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = [

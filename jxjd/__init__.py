@@ -84,23 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = session_secret(app, store)
 
-    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-    if is_sqlite:
-        private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
-    if is_sqlite:  # a local file: no dropped connections to detect, so no ping per checkout
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
-        }
-    lock_ms = int(app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A lock wait or a dead server ends in 503 database_busy/unavailable, not a hung worker.
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
-            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        )
-        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
-        connect_args.setdefault("connect_timeout", 5)
-        extra = f"-c lock_timeout={lock_ms}"
-        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
+    is_sqlite, lock_ms = _database_options(app)
     if app.config["JXJD_PROXY_COUNT"]:  # behind nginx: client addresses from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -140,6 +124,28 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_key_guard(app)
     prepare_key_store(app)  # refuses to serve (503) when the keys do not match the data
     return app
+
+
+def _database_options(app: Flask) -> tuple[bool, int]:
+    """Engine options for the configured database; whether it is SQLite, the lock wait in ms."""
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if is_sqlite:
+        private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    if is_sqlite:  # a local file: no dropped connections to detect, so no ping per checkout
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
+    lock_ms = int(app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A lock wait or a dead server ends in 503 database_busy/unavailable, not a hung worker.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
+        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", 5)
+        extra = f"-c lock_timeout={lock_ms}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
+    return is_sqlite, lock_ms
 
 
 def _register_identity(app: Flask) -> None:

@@ -115,6 +115,96 @@ def _schema_ref(schema: type[Schema] | Schema, plugin: MarshmallowPlugin) -> Any
     return schema
 
 
+PROBLEM = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "field": {"type": ["string", "null"]},
+                    "row": {"type": ["integer", "null"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _parameters(rule: Any, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The path parameters (as the URL converters accept them) and the documented query ones."""
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": _PATH_SCHEMAS["int" if conv == "int" else "string"],
+        }
+        for conv, name in _PARAM.findall(rule.rule)
+    ]
+    return params + [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": _QUERY_SCHEMAS.get(name, {"type": "string"}),
+            "description": text,
+        }
+        for name, text in meta["query"].items()
+    ]
+
+
+def _responses(meta: dict[str, Any], params: list[dict], has_body: bool, plugin: Any) -> dict:
+    """The success response and every problem the operation may answer."""
+    ok: dict[str, Any] = {"description": "成功"}
+    if meta["content"]:
+        ok["content"] = {meta["content"]: {"schema": {"type": "string", "format": "binary"}}}
+    elif meta["response"] is not None:
+        ok["content"] = {"application/json": {"schema": _schema_ref(meta["response"], plugin)}}
+    responses: dict[str, Any] = {str(meta["status"]): ok}
+    default_errors = {401, 403} if not meta["public"] else set()
+    # What the request guard and the schemas answer before any view logic (CONTRACT §11):
+    # 404 for a path value that cannot exist, 422 for a bad query value, and for a body
+    # 400 (not a JSON object), 413 (too large) and 422 (validation).
+    if any(p["in"] == "path" for p in params):
+        default_errors.add(404)
+    if meta["query"] or any(p["name"] == "year" for p in params):
+        default_errors.add(422)
+    if has_body:
+        default_errors |= {400, 413, 422}
+    for code in sorted(default_errors | set(meta["errors"])):
+        responses[str(code)] = {"description": "错误", "content": PROBLEM_CONTENT}
+    return responses
+
+
+def _operation(rule: Any, view: Any, method: str, params: list[dict], plugin: Any) -> dict:
+    """One operation of the document."""
+    meta = view.openapi
+    op: dict[str, Any] = {"summary": meta["summary"], "parameters": params}
+    op["tags"] = meta["tags"] or [rule.endpoint.split(".")[0]]
+    roles = getattr(view, "required_roles", None)
+    if roles:
+        op["description"] = "角色：" + "、".join(sorted(roles))
+    if not meta["public"]:
+        op["security"] = [{"bearer": []}]
+    if meta["body"] is not None and method in ("POST", "PUT", "PATCH"):
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema_ref(meta["body"], plugin)}},
+        }
+    op["responses"] = _responses(meta, params, "requestBody" in op, plugin)
+    return op
+
+
 def build_spec(app: Flask) -> dict[str, Any]:
     """Walk the URL map and describe every documented /api/v1 route."""
     spec = APISpec(
@@ -127,95 +217,16 @@ def build_spec(app: Flask) -> dict[str, Any]:
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    problem = {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "code": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
-                        "row": {"type": ["integer", "null"]},
-                        "message": {"type": "string"},
-                    },
-                },
-            },
-        },
-    }
-    spec.components.schema("Problem", problem)
+    spec.components.schema("Problem", PROBLEM)
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions.get(rule.endpoint)
-        meta = getattr(view, "openapi", None)
-        if meta is None:
+        if getattr(view, "openapi", None) is None:
             continue
-        path = _PARAM.sub(r"{\2}", rule.rule)
-        params = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": _PATH_SCHEMAS["int" if conv == "int" else "string"],
-            }
-            for conv, name in _PARAM.findall(rule.rule)
-        ]
-        params += [
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "schema": _QUERY_SCHEMAS.get(name, {"type": "string"}),
-                "description": text,
-            }
-            for name, text in meta["query"].items()
-        ]
+        params = _parameters(rule, view.openapi)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            op: dict[str, Any] = {"summary": meta["summary"], "parameters": params}
-            op["tags"] = meta["tags"] or [rule.endpoint.split(".")[0]]
-            roles = getattr(view, "required_roles", None)
-            if roles:
-                op["description"] = "角色：" + "、".join(sorted(roles))
-            if not meta["public"]:
-                op["security"] = [{"bearer": []}]
-            if meta["body"] is not None and method in ("POST", "PUT", "PATCH"):
-                op["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": _schema_ref(meta["body"], plugin)}},
-                }
-            ok: dict[str, Any] = {"description": "成功"}
-            if meta["content"]:
-                ok["content"] = {
-                    meta["content"]: {"schema": {"type": "string", "format": "binary"}}
-                }
-            elif meta["response"] is not None:
-                ok["content"] = {
-                    "application/json": {"schema": _schema_ref(meta["response"], plugin)}
-                }
-            responses: dict[str, Any] = {str(meta["status"]): ok}
-            problem_ref = {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-            }
-            default_errors = {401, 403} if not meta["public"] else set()
-            # What the request guard and the schemas answer before any view logic (CONTRACT §11):
-            # 404 for a path value that cannot exist, 422 for a bad query value, and for a body
-            # 400 (not a JSON object), 413 (too large) and 422 (validation).
-            if params and any(p["in"] == "path" for p in params):
-                default_errors.add(404)
-            if meta["query"] or any(p["name"] == "year" for p in params):
-                default_errors.add(422)
-            if "requestBody" in op:
-                default_errors |= {400, 413, 422}
-            for code in sorted(default_errors | set(meta["errors"])):
-                responses[str(code)] = {"description": "错误", "content": problem_ref}
-            op["responses"] = responses
-            paths.setdefault(path, {})[method.lower()] = op
+            op = _operation(rule, view, method, params, plugin)
+            paths.setdefault(_PARAM.sub(r"{\2}", rule.rule), {})[method.lower()] = op
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)
     # Decimal bounds (hours) must be JSON numbers, not the strings Flask would make of them.

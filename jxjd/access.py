@@ -288,9 +288,7 @@ POLICY: dict[str, Rule] = {
     "evaluation.desk": Rule("use the evaluation pages", ADMIN),
     "spot_check.manage": Rule("draw spot checks and record their outcomes", ADMIN),
     # reports and rules (CONTRACT §9)
-    "report.province": Rule(
-        "read the yearly report of its bases", {"admin": ANY, "dept": DEPARTMENT_BASES}
-    ),
+    "report.province": Rule("read the yearly report", {"admin": ANY, "dept": DEPARTMENT_BASES}),
     "rules.read": Rule("read a year's rules", SIGNED_IN),
     "rules.write": Rule("set a year's rules", ADMIN),
     # tokens, accounts and identity (CONTRACT §12)
@@ -360,3 +358,57 @@ def scoped(actor: Actor | None, action: str, query: sa.Select) -> sa.Select:
     model = query.column_descriptions[0]["entity"]
     clause = rule(action).who[role_of(actor)].where(actor, model)
     return query if clause is None else query.where(clause)
+
+
+# ---- the tables the documentation shows (scripts/docs_tables.py writes them) -------------------
+
+ROLE_WHO = {
+    "admin": "省人社厅",
+    "dept": "主管部门",
+    "base": "继续教育基地",
+    "person": "专业技术人员",
+    "employer": "用人单位",
+    "applicant": "申报单位",
+    PUBLIC: "anyone, signed in or not",
+}
+
+
+def _scope_note(relation: Relation) -> str:
+    return "" if relation is ANY else f" ({relation.label})"
+
+
+def _open_to_all(rule: Rule, roles: tuple[str, ...]) -> bool:
+    return all(rule.who.get(role) is ANY for role in roles)
+
+
+def roles_markdown() -> str:
+    """The README's "Roles and what each does" table, from the policy."""
+    anyone = [rule for rule in POLICY.values() if _open_to_all(rule, EVERY_ROLE)]
+    signed_in = [r for r in POLICY.values() if _open_to_all(r, ROLES) and r not in anyone]
+    lines = ["| role | who | can |", "|---|---|---|"]
+    for role in (*ROLES, PUBLIC):
+        own = [
+            rule.summary + _scope_note(rule.who[role])
+            for rule in POLICY.values()
+            if role in rule.who and rule not in anyone + signed_in
+        ]
+        if role == PUBLIC:
+            own = [rule.summary for rule in anyone] + own
+        lines.append(f"| `{role}` | {ROLE_WHO[role]} | {'; '.join(own)} |")
+        if role == ROLES[-1]:
+            every = "; ".join(rule.summary for rule in signed_in)
+            lines.append(f"| every role | any signed-in caller | {every} |")
+    return "\n".join(lines)
+
+
+def policy_markdown() -> str:
+    """The whole policy: one row per action, one column per role (✓: every object)."""
+    header = ["action", "what", *EVERY_ROLE]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for action, rule in POLICY.items():
+        cells = []
+        for role in EVERY_ROLE:
+            relation = rule.who.get(role)
+            cells.append("" if relation is None else "✓" if relation is ANY else relation.label)
+        lines.append(f"| `{action}` | {rule.summary} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

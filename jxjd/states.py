@@ -148,10 +148,15 @@ def transition(
     return previous
 
 
-def table_rows(machine: Machine) -> list[tuple[str, str]]:
-    """(from, to) label pairs of a machine's table, for the documentation."""
-    return [
-        (machine.labels.get(src, src), machine.labels.get(dst, dst))
-        for src, targets in machine.moves.items()
-        for dst in sorted(targets, key=list(machine.labels).index)
-    ]
+def tables_markdown() -> str:
+    """Every machine's transition table, for docs/architecture.md."""
+    parts = []
+    for machine in sorted(MACHINES.values(), key=lambda m: m.kind):
+        lines = [f"**{machine.kind}** ({machine.noun})", "", "| from | may move to |", "|---|---|"]
+        for state, targets in machine.moves.items():
+            label = f"{machine.labels.get(state, state)} `{state}`"
+            ordered = [t for t in machine.labels if t in targets]
+            moves = "、".join(f"{machine.labels[t]} `{t}`" for t in ordered) or "— (final)"
+            lines.append(f"| {label} | {moves} |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)

@@ -23,6 +23,8 @@ from jxjd.errors import InvalidTransition, Problem
 from jxjd.extensions import db
 
 MACHINES: dict[type, Machine] = {}
+# Conditional updates tried before giving up (SQLite: each failure means another move won).
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -124,19 +126,24 @@ def transition(
     if to is None and allowed is None:
         raise ValueError("holding an object in its state needs the allowed states")
     sources = machine.sources(to) if allowed is None else frozenset(allowed)
-    previous = machine.locked_state(obj)
-    if previous not in sources:
-        raise machine.refuse(obj, previous, verb)
-    to = previous if to is None else to
     table = machine.model.__table__
-    changes = {**machine._values(to), **(values or {})}
-    moved = db.session.execute(
-        sa.update(table)
-        .where(table.c.id == obj.id, machine._where(table, [previous]))
-        .values(**changes)
-    )
-    if moved.rowcount != 1:  # SQLite takes no row lock: another move came in between
+    for _attempt in range(MAX_ATTEMPTS):
+        previous = machine.locked_state(obj)
+        if previous not in sources:
+            raise machine.refuse(obj, previous, verb)
+        moved_to = previous if to is None else to
+        changes = {**machine._values(moved_to), **(values or {})}
+        moved = db.session.execute(
+            sa.update(table)
+            .where(table.c.id == obj.id, machine._where(table, [previous]))
+            .values(**changes)
+        )
+        if moved.rowcount == 1:
+            break
+        # SQLite takes no row lock: another move came in between; look again.
+    else:
         raise machine.refuse(obj, machine.locked_state(obj), verb)
+    to = moved_to
     _set_loaded(obj, changes)
     summary = {"from_status": previous, "to_status": to, **summary}
     if then is not None:

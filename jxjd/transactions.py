@@ -50,8 +50,11 @@ def after_commit(callback: Callable[[], Any]) -> None:
 
 def commit_request() -> None:
     """Commit the request's work if it wrote anything, then run what waited for the commit."""
-    if db.session.info.pop(_WROTE, False) and db.session().in_transaction():
-        db.session.commit()
+    session = db.session()
+    wrote = session.info.pop(_WROTE, False)
+    # Changes not flushed yet (an attribute set on a loaded object) are writes too.
+    if (wrote or session.new or session.dirty or session.deleted) and session.in_transaction():
+        session.commit()
     for callback in db.session.info.pop(_AFTER_COMMIT, []):
         callback()
 

@@ -52,6 +52,7 @@ def doc(
     query: dict[str, str] | None = None,
     public: bool = False,
     identify: bool = False,
+    listed_as: str | None = None,
     content: str | None = None,
     errors: tuple[int, ...] = (),
 ) -> Callable:
@@ -60,12 +61,15 @@ def doc(
     The caller is authenticated (401) and the policy decides on its role for `action` (403),
     unless the operation is `public` (then `identify` still reads an optional bearer token).
     A `body` schema is loaded and validated (400/422) and passed to the view as `args`. A view
-    returning a model has it dumped with `response`; a dict goes out as it is; both with
-    `status`. Everything here also goes into the OpenAPI document.
+    returning a model has it dumped with `response`; a list, with a `response` listing many, goes
+    out as {listed_as: [...]}; a dict goes out as it is; all with `status`. Everything here also
+    goes into the OpenAPI document.
     """
     body_schema = body() if isinstance(body, type) else body
     out_schema = response() if isinstance(response, type) else response
     dump = out_schema is not None and not out_schema.many and content is None
+    if listed_as is not None and (out_schema is None or not out_schema.many):
+        raise ValueError("listed_as needs a response schema listing many")
     roles = access.roles_for(action)
     if public and access.PUBLIC not in roles:
         raise ValueError(f"public operation with non-public action {action}")
@@ -82,6 +86,8 @@ def doc(
                 return result
             if dump and not isinstance(result, dict):
                 result = out_schema.dump(result)
+            elif listed_as is not None and isinstance(result, list):
+                result = {listed_as: out_schema.dump(result)}
             return result, status
 
         operation.action = action

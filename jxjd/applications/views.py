@@ -44,12 +44,12 @@ def create_application(args: dict):
     "申请列表（申报单位：本单位；主管部门：本部门；省人社厅：全部）",
     action="application.read",
     response=ApplicationSummarySchema(many=True),
+    listed_as="applications",
     query={"status": "按状态筛选"},
 )
 def list_applications():
     """The applications the caller may see."""
-    apps = services.list_applications_for(current_actor(), status=request.args.get("status"))
-    return {"applications": ApplicationSummarySchema(many=True).dump(apps)}
+    return services.list_applications_for(current_actor(), status=request.args.get("status"))
 
 
 @bp.get("/api/v1/applications/<int:application_id>")
@@ -99,8 +99,7 @@ def submit_application(application_id: int):
 )
 def recommend_application(application_id: int, args: dict):
     """The competent department recommends the unit."""
-    app = _get(application_id)
-    return services.recommend_application(current_actor(), app, args["opinion"] or "")
+    return services.recommend_application(current_actor(), _get(application_id), **args)
 
 
 @bp.post("/api/v1/applications/<int:application_id>/reviews")
@@ -115,10 +114,7 @@ def recommend_application(application_id: int, args: dict):
 def add_review(application_id: int, args: dict):
     """Record one expert's review and score."""
     app = _get(application_id)
-    opinion = args["opinion"] or ""
-    services.add_review(
-        current_actor(), app, reviewer=args["reviewer"], score=args["score"], opinion=opinion
-    )
+    services.add_review(current_actor(), app, **args)
     return app
 
 
@@ -151,10 +147,7 @@ def record_site_visit(application_id: int, args: dict):
 )
 def start_notice(application_id: int, args: dict):
     """Put the application on public notice."""
-    app = _get(application_id)
-    return services.start_notice(
-        current_actor(), app, days=args["days"], start_date=args["start_date"]
-    )
+    return services.start_notice(current_actor(), _get(application_id), **args)
 
 
 @bp.post("/api/v1/applications/<int:application_id>/recognize")
@@ -189,4 +182,4 @@ def recognize_application(application_id: int):
 )
 def reject_application(application_id: int, args: dict):
     """Refuse the application with a reason."""
-    return services.reject_application(current_actor(), _get(application_id), args["reason"])
+    return services.reject_application(current_actor(), _get(application_id), **args)

@@ -41,16 +41,16 @@ def create_base(args: dict):
     "基地列表（按角色范围）",
     action="base.read",
     response=BaseSchema(many=True),
+    listed_as="bases",
     query={"status": "按状态筛选", "department": "按主管部门筛选"},
 )
 def list_bases():
     """The bases the caller may see."""
-    bases = services.list_bases_for(
+    return services.list_bases_for(
         current_actor(),
         status=request.args.get("status"),
         department=request.args.get("department"),
     )
-    return {"bases": BaseSchema(many=True).dump(bases)}
 
 
 @bp.get("/api/v1/bases/<int:base_id>")
@@ -71,8 +71,7 @@ def get_base(base_id: int):
 def change_status(base_id: int, args: dict):
     """Move a base to another status (CONTRACT §3 transitions)."""
     actor = current_actor()
-    base = services.get_base(actor, base_id)
-    return services.change_base_status(actor, base, args["status"], args["reason"])
+    return services.change_base_status(actor, services.get_base(actor, base_id), **args)
 
 
 @bp.put("/api/v1/bases/<int:base_id>/specialties")
@@ -130,13 +129,13 @@ def list_base_changes(base_id: int):
     "变更备案列表（按角色范围）",
     action="base_change.read",
     response=BaseChangeSchema(many=True),
+    listed_as="changes",
     tags=CHANGE_TAGS,
     query={"status": "pending | accepted | rejected"},
 )
 def list_changes():
     """The change filings the caller may see."""
-    items = changes.list_changes_for(current_actor(), status=request.args.get("status"))
-    return {"changes": BaseChangeSchema(many=True).dump(items)}
+    return changes.list_changes_for(current_actor(), status=request.args.get("status"))
 
 
 @bp.get("/api/v1/base-changes/<int:change_id>")

@@ -34,20 +34,24 @@ def jwks():
     "班次已签发的电子证书",
     action="session.read",
     response=CertificateSchema(many=True),
+    listed_as="certificates",
     errors=(404,),
 )
 def session_certificates(session_id: int):
     """A session's certificates."""
-    certs = services.certificates_of_session(get_session(current_actor(), session_id))
-    return {"certificates": CertificateSchema(many=True).dump(certs)}
+    return services.certificates_of_session(get_session(current_actor(), session_id))
 
 
 @bp.get("/api/v1/me/certificates")
-@doc("我的电子证书", action="archive.own", response=CertificateSchema(many=True))
+@doc(
+    "我的电子证书",
+    action="archive.own",
+    response=CertificateSchema(many=True),
+    listed_as="certificates",
+)
 def my_certificates():
     """The signed-in person's certificates."""
-    certs = services.certificates_of_person(current_actor().person_id)
-    return {"certificates": CertificateSchema(many=True).dump(certs)}
+    return services.certificates_of_person(current_actor().person_id)
 
 
 @bp.get("/api/v1/certificates/<serial>")
@@ -91,8 +95,7 @@ def qr_svg(serial: str):
 def revoke(serial: str, args: dict):
     """Revoke one certificate; its hours stop counting, the record stays."""
     actor = current_actor()
-    cert = services.certificate_for(actor, serial)
-    return services.revoke_certificate(actor, cert, reason=args["reason"])
+    return services.revoke_certificate(actor, services.certificate_for(actor, serial), **args)
 
 
 @bp.post("/api/v1/sessions/<int:session_id>/certificates/revoke")

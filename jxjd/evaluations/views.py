@@ -109,9 +109,7 @@ def decide(evaluation_id: int, args: dict):
     """Record the outcome; the base's status follows."""
     actor = current_actor()
     evaluation = services.get_evaluation(actor, evaluation_id)
-    services.decide(
-        actor, evaluation, args["outcome"], reason=args["reason"], deadline=args["deadline"]
-    )
+    services.decide(actor, evaluation, **args)
     return services.evaluation_dict(evaluation)
 
 

@@ -53,12 +53,12 @@ def create_plan(base_id: int, args: dict):
     "基地的年度计划（全部版本）",
     action="plan.read",
     response=PlanSchema(many=True),
+    listed_as="plans",
     query={"year": "年度"},
 )
 def list_plans(base_id: int):
     """A base's plans."""
-    base = get_base(current_actor(), base_id)
-    return {"plans": PlanSchema(many=True).dump(services.list_plans(base, query_year()))}
+    return services.list_plans(get_base(current_actor(), base_id), query_year())
 
 
 @bp.get("/api/v1/plans/<int:plan_id>")
@@ -101,8 +101,7 @@ def submit_plan(plan_id: int):
 def review_plan(plan_id: int, args: dict):
     """submitted → reviewed or returned."""
     actor = current_actor()
-    plan = services.get_plan(actor, plan_id)
-    return services.review_plan(actor, plan, approve=args["approve"], comment=args["comment"])
+    return services.review_plan(actor, services.get_plan(actor, plan_id), **args)
 
 
 @bp.post("/api/v1/plans/<int:plan_id>/file")

@@ -46,12 +46,12 @@ def get_session(session_id: int):
     "基地的培训班次",
     action="session.read",
     response=SessionSchema(many=True),
+    listed_as="sessions",
     query={"year": "年度（按结束日期）"},
 )
 def list_sessions(base_id: int):
     """A base's sessions, optionally for one year."""
-    base = get_base(current_actor(), base_id)
-    return {"sessions": SessionSchema(many=True).dump(services.list_sessions(base, query_year()))}
+    return services.list_sessions(get_base(current_actor(), base_id), query_year())
 
 
 def _form_session() -> dict:

@@ -29,13 +29,13 @@ def create_spot_check(args: dict):
     "抽查记录",
     action="spot_check.manage",
     response=SpotCheckSchema(many=True),
+    listed_as="spot_checks",
     tags=["spot-checks"],
     query={"year": "年度"},
 )
 def list_spot_checks():
     """Every draw, newest first."""
-    checks = services.list_spot_checks(query_year())
-    return {"spot_checks": SpotCheckSchema(many=True).dump(checks)}
+    return services.list_spot_checks(query_year())
 
 
 @bp.get("/api/v1/spot-checks/<int:check_id>")

@@ -7,7 +7,7 @@ and the CLI); views only authenticate, and their decorators ask `authorize(actor
 the role alone so that a caller in the wrong role gets 403 before anything is looked up.
 `scoped` narrows a list query to what the caller may see. `tests/test_access_matrix.py` is the
 table a reader consults; the README's roles table is generated from `POLICY`
-(`python -m scripts.roles_table`).
+(`scripts/docs_tables.py`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from jxjd.sessions.models import TrainingSession
 
 T = TypeVar("T")
 
-PUBLIC = "public"
-NOBODY = object()  # an object no one owns: what a caller bound to nothing is asked about  # the role of a caller who did not sign in
+PUBLIC = "public"  # the role of a caller who did not sign in
+NOBODY = object()  # an object no one owns: what a caller bound to nothing is asked about
 EVERY_ROLE = (*ROLES, PUBLIC)
 
 

@@ -118,9 +118,10 @@ def transition(
 
     `allowed` narrows the table's sources for this action; `values` are written in the same
     UPDATE; `then(previous)` runs after the move and before the audit (its dict joins the
-    summary), for work that must happen under the lock. `to=None` holds the object in one of the `allowed`
-    states for a guarded step (a draft's revision): the same lock and check, no move. Returns
-    the state the object left.
+    summary), for work that must happen under the lock. `to=None` holds the object in one of
+    the `allowed` states for a guarded step (a draft's revision): the same lock and check, no
+    move. `verb` completes the loser's message ("计划当前状态为“已备案”，不能{verb}").
+    Returns the state the object left.
     """
     machine = machine_of(obj)
     if to is None and allowed is None:

@@ -674,7 +674,7 @@ def _cell_column(
 
 
 def _next_row(number: str | None, row: int, count: int, extent: int, too_large: Callable) -> int:
-    """The number of the row that starts (its r attribute, or the next one); refused past the cap."""
+    """The number of the row that starts (its r attribute, or the next); refused past the cap."""
     row = row + 1 if number is None else _row_number(number)
     if row > extent or count > extent:
         raise too_large(f"第{max(row, count)}行")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from apispec import APISpec
@@ -41,6 +41,33 @@ _PATH_SCHEMAS = {
 }
 
 
+class Body(Mapping[str, Any]):
+    """The request body, loaded and validated by its schema when the view first reads it.
+
+    A view looks up its path's object first (404, 403) and reads the body after, as a handler
+    that loaded the body itself would: so a bad body sent to an unknown or forbidden object
+    still answers 404 or 403, and a good one is validated exactly once.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._data: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = load(self._schema, json_body())
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 def doc(
     summary: str,
     *,
@@ -60,7 +87,8 @@ def doc(
 
     The caller is authenticated (401) and the policy decides on its role for `action` (403),
     unless the operation is `public` (then `identify` still reads an optional bearer token).
-    A `body` schema is loaded and validated (400/422) and passed to the view as `args`. A view
+    A `body` schema loads and validates the body (400/413/422) as the view's `args` (a Body,
+    read after the view's own look-ups). A view
     returning a model has it dumped with `response`; a list, with a `response` listing many, goes
     out as {listed_as: [...]}; a dict goes out as it is; all with `status`. Everything here also
     goes into the OpenAPI document.
@@ -80,7 +108,7 @@ def doc(
             if not public or identify:
                 access.authorize(current_actor(optional=public), action)
             if body_schema is not None:
-                kwargs["args"] = load(body_schema, json_body())
+                kwargs["args"] = Body(body_schema)
             result = view(*args, **kwargs)
             if isinstance(result, Response | tuple):
                 return result

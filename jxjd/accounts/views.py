@@ -39,7 +39,7 @@ from jxjd.common.crypto import id_lookup_hash
 from jxjd.common.ids import normalize_id_number
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.people.models import Person
 from jxjd.throttle import Counter, client_key, refuse_if_over
 from jxjd.transactions import after_commit
@@ -105,7 +105,7 @@ def paginated(body: dict, total: int, page: int, per_page: int):
     tags=["tokens"],
     errors=(422,),
 )
-def create_token_view(args: dict):
+def create_token_view(args: Body):
     """Issue a token for a role and scope."""
     days = token_days(args["days"])
     scope = resolve_scope(
@@ -247,7 +247,7 @@ def letter_page(letter: activation.Letter) -> str:
     tags=["accounts"],
     errors=(404, 409, 422),
 )
-def create_activation_code_view(args: dict):
+def create_activation_code_view(args: Body):
     """A single-use activation code for one person, as JSON or as the printable letter."""
     letter = activation.create_activation_code(current_actor(), args["id_number"], args["name"])
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
@@ -290,13 +290,13 @@ def send_otp(id_number: str, name: str) -> None:
     public=True,
     errors=(400, 422, 429),
 )
-def request_otp_view(args: dict):
+def request_otp_view(args: Body):
     """Send a registration code to the mobile number on record, if any."""
     send_otp(args["id_number"], args["name"])
     return OtpAcceptedSchema().dump(activation.OTP_ACCEPTED)
 
 
-def register(args: dict):
+def register(args: Body):
     """Apply the attempt limits and open the account; a refusal uses up one attempt."""
     id_key, client = _id_key(args["id_number"]), client_key()
     refuse_if_over((REGISTER_BY_ID, id_key), (REGISTER_BY_CLIENT, client))
@@ -324,9 +324,9 @@ def register(args: dict):
     public=True,
     errors=(400, 409, 422, 429),
 )
-def register_view(args: dict):
+def register_view(args: Body):
     """Open a person's web account with a one-time code."""
-    account = register(args)
+    account = register(dict(args))
     person = db.session.get(Person, account.person_id)
     body = {
         "id": account.id,

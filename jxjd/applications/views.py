@@ -17,7 +17,7 @@ from jxjd.applications.schemas import (
     PublicNoticeArgs,
 )
 from jxjd.auth import current_actor
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 
 
 def _get(application_id: int):
@@ -34,9 +34,9 @@ def _get(application_id: int):
     status=201,
     errors=(422,),
 )
-def create_application(args: dict):
+def create_application(args: Body):
     """Save a new draft application for the applicant's own unit."""
-    return services.create_application(current_actor(), args)
+    return services.create_application(current_actor(), dict(args))
 
 
 @bp.get("/api/v1/applications")
@@ -72,9 +72,9 @@ def get_application(application_id: int):
     response=ApplicationSchema,
     errors=(404, 409, 422),
 )
-def update_application(application_id: int, args: dict):
+def update_application(application_id: int, args: Body):
     """Replace a draft's fields; only drafts can change."""
-    return services.update_application(current_actor(), _get(application_id), args)
+    return services.update_application(current_actor(), _get(application_id), dict(args))
 
 
 @bp.post("/api/v1/applications/<int:application_id>/submit")
@@ -97,7 +97,7 @@ def submit_application(application_id: int):
     response=ApplicationSchema,
     errors=(404, 409, 422),
 )
-def recommend_application(application_id: int, args: dict):
+def recommend_application(application_id: int, args: Body):
     """The competent department recommends the unit."""
     return services.recommend_application(current_actor(), _get(application_id), **args)
 
@@ -111,7 +111,7 @@ def recommend_application(application_id: int, args: dict):
     status=201,
     errors=(404, 409, 422),
 )
-def add_review(application_id: int, args: dict):
+def add_review(application_id: int, args: Body):
     """Record one expert's review and score."""
     app = _get(application_id)
     services.add_review(current_actor(), app, **args)
@@ -127,7 +127,7 @@ def add_review(application_id: int, args: dict):
     status=201,
     errors=(404, 409, 422),
 )
-def record_site_visit(application_id: int, args: dict):
+def record_site_visit(application_id: int, args: Body):
     """Record a site visit and whether it passed."""
     app = _get(application_id)
     findings = args["findings"] or ""
@@ -145,7 +145,7 @@ def record_site_visit(application_id: int, args: dict):
     response=ApplicationSchema,
     errors=(404, 409, 422),
 )
-def start_notice(application_id: int, args: dict):
+def start_notice(application_id: int, args: Body):
     """Put the application on public notice."""
     return services.start_notice(current_actor(), _get(application_id), **args)
 
@@ -180,6 +180,6 @@ def recognize_application(application_id: int):
     response=ApplicationSchema,
     errors=(404, 409, 422),
 )
-def reject_application(application_id: int, args: dict):
+def reject_application(application_id: int, args: Body):
     """Refuse the application with a reason."""
     return services.reject_application(current_actor(), _get(application_id), **args)

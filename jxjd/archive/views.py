@@ -22,7 +22,7 @@ from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_person, qr_image
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Gone, NotFound, TooManyRequests, ValidationFailed
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.people.services import checked_id_number
 from jxjd.throttle import Counter, client_key, refuse_if_over
 from jxjd.transactions import attempt
@@ -69,7 +69,7 @@ def my_archive():
     tags=["archive"],
     errors=(404, 422),
 )
-def query_archive(args: dict):
+def query_archive(args: Body):
     """An admin or department reads one person's archive."""
     id_number = checked_id_number(args["id_number"])
     start, end = services.year_range(args["from"], args["to"])
@@ -101,7 +101,7 @@ def my_review_check():
     tags=["grants"],
     errors=(422,),
 )
-def create_grant(args: dict):
+def create_grant(args: Body):
     """Create a share code limited in years and days; the code is shown only now."""
     start, end = services.year_range(args["from"], args["to"])
     grant, code = services.create_grant(
@@ -199,7 +199,7 @@ def shared_archive(code: str):
     identify=True,
     errors=(400, 403, 404, 410, 422, 429),
 )
-def shared_archive_public(args: dict):
+def shared_archive_public(args: Body):
     """The archive a live grant allows, for an employer with or without an account."""
     actor = current_actor(optional=True)
     viewer = services.checked_viewer(args["viewer"]) if actor is None else None

@@ -17,7 +17,7 @@ from jxjd.bases.schemas import (
     SpecialtiesArgs,
     StatusArgs,
 )
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 
 CHANGE_TAGS = ["base-changes"]
 
@@ -31,9 +31,9 @@ CHANGE_TAGS = ["base-changes"]
     status=201,
     errors=(409, 422),
 )
-def create_base(args: dict):
+def create_base(args: Body):
     """Register a base with its recognized specialties."""
-    return services.create_base(current_actor(), args)
+    return services.create_base(current_actor(), dict(args))
 
 
 @bp.get("/api/v1/bases")
@@ -68,7 +68,7 @@ def get_base(base_id: int):
     response=BaseDetailSchema,
     errors=(404, 409, 422),
 )
-def change_status(base_id: int, args: dict):
+def change_status(base_id: int, args: Body):
     """Move a base to another status (CONTRACT §3 transitions)."""
     actor = current_actor()
     return services.change_base_status(actor, services.get_base(actor, base_id), **args)
@@ -82,7 +82,7 @@ def change_status(base_id: int, args: dict):
     response=BaseDetailSchema,
     errors=(404, 422),
 )
-def put_specialties(base_id: int, args: dict):
+def put_specialties(base_id: int, args: Body):
     """Replace the recognized specialty list."""
     actor = current_actor()
     return services.replace_specialties(
@@ -103,10 +103,10 @@ def put_specialties(base_id: int, args: dict):
     tags=CHANGE_TAGS,
     errors=(404, 422),
 )
-def file_change(base_id: int, args: dict):
+def file_change(base_id: int, args: Body):
     """File a change of the base's name, address or contacts."""
     actor = current_actor()
-    return changes.file_base_change(actor, services.get_base(actor, base_id), args)
+    return changes.file_base_change(actor, services.get_base(actor, base_id), dict(args))
 
 
 @bp.get("/api/v1/bases/<int:base_id>/changes")
@@ -160,7 +160,7 @@ def get_change(change_id: int):
     tags=CHANGE_TAGS,
     errors=(404, 409),
 )
-def accept_change(change_id: int, args: dict):
+def accept_change(change_id: int, args: Body):
     """Accept a change filing; the base takes the new values."""
     actor = current_actor()
     change = changes.get_change(actor, change_id)
@@ -176,7 +176,7 @@ def accept_change(change_id: int, args: dict):
     tags=CHANGE_TAGS,
     errors=(404, 409, 422),
 )
-def reject_change(change_id: int, args: dict):
+def reject_change(change_id: int, args: Body):
     """Refuse a change filing with a reason."""
     actor = current_actor()
     return changes.reject_base_change(actor, changes.get_change(actor, change_id), args["reason"])

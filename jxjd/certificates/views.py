@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template
 from jxjd.auth import current_actor
 from jxjd.certificates import services
 from jxjd.certificates.schemas import CertificateSchema, RevokeArgs
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.sessions.services import get_session
 from jxjd.web import page
 
@@ -92,7 +92,7 @@ def qr_svg(serial: str):
     response=CertificateSchema,
     errors=(404, 409, 422),
 )
-def revoke(serial: str, args: dict):
+def revoke(serial: str, args: Body):
     """Revoke one certificate; its hours stop counting, the record stays."""
     actor = current_actor()
     return services.revoke_certificate(actor, services.certificate_for(actor, serial), **args)
@@ -105,7 +105,7 @@ def revoke(serial: str, args: dict):
     body=RevokeArgs,
     errors=(404, 422),
 )
-def revoke_session(session_id: int, args: dict):
+def revoke_session(session_id: int, args: Body):
     """Revoke every certificate of a session."""
     actor = current_actor()
     session = get_session(actor, session_id)

@@ -10,7 +10,7 @@ from jxjd.evaluations import bp, services
 from jxjd.evaluations.exporting import round_xlsx
 from jxjd.evaluations.models import EVALUATION_STATUSES, OUTCOMES, SCORE_ITEMS
 from jxjd.evaluations.schemas import EvaluationOutcomeArgs, EvaluationRoundArgs, EvaluationScoreArgs
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.web import page
 
 
@@ -34,7 +34,7 @@ def _round_xlsx(round_id: int):
     status=201,
     errors=(409, 422),
 )
-def open_round(args: dict):
+def open_round(args: Body):
     """Open the round of a year."""
     rnd = services.open_round(current_actor(), args["year"], args["name"])
     return services.round_dict(rnd, rnd.evaluations)
@@ -89,11 +89,11 @@ def get_evaluation(evaluation_id: int):
     status=201,
     errors=(404, 409, 422),
 )
-def add_score(evaluation_id: int, args: dict):
+def add_score(evaluation_id: int, args: Body):
     """Record one evaluator's scores."""
     actor = current_actor()
     evaluation = services.get_evaluation(actor, evaluation_id)
-    services.add_score(actor, evaluation, args)
+    services.add_score(actor, evaluation, dict(args))
     return services.evaluation_dict(evaluation)
 
 
@@ -105,7 +105,7 @@ def add_score(evaluation_id: int, args: dict):
     body=EvaluationOutcomeArgs,
     errors=(404, 409, 422),
 )
-def decide(evaluation_id: int, args: dict):
+def decide(evaluation_id: int, args: Body):
     """Record the outcome; the base's status follows."""
     actor = current_actor()
     evaluation = services.get_evaluation(actor, evaluation_id)

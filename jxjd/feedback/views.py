@@ -12,7 +12,7 @@ from jxjd.errors import NotFound
 from jxjd.extensions import db
 from jxjd.feedback import bp, services
 from jxjd.feedback.schemas import FeedbackArgs, FeedbackSchema, FeedbackSummarySchema
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.sessions.models import TrainingSession
 from jxjd.sessions.services import get_session
 from jxjd.transactions import attempt
@@ -28,7 +28,7 @@ from jxjd.web import page
     status=201,
     errors=(404, 409, 422),
 )
-def rate(serial: str, args: dict):
+def rate(serial: str, args: Body):
     """Rate the session of one's own certificate, once."""
     actor = current_actor()
     cert = certificate_for(actor, serial, "feedback.rate")

@@ -13,7 +13,7 @@ from jxjd.common.params import query_year
 from jxjd.common.schema import load
 from jxjd.common.text import check_text
 from jxjd.errors import NotFound
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.plans import bp, services
 from jxjd.plans.schemas import PlanArgs, PlanItemsArgs, PlanSchema, ReviewArgs
 from jxjd.transactions import attempt
@@ -42,7 +42,7 @@ ITEM_FIELDS = (
     status=201,
     errors=(404, 409, 422),
 )
-def create_plan(base_id: int, args: dict):
+def create_plan(base_id: int, args: Body):
     """Create a draft plan for a year."""
     actor = current_actor()
     return services.create_plan(actor, get_base(actor, base_id), args["year"], args["items"])
@@ -76,7 +76,7 @@ def get_plan(plan_id: int):
     response=PlanSchema,
     errors=(404, 409, 422),
 )
-def update_plan(plan_id: int, args: dict):
+def update_plan(plan_id: int, args: Body):
     """Replace a draft's items."""
     actor = current_actor()
     return services.update_plan(actor, services.get_plan(actor, plan_id), args["items"])
@@ -98,7 +98,7 @@ def submit_plan(plan_id: int):
     response=PlanSchema,
     errors=(404, 409, 422),
 )
-def review_plan(plan_id: int, args: dict):
+def review_plan(plan_id: int, args: Body):
     """submitted → reviewed or returned."""
     actor = current_actor()
     return services.review_plan(actor, services.get_plan(actor, plan_id), **args)

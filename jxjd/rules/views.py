@@ -5,7 +5,7 @@ from __future__ import annotations
 from jxjd.auth import current_actor
 from jxjd.common.params import checked_year
 from jxjd.errors import ValidationFailed, field_error
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.rules import bp
 from jxjd.rules.schemas import RulesArgs
 from jxjd.rules.services import rules_dict, rules_for, set_rules
@@ -20,11 +20,11 @@ def get_rules(year: int):
 
 @bp.put("/api/v1/rules/<int:year>")
 @doc("设置某年度的规则", action="rules.write", body=RulesArgs, errors=(422,))
-def put_rules(year: int, args: dict):
+def put_rules(year: int, args: Body):
     """Override the rules for a year."""
     checked_year(year)
     if not args:
         raise ValidationFailed(
             [field_error("empty_rules", "请至少提供一项要修改的规则", field=None)]
         )
-    return rules_dict(set_rules(current_actor(), year, args))
+    return rules_dict(set_rules(current_actor(), year, dict(args)))

@@ -9,7 +9,7 @@ from jxjd.bases.services import get_base
 from jxjd.common.params import form_integer, query_year
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.plans.services import filed_plans_by_year
 from jxjd.sessions import bp, services
 from jxjd.sessions.schemas import SessionArgs, SessionSchema
@@ -26,10 +26,10 @@ from jxjd.web import page
     status=201,
     errors=(404, 422),
 )
-def create_session(base_id: int, args: dict):
+def create_session(base_id: int, args: Body):
     """Create a session after every check passes."""
     actor = current_actor()
-    return services.schedule_session(actor, get_base(actor, base_id), args)
+    return services.schedule_session(actor, get_base(actor, base_id), dict(args))
 
 
 @bp.get("/api/v1/sessions/<int:session_id>")

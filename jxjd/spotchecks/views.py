@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jxjd.auth import current_actor
 from jxjd.common.params import query_year
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.spotchecks import bp, services
 from jxjd.spotchecks.schemas import OutcomeArgs, SpotCheckArgs, SpotCheckItemSchema, SpotCheckSchema
 
@@ -19,7 +19,7 @@ from jxjd.spotchecks.schemas import OutcomeArgs, SpotCheckArgs, SpotCheckItemSch
     tags=["spot-checks"],
     errors=(422,),
 )
-def create_spot_check(args: dict):
+def create_spot_check(args: Body):
     """Draw a random sample of a year's sessions."""
     return services.draw_spot_check(current_actor(), args["year"], args["size"])
 
@@ -72,9 +72,8 @@ def reproduce_spot_check(check_id: int):
     tags=["spot-checks"],
     errors=(404, 422),
 )
-def record_outcome(check_id: int, session_id: int, args: dict):
+def record_outcome(check_id: int, session_id: int, args: Body):
     """Record one inspection's outcome."""
+    outcome, findings = args["outcome"], args["findings"]  # the body first, as before
     check = services.get_spot_check(check_id)
-    return services.record_outcome(
-        current_actor(), check, session_id, args["outcome"], args["findings"]
-    )
+    return services.record_outcome(current_actor(), check, session_id, outcome, findings)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from jxjd import transactions
 from jxjd.common.files import private_dir, private_sqlite
 from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
@@ -17,7 +18,8 @@ from jxjd.extensions import csrf, db, login_manager, migrate
 from jxjd.observability import init_observability
 from jxjd.ratelimit import init_rate_limits
 
-# Feature packages, in dependency order; each has views.py registering on its `bp`.
+# Feature packages, in dependency order; each has views.py (and maybe pages.py) registering on
+# its `bp`.
 FEATURES = (
     "main",
     "accounts",
@@ -36,6 +38,7 @@ FEATURES = (
     "applications",
     "feedback",
     "evaluations",
+    "directory",
 )
 
 
@@ -50,7 +53,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int) -> None:
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app from the environment, with optional config overrides (tests)."""
-    app = Flask(
+    app = transactions.App(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",
@@ -84,23 +87,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = session_secret(app, store)
 
-    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-    if is_sqlite:
-        private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
-    if is_sqlite:  # a local file: no dropped connections to detect, so no ping per checkout
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
-        }
-    lock_ms = int(app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A lock wait or a dead server ends in 503 database_busy/unavailable, not a hung worker.
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
-            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        )
-        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
-        connect_args.setdefault("connect_timeout", 5)
-        extra = f"-c lock_timeout={lock_ms}"
-        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
+    is_sqlite, lock_ms = _database_options(app)
     if app.config["JXJD_PROXY_COUNT"]:  # behind nginx: client addresses from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -129,6 +116,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_observability(app)  # request ids, JSON logs, metrics: first, so they see every request
     install_guards(app)  # converters before any route, the request guard before other hooks
+    transactions.install(app)  # one unit of work per request: the commit after the view
+    _register_identity(app)
     _register_features(app)
     register_error_handlers(app)
     _register_page_hooks(app)
@@ -141,21 +130,57 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _database_options(app: Flask) -> tuple[bool, int]:
+    """Engine options for the configured database; whether it is SQLite, the lock wait in ms."""
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if is_sqlite:
+        private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    if is_sqlite:  # a local file: no dropped connections to detect, so no ping per checkout
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
+    lock_ms = int(app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A lock wait or a dead server ends in 503 database_busy/unavailable, not a hung worker.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
+        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", 5)
+        extra = f"-c lock_timeout={lock_ms}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
+    return is_sqlite, lock_ms
+
+
+def _register_identity(app: Flask) -> None:
+    """How a bearer token or a session cookie becomes the caller (accounts), for auth."""
+    from jxjd import auth
+    from jxjd.accounts.services import account_for_session, actor_for_token
+
+    # account_for_session: None once the session was ended server-side.
+    auth.init_app(app, resolve_token=actor_for_token, load_account=account_for_session)
+
+
 def _register_features(app: Flask) -> None:
     from jxjd.openapi import bp as openapi_bp
 
     app.register_blueprint(openapi_bp)
     for name in FEATURES:
         views = importlib.import_module(f"jxjd.{name}.views")
+        _import_if_present(f"jxjd.{name}.pages")
         app.register_blueprint(views.bp)
     # Every model must be imported before migrations or create_all look at the metadata.
     importlib.import_module("jxjd.models")
     for name in FEATURES:  # demo steps register themselves in feature order
-        try:
-            importlib.import_module(f"jxjd.{name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"jxjd.{name}.demo":
-                raise
+        _import_if_present(f"jxjd.{name}.demo")
+
+
+def _import_if_present(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
 
 
 # Pages load scripts, styles and images from this origin only (QR codes may be data: URLs); no
@@ -173,12 +198,6 @@ def _register_page_hooks(app: Flask) -> None:
     from jxjd.common import enums
     from jxjd.common.time import isoformat, to_local
     from jxjd.common.types import hours_json
-
-    @login_manager.user_loader
-    def _load_account(login_id: str):
-        from jxjd.accounts.services import account_for_session
-
-        return account_for_session(login_id)  # None once the session was ended server-side
 
     @app.before_request
     def _csrf_for_pages():
@@ -200,10 +219,16 @@ def _register_page_hooks(app: Flask) -> None:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
-    from jxjd.web import NAV_ITEMS
+    from jxjd.web import NAV_ITEMS, can, limited, nav_allowed
 
     app.jinja_env.globals.update(
-        label=enums.label, enums=enums, nav_items=NAV_ITEMS, url_endpoints=app.view_functions
+        label=enums.label,
+        enums=enums,
+        nav_items=NAV_ITEMS,
+        nav_allowed=nav_allowed,
+        can=can,
+        limited=limited,
+        url_endpoints=app.view_functions,
     )
     app.jinja_env.filters["localtime"] = lambda v: (
         to_local(v).strftime("%Y-%m-%d %H:%M") if v else ""
@@ -216,8 +241,8 @@ def _register_cli(app: Flask) -> None:
     from jxjd.accounts.cli import account_cli, token_cli
     from jxjd.audit.cli import audit_cli
     from jxjd.backup.cli import backup_command, restore_command
-    from jxjd.certificates.cli import keys_cli
     from jxjd.demo import demo_command
+    from jxjd.keys.cli import keys_cli
     from jxjd.keys.services import guard_commands
 
     guard_commands(token_cli, account_cli, demo_command)  # refuse while keys do not match

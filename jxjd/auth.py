@@ -1,16 +1,21 @@
-"""Who is asking: bearer tokens for the API, session logins for the pages, and scope checks."""
+"""Who is asking: bearer tokens for the API, session logins for the pages.
+
+What the caller may do is the policy's (jxjd/access.py). The identity hooks (how a token or a
+session cookie becomes an Actor) are registered by create_app with `init_app`, so this module
+imports no feature.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 
-from jxjd.errors import Forbidden, Unauthorized
+from jxjd.errors import Unauthorized
+from jxjd.extensions import login_manager
 
 
 @dataclass(frozen=True)
@@ -24,10 +29,6 @@ class Actor:
     department: str | None = None
     person_id: int | None = None
     credit_code: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 SYSTEM = Actor(role="admin", name="system", ref="system")
@@ -54,9 +55,7 @@ def _bearer_actor() -> Actor | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization 头格式应为 Bearer <token>")
-    from jxjd.accounts.services import actor_for_token
-
-    actor = actor_for_token(token.strip())
+    actor = current_app.extensions[_TOKEN_RESOLVER](token.strip())
     if actor is None:
         raise Unauthorized("访问令牌无效或已停用")
     return actor
@@ -92,19 +91,28 @@ def current_actor(optional: bool = False) -> Actor | None:
     return actor
 
 
-def require(roles: Iterable[str]) -> Callable:
-    """Decorator: the caller must be authenticated with one of `roles`."""
-    allowed = frozenset(roles)
+_TOKEN_RESOLVER = "jxjd_token_resolver"
 
-    def decorator(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any):
-            actor = current_actor()
-            if actor.role not in allowed:
-                raise Forbidden(f"当前角色（{actor.role}）无权执行此操作")
-            return view(*args, **kwargs)
 
-        wrapper.required_roles = allowed  # read by the OpenAPI builder
-        return wrapper
+def no_store_when_identified(resp: Response) -> Response:
+    """Responses for a signed-in account or a bearer token are never kept by browsers or proxies."""
+    if request.path.startswith("/static/"):
+        return resp
+    # Decided from the request alone: loading the account here could fail again while an error
+    # page (e.g. database unavailable) is being sent. A stale login cookie costs only a cache miss.
+    if g.get("actor") is not None or "_user_id" in session or "Authorization" in request.headers:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
 
-    return decorator
+
+def init_app(
+    app: Flask,
+    *,
+    resolve_token: Callable[[str], Actor | None],
+    load_account: Callable[[str], Any],
+) -> None:
+    """Register how tokens and session cookies become callers, and the per-request hooks."""
+    app.extensions[_TOKEN_RESOLVER] = resolve_token
+    login_manager.user_loader(load_account)
+    app.before_request(forget_request_identity)
+    app.after_request(no_store_when_identified)

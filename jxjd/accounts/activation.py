@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from jxjd.access import authorize, can
 from jxjd.accounts.models import Account, ActivationCode
 from jxjd.accounts.services import create_account, login_problems, resolve_scope, set_password
 from jxjd.attendance.models import AttendanceRecord
@@ -134,16 +135,13 @@ class Letter:
 
 def create_activation_code(actor: Actor, id_number: str, name: str) -> Letter:
     """A single-use code valid 14 days for a person's letter (admin; dept for its trainees)."""
-    from jxjd.archive.services import trained_in_department
-
+    authorize(actor, "activation.create")
     id_number = checked_id_number(id_number)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed([field_error("missing_name", "请填写姓名", field="name")])
     person = find_person(id_number)
-    if person is None or (
-        actor.role == "dept" and not trained_in_department(person, actor.department)
-    ):
+    if person is None or not can(actor, "activation.create", person):
         # A department learns nothing about people outside its own bases' rosters.
         raise UnknownPerson("未找到该身份证号对应的培训记录，无法生成激活码")
     if _plain_name(name) not in _known_names(person.id):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
+from jxjd.auth import Actor, actor_from_scope
 from jxjd.common.enums import ROLES as ROLE_LABELS
 from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
@@ -70,10 +71,8 @@ class Account(UserMixin, ScopeMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def actor(self):
+    def actor(self) -> Actor:
         """The Actor this account acts as."""
-        from jxjd.auth import actor_from_scope
-
         return actor_from_scope(self, f"account:{self.id}")
 
 

@@ -5,22 +5,27 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from jxjd.access import authorize
 from jxjd.accounts.models import ROLES, Account, ActivationCode, ApiToken
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor, actor_from_scope
+from jxjd.bases.models import Base
 from jxjd.common.crypto import new_token, token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.text import MAX_ID, check_text, text_problem
 from jxjd.common.time import isoformat, utcnow
 from jxjd.errors import Conflict, NotFound, Unauthorized, ValidationFailed, field_error
 from jxjd.extensions import db
+from jxjd.people.services import checked_id_number, ensure_person
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,50 @@ class Scope:
     credit_code: str | None = None
 
 
+def _bound_base(base_id: int | None, **_: Any) -> dict[str, Any]:
+    if not 0 < (base_id or 0) <= MAX_ID or db.session.get(Base, base_id) is None:
+        raise ValidationFailed(
+            [field_error("unknown_base", "base 角色须绑定已存在的基地", field="base_id")]
+        )
+    return {"base_id": base_id}
+
+
+def _bound_department(department: str | None, **_: Any) -> dict[str, Any]:
+    if not (department or "").strip():
+        raise ValidationFailed(
+            [field_error("missing_department", "dept 角色须指定主管部门", field="department")]
+        )
+    return {
+        "department": check_text(department.strip(), "unit", field="department", label="主管部门")
+    }
+
+
+def _bound_person(id_number: str | None, name: str, **_: Any) -> dict[str, Any]:
+    if not id_number:
+        raise ValidationFailed(
+            [field_error("invalid_id_number", "person 角色须提供身份证号", field="id_number")]
+        )
+    return {"person_id": ensure_person(checked_id_number(id_number), name).id}
+
+
+def _bound_unit(credit_code: str | None, role: str, **_: Any) -> dict[str, Any]:
+    code = normalize_credit_code(credit_code or "")
+    if not is_valid_credit_code(code):
+        message = f"{role} 角色须绑定单位的统一社会信用代码（18位，校验位正确）"
+        raise ValidationFailed([field_error("invalid_credit_code", message, field="credit_code")])
+    return {"credit_code": code}
+
+
+# What each role is bound to (admin: nothing), and the text rule of its name.
+BINDINGS: dict[str, Callable[..., dict[str, Any]]] = {
+    "base": _bound_base,
+    "dept": _bound_department,
+    "person": _bound_person,
+    **{role: _bound_unit for role in UNIT_ROLES},
+}
+NAME_RULES = {"person": "person_name"}
+
+
 def resolve_scope(
     role: str,
     name: str,
@@ -72,9 +121,6 @@ def resolve_scope(
     credit_code: str | None = None,
 ) -> Scope:
     """Check that a role has exactly the binding it needs; create the person when needed."""
-    from jxjd.bases.models import Base
-    from jxjd.people.services import checked_id_number, ensure_person
-
     errors = []
     if role not in ROLES:
         errors.append(
@@ -85,37 +131,19 @@ def resolve_scope(
     if errors:
         raise ValidationFailed(errors)
     name = name.strip()
-    check_text(name, "person_name" if role == "person" else "title", field="name")
-    scope = Scope(role=role, name=name)
-    if role == "base":
-        if not 0 < (base_id or 0) <= MAX_ID or db.session.get(Base, base_id) is None:
-            raise ValidationFailed(
-                [field_error("unknown_base", "base 角色须绑定已存在的基地", field="base_id")]
-            )
-        scope = Scope(role=role, name=name, base_id=base_id)
-    elif role == "dept":
-        if not (department or "").strip():
-            raise ValidationFailed(
-                [field_error("missing_department", "dept 角色须指定主管部门", field="department")]
-            )
-        department = check_text(department.strip(), "unit", field="department", label="主管部门")
-        scope = Scope(role=role, name=name, department=department)
-    elif role == "person":
-        if not id_number:
-            raise ValidationFailed(
-                [field_error("invalid_id_number", "person 角色须提供身份证号", field="id_number")]
-            )
-        person = ensure_person(checked_id_number(id_number), name)
-        scope = Scope(role=role, name=name, person_id=person.id)
-    elif role in UNIT_ROLES:
-        code = normalize_credit_code(credit_code or "")
-        if not is_valid_credit_code(code):
-            message = f"{role} 角色须绑定单位的统一社会信用代码（18位，校验位正确）"
-            raise ValidationFailed(
-                [field_error("invalid_credit_code", message, field="credit_code")]
-            )
-        scope = Scope(role=role, name=name, credit_code=code)
-    return scope
+    check_text(name, NAME_RULES.get(role, "title"), field="name")
+    bind = BINDINGS.get(role)
+    if bind is None:
+        return Scope(role=role, name=name)
+    bound = bind(
+        role=role,
+        name=name,
+        base_id=base_id,
+        department=department,
+        id_number=id_number,
+        credit_code=credit_code,
+    )
+    return Scope(role=role, name=name, **bound)
 
 
 def token_days(days: object) -> int:
@@ -137,6 +165,7 @@ def create_token(
     actor: Actor, scope: Scope, *, days: int = DEFAULT_TOKEN_DAYS
 ) -> tuple[ApiToken, str]:
     """Issue a bearer token for `scope`, valid `days`; the plain token is returned once only."""
+    authorize(actor, "token.manage")
     days = token_days(days)
     plain = new_token()
     now = utcnow()
@@ -322,6 +351,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     """Stop a token from working (a leaked token, a person who left); the row stays."""
+    authorize(actor, "token.manage")
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"令牌 {token_id} 不存在")
@@ -399,6 +429,7 @@ def get_account(account_id: int) -> Account:
 
 def disable_account(actor: Actor, account: Account) -> Account:
     """No more sign-ins and every session ends at once (disabling twice changes nothing)."""
+    authorize(actor, "account.manage")
     if account.disabled_at is None:
         account.disabled_at = utcnow()
         end_sessions(account)
@@ -409,6 +440,7 @@ def disable_account(actor: Actor, account: Account) -> Account:
 
 def enable_account(actor: Actor, account: Account) -> Account:
     """Undo a disable: the account may sign in again with its password."""
+    authorize(actor, "account.manage")
     if account.disabled_at is not None:
         account.disabled_at = None
         record_event(actor, "account.enable", "account", account.id, role=account.role)
@@ -422,6 +454,7 @@ UNUSABLE_PASSWORD = "!reset"
 
 def reset_person_account(actor: Actor, person_id: int) -> Account:
     """End the person's sessions and clear their login; they open it again with a new code."""
+    authorize(actor, "account.manage")
     account = db.session.scalar(sa.select(Account).where(Account.person_id == person_id))
     if account is None:
         raise NoAccount("该人员尚未开通账号，无需重置")

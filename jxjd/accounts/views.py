@@ -32,17 +32,15 @@ from jxjd.accounts.services import (
     token_days,
 )
 from jxjd.accounts.sms import deliver, sender_for
-from jxjd.accounts.throttle import Counter, client_key, refuse_if_over
-from jxjd.auth import current_actor, forget_request_identity, require
+from jxjd.auth import current_actor
 from jxjd.common.crypto import id_lookup_hash
 from jxjd.common.ids import normalize_id_number
 from jxjd.common.paging import page_args, paginated
-from jxjd.common.schema import json_body, load
 from jxjd.extensions import db
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.people.models import Person
-
-bp.before_app_request(forget_request_identity)
+from jxjd.throttle import Counter, client_key, refuse_if_over
+from jxjd.transactions import after_commit
 
 # Registration attempts (CONTRACT §12): failures per ID number and per client; code requests per
 # ID number and per client. Keys for ID numbers are their keyed hashes: the rate-limit store
@@ -61,19 +59,18 @@ def _id_key(id_number: str) -> str:
 
 
 @bp.post("/api/v1/tokens")
-@require(roles={"admin"})
 @doc(
     "创建访问令牌（令牌只显示这一次；days 为有效天数，默认 365；"
     "employer、applicant 须绑定 credit_code）",
+    action="token.manage",
     body=TokenArgs,
     response=TokenSchema,
     status=201,
     tags=["tokens"],
     errors=(422,),
 )
-def create_token_view():
+def create_token_view(args: Body):
     """Issue a token for a role and scope."""
-    args = load(TokenArgs(), json_body())
     days = token_days(args["days"])
     scope = resolve_scope(
         args["role"],
@@ -84,7 +81,6 @@ def create_token_view():
         credit_code=args["credit_code"],
     )
     token, plain = create_token(current_actor(), scope, days=days)
-    db.session.commit()
     person = db.session.get(Person, token.person_id) if token.person_id else None
     body = {
         "id": token.id,
@@ -98,13 +94,13 @@ def create_token_view():
         "created_at": token.created_at,
         "expires_at": token.expires_at,
     }
-    return TokenSchema().dump(body), 201
+    return TokenSchema().dump(body)
 
 
 @bp.get("/api/v1/tokens")
-@require(roles={"admin"})
 @doc(
     "访问令牌列表（只显示前缀，不显示令牌本身；分页 page、per_page，X-Total-Count 与 Link）",
+    action="token.manage",
     response=TokenListSchema,
     tags=["tokens"],
     query={"page": "页码（默认 1）", "per_page": "每页条数（默认 50，最多 500）"},
@@ -118,22 +114,25 @@ def list_tokens_view():
 
 
 @bp.delete("/api/v1/tokens/<int:token_id>")
-@require(roles={"admin"})
-@doc("停用访问令牌", response=TokenInfoSchema, tags=["tokens"], errors=(404,))
+@doc(
+    "停用访问令牌",
+    action="token.manage",
+    response=TokenInfoSchema,
+    tags=["tokens"],
+    errors=(404,),
+)
 def revoke_token_view(token_id: int):
     """Revoke a token at once; requests with it get 401 from then on."""
-    token = revoke_token(current_actor(), token_id)
-    db.session.commit()
-    return TokenInfoSchema().dump(token)
+    return revoke_token(current_actor(), token_id)
 
 
 # ---- accounts ---------------------------------------------------------------------------------
 
 
 @bp.get("/api/v1/accounts")
-@require(roles={"admin"})
 @doc(
     "网页登录账号列表（可按 role 筛选；分页 page、per_page）",
+    action="account.manage",
     response=AccountListSchema,
     tags=["accounts"],
     query={"role": "角色", "page": "页码", "per_page": "每页条数（最多 500）"},
@@ -148,44 +147,43 @@ def list_accounts_view():
 
 
 @bp.post("/api/v1/accounts/<int:account_id>/disable")
-@require(roles={"admin"})
 @doc(
     "停用网页账号：不能再登录，所有已登录的会话立即失效（留痕）",
+    action="account.manage",
     response=AccountSchema,
     tags=["accounts"],
     errors=(404,),
 )
 def disable_account_view(account_id: int):
     """Disable an account and end its sessions."""
-    account = disable_account(current_actor(), get_account(account_id))
-    db.session.commit()
-    return AccountSchema().dump(account)
+    return disable_account(current_actor(), get_account(account_id))
 
 
 @bp.post("/api/v1/accounts/<int:account_id>/enable")
-@require(roles={"admin"})
-@doc("恢复已停用的网页账号（留痕）", response=AccountSchema, tags=["accounts"], errors=(404,))
+@doc(
+    "恢复已停用的网页账号（留痕）",
+    action="account.manage",
+    response=AccountSchema,
+    tags=["accounts"],
+    errors=(404,),
+)
 def enable_account_view(account_id: int):
     """Let a disabled account sign in again."""
-    account = enable_account(current_actor(), get_account(account_id))
-    db.session.commit()
-    return AccountSchema().dump(account)
+    return enable_account(current_actor(), get_account(account_id))
 
 
 @bp.post("/api/v1/people/<int:person_id>/account/reset")
-@require(roles={"admin"})
 @doc(
     "重置专业技术人员账号：所有会话立即失效，登录密码作废，未使用的激活码和验证码作废；"
     "本人须凭新的激活码或短信验证码重新注册（留痕）",
+    action="account.manage",
     response=AccountSchema,
     tags=["accounts"],
     errors=(404,),
 )
 def reset_account_view(person_id: int):
     """Reset a person's account so that they activate it again."""
-    account = reset_person_account(current_actor(), person_id)
-    db.session.commit()
-    return AccountSchema().dump(account)
+    return reset_person_account(current_actor(), person_id)
 
 
 # ---- opening a person's account (CONTRACT §12) -------------------------------------------------
@@ -203,21 +201,19 @@ def letter_page(letter: activation.Letter) -> str:
 
 
 @bp.post("/api/v1/people/activation-codes")
-@require(roles={"admin", "dept"})
 @doc(
     "生成激活码（14 天内有效、只能使用一次；主管部门仅限在本部门基地参加过培训的人员）。"
     "请求头 Accept: text/html 时返回可打印的激活通知书（A4）",
+    action="activation.create",
     body=ActivationArgs,
     response=ActivationSchema,
     status=201,
     tags=["accounts"],
     errors=(404, 409, 422),
 )
-def create_activation_code_view():
+def create_activation_code_view(args: Body):
     """A single-use activation code for one person, as JSON or as the printable letter."""
-    args = load(ActivationArgs(), json_body())
     letter = activation.create_activation_code(current_actor(), args["id_number"], args["name"])
-    db.session.commit()
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         resp = current_app.make_response((letter_page(letter), 201))
     else:
@@ -241,15 +237,16 @@ def send_otp(id_number: str, name: str) -> None:
     OTP_BY_ID.hit(id_key)
     OTP_BY_CLIENT.hit(client)
     outgoing = activation.request_otp(id_number, name)
-    db.session.commit()
-    if outgoing is not None:
-        deliver(sender_for(current_app), outgoing.to, outgoing.text)
+    if outgoing is not None:  # sent once the code it carries is committed
+        sender = sender_for(current_app)
+        after_commit(lambda: deliver(sender, outgoing.to, outgoing.text))
 
 
 @bp.post("/api/v1/register/otp")
 @doc(
     "申请注册短信验证码（6 位，10 分钟内有效，发送至名单登记的手机号）。"
     "无论该人员是否在册、是否登记手机号，回答都是同一个 202",
+    action="account.register",
     body=OtpArgs,
     response=OtpAcceptedSchema,
     status=202,
@@ -257,14 +254,13 @@ def send_otp(id_number: str, name: str) -> None:
     public=True,
     errors=(400, 422, 429),
 )
-def request_otp_view():
+def request_otp_view(args: Body):
     """Send a registration code to the mobile number on record, if any."""
-    args = load(OtpArgs(), json_body())
     send_otp(args["id_number"], args["name"])
-    return OtpAcceptedSchema().dump(activation.OTP_ACCEPTED), 202
+    return OtpAcceptedSchema().dump(activation.OTP_ACCEPTED)
 
 
-def register(args: dict):
+def register(args: Body):
     """Apply the attempt limits and open the account; a refusal uses up one attempt."""
     id_key, client = _id_key(args["id_number"]), client_key()
     refuse_if_over((REGISTER_BY_ID, id_key), (REGISTER_BY_CLIENT, client))
@@ -273,11 +269,9 @@ def register(args: dict):
             args["id_number"], args["name"], args["code"], args["username"], args["password"]
         )
     except activation.RegistrationRefused:
-        db.session.rollback()
         REGISTER_BY_ID.hit(id_key)
         REGISTER_BY_CLIENT.hit(client)
         raise
-    db.session.commit()
     return account
 
 
@@ -286,6 +280,7 @@ def register(args: dict):
     "专业技术人员注册（凭激活码或短信验证码）。任何不匹配（人员不存在、姓名不符、验证码错误、"
     "过期或已使用、已注册）都得到同一个 422 registration_refused；同一身份证号一小时内失败 5 次"
     "或同一客户端失败 20 次后 429",
+    action="account.register",
     body=RegisterArgs,
     response=RegisteredSchema,
     status=201,
@@ -293,9 +288,9 @@ def register(args: dict):
     public=True,
     errors=(400, 409, 422, 429),
 )
-def register_view():
+def register_view(args: Body):
     """Open a person's web account with a one-time code."""
-    account = register(load(RegisterArgs(), json_body()))
+    account = register(dict(args))
     person = db.session.get(Person, account.person_id)
     body = {
         "id": account.id,
@@ -304,7 +299,4 @@ def register_view():
         "name": account.name,
         "id_masked": person.id_masked,
     }
-    return RegisteredSchema().dump(body), 201
-
-
-from jxjd.accounts import pages  # noqa: E402, F401  (registers the HTML pages on `bp`)
+    return RegisteredSchema().dump(body)

@@ -17,14 +17,14 @@ from jxjd.applications.services import (
     submit_application,
 )
 from jxjd.auth import Actor
+from jxjd.common.demo import demo_step
 from jxjd.common.ids import id_check_char
 from jxjd.common.time import local_today
-from jxjd.demo import demo_step
 from jxjd.extensions import db
 
 ADMIN = Actor(role="admin", name="省人社厅专技处（演示）", ref="demo")
 DEPARTMENT = "湖南省教育厅"
-# The demo applicant credential's unit (jxjd.demo) and a second unit already under notice.
+# The demo applicant credential's unit (jxjd.common.demo) and a second unit already under notice.
 DRAFT_UNIT = "12430000MB1234567W"
 NOTICE_UNIT = "12430000MB12345680"
 

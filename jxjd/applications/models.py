@@ -1,4 +1,4 @@
-"""Applications (申请表) with their teachers, reviews and steps; plaque numbers; base change filings."""
+"""Applications (申请表) with their teachers, reviews and steps; plaque numbers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import sqlalchemy.orm as so
 # The labels live with every other enumeration's (common.enums); the names stay importable here.
 from jxjd.common.enums import (  # noqa: F401
     APPLICATION_STATUSES,
-    CHANGE_STATUSES,
     EDUCATIONS,
     TITLES,
 )
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
 Area = sa.Numeric(12, 2)
 
 FINAL_STATUSES = frozenset({"recognized", "rejected"})
-# The base fields a change filing may touch (第三十一条), with their Chinese labels.
-CHANGE_FIELDS = {
-    "name": "机构名称",
-    "address": "地址",
-    "contact.name": "联系人",
-    "contact.phone": "联系电话",
-    "contact.email": "电子邮箱",
-}
 
 # The staffing counts of the 申请表 (人员情况), stored as staff_<key> columns.
 STAFF_KEYS = (
@@ -277,43 +268,3 @@ class PlaqueSequence(db.Model):
 
     year: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
     last_number: so.Mapped[int] = so.mapped_column(default=0)
-
-
-class BaseChange(db.Model):
-    """A filed change of a base's name, address or contacts (第三十一条), pending until decided."""
-
-    __tablename__ = "base_changes"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), index=True)
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    filed_by_role: so.Mapped[str] = so.mapped_column(sa.String(16))
-    filed_by_name: so.Mapped[str] = so.mapped_column(sa.String(200))
-    filed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
-    decided_by_role: so.Mapped[str | None] = so.mapped_column(sa.String(16))
-    decided_by_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    decision_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-
-    base: so.Mapped[Base] = so.relationship()
-    fields: so.Mapped[list[BaseChangeField]] = so.relationship(
-        back_populates="change", cascade="all, delete-orphan", order_by="BaseChangeField.id"
-    )
-
-
-class BaseChangeField(db.Model):
-    """One changed field of a filing: the value before and the value asked for."""
-
-    __tablename__ = "base_change_fields"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    change_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("base_changes.id", ondelete="CASCADE"), index=True
-    )
-    field: so.Mapped[str] = so.mapped_column(sa.String(32))
-    # The base's value when filed; replaced by the value actually overwritten on acceptance.
-    old_value: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
-    new_value: so.Mapped[str] = so.mapped_column(sa.String(300))
-
-    change: so.Mapped[BaseChange] = so.relationship(back_populates="fields")

@@ -1,4 +1,4 @@
-"""The Chinese pages: the 申请表 form, the application desk, the public directory, change filing."""
+"""The Chinese pages: the 申请表 form and the application desk."""
 
 from __future__ import annotations
 
@@ -9,38 +9,27 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from jxjd.applications import bp, changes, services
-from jxjd.applications.models import (
-    APPLICATION_STATUSES,
-    CHANGE_FIELDS,
-    CHANGE_STATUSES,
-    EDUCATIONS,
-    TITLES,
-    Application,
-)
+from jxjd.access import can
+from jxjd.applications import bp, services
+from jxjd.applications.models import APPLICATION_STATUSES, EDUCATIONS, TITLES, Application
 from jxjd.applications.schemas import (
     ApplicationArgs,
     ApplicationRecommendArgs,
     ApplicationRejectArgs,
     ApplicationSchema,
     ApplicationSiteVisitArgs,
-    BaseChangeAcceptArgs,
-    BaseChangeArgs,
-    BaseChangeRejectArgs,
     ExpertReviewArgs,
     PublicNoticeArgs,
 )
 from jxjd.auth import Actor, current_actor
-from jxjd.bases.services import get_base_for, get_base_for_write
+from jxjd.bases.changes import list_changes_for
 from jxjd.common.params import form_integer
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
 from jxjd.errors import Problem, field_error
-from jxjd.evaluations.services import excellent_base_ids
 from jxjd.extensions import db
-from jxjd.web import require_page
-
-DESK_ROLES = {"applicant", "admin", "dept", "base"}
+from jxjd.transactions import attempt, commit_request
+from jxjd.web import page
 
 # The 申请表's single-value fields, by section: (input name = JSON path, label, kind).
 FORM_SECTIONS: list[tuple[str, list[tuple[str, str, str]]]] = [
@@ -138,8 +127,6 @@ def _labels() -> dict[str, Any]:
         "application_statuses": APPLICATION_STATUSES,
         "educations": EDUCATIONS,
         "titles": TITLES,
-        "change_statuses": CHANGE_STATUSES,
-        "change_fields": CHANGE_FIELDS,
         "action_labels": services.ACTION_LABELS,
     }
 
@@ -324,61 +311,59 @@ def _problem_errors(problem: Problem) -> list[dict[str, Any]]:
     return [field_error(problem.code, problem.detail)]
 
 
+def _save(app: Application | None, data: dict[str, Any]) -> Application:
+    actor = current_actor()
+    args = load(ApplicationArgs(), data)
+    if app is None:
+        return services.create_application(actor, args)
+    return services.update_application(actor, app, args)
+
+
 def _save_and_maybe_submit(app: Application | None, data: dict[str, Any]):
     """Save the draft (create or replace), then submit when asked; errors go back to the form."""
-    actor = current_actor()
-    try:
-        args = load(ApplicationArgs(), data)
-        if app is None:
-            app = services.create_application(actor, args)
-        else:
-            services.update_application(actor, app, args)
-        db.session.commit()
-    except Problem as problem:
-        db.session.rollback()
+    saved, problem = attempt(lambda: _save(app, data))
+    if problem is not None:
         return _render_form(app, data, _problem_errors(problem), problem, problem.status)
     if request.form.get("action") != "submit":
         flash("草稿已保存，可随时继续填写", "success")
-        return redirect(url_for("applications.edit_page", application_id=app.id))
-    try:
-        services.submit_application(actor, app)
-        db.session.commit()
-    except Problem as problem:
-        db.session.rollback()
-        app = db.session.get(Application, app.id)
+        return redirect(url_for("applications.edit_page", application_id=saved.id))
+    # The draft is kept even when the submit check fails: it is committed first.
+    commit_request()
+    _, problem = attempt(lambda: services.submit_application(current_actor(), saved))
+    if problem is not None:
+        app = db.session.get(Application, saved.id)
         flash("草稿已保存，但提交检查未通过，请按提示修改后再提交", "error")
         # The saved draft, not the posted form: its teacher rows carry the new row ids and the
         # masked ID numbers, so numbers left blank on the next submit are kept, not lost.
-        saved = _values_from(app)
-        return _render_form(app, saved, _problem_errors(problem), problem, problem.status)
+        return _render_form(
+            app, _values_from(app), _problem_errors(problem), problem, problem.status
+        )
     flash("申请已提交，等待主管部门推荐", "success")
-    return redirect(url_for("applications.detail_page", application_id=app.id))
+    return redirect(url_for("applications.detail_page", application_id=saved.id))
 
 
 # ---- pages for applicants, departments and the HR department ---------------------------------
 
 
 @bp.get("/applications")
-@require_page(roles=DESK_ROLES)
+@page("application.desk")
 def applications_page():
     """The desk: one's applications (applicant) or those to handle (dept, admin)."""
     actor = current_actor()
-    if actor.role == "base":
-        return redirect(url_for("applications.base_changes_page", base_id=actor.base_id))
+    if not can(actor, "application.read"):  # a base files changes, not applications
+        return redirect(url_for("bases.base_changes_page", base_id=actor.base_id))
     status = request.args.get("status") or None
     apps = services.list_applications_for(actor, status=status)
-    pending = (
-        len(changes.list_changes_for(actor, status="pending"))
-        if actor.role in ("admin", "dept")
-        else 0
-    )
+    pending = 0
+    if can(actor, "base_change.desk"):
+        pending = len(list_changes_for(actor, status="pending", action="base_change.desk"))
     return render_template(
         "applications/list.html", apps=apps, status=status, pending_changes=pending
     )
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
-@require_page(roles={"applicant"})
+@page("application.create")
 def new_page():
     """An empty 申请表 (the applicant's credit code filled in)."""
     if request.method == "POST":
@@ -388,10 +373,10 @@ def new_page():
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
-@require_page(roles={"applicant"})
+@page("application.edit")
 def edit_page(application_id: int):
     """The saved draft in the form, to continue, save again or submit."""
-    app = services.get_application_for(current_actor(), application_id)
+    app = services.get_application(current_actor(), application_id)
     if app.status != "draft":
         flash("申请已提交，不能再修改", "error")
         return redirect(url_for("applications.detail_page", application_id=app.id))
@@ -401,13 +386,13 @@ def edit_page(application_id: int):
 
 
 @bp.get("/applications/<int:application_id>")
-@require_page(roles={"applicant", "admin", "dept"})
+@page("application.read")
 def detail_page(application_id: int):
     """The whole application, its history, and the actions open to the viewer."""
     actor = current_actor()
-    app = services.get_application_for(actor, application_id)
+    app = services.get_application(actor, application_id)
     problems: list[dict[str, Any]] = []
-    if app.status == "draft" and actor.role == "applicant":
+    if app.status == "draft" and can(actor, "application.edit", app):
         problems, live_base = services.submission_problems(app)
         if live_base is not None:
             message = f"统一社会信用代码 {live_base.credit_code} 已是省级继续教育基地，不能重复申请"
@@ -424,26 +409,24 @@ def detail_page(application_id: int):
 def _act(application_id: int, action: Callable[[Actor, Application], Any], done: str):
     """Run one workflow step from a page form; a problem comes back as a message."""
     actor = current_actor()
-    try:
-        action(actor, services.get_application_for(actor, application_id))
-        db.session.commit()
+    _, problem = attempt(lambda: action(actor, services.get_application(actor, application_id)))
+    if problem is None:
         flash(done, "success")
-    except Problem as problem:
-        db.session.rollback()
+    else:
         messages = [e["message"] for e in problem.errors or []] or [problem.detail]
         flash("；".join(messages), "error")
     return redirect(url_for("applications.detail_page", application_id=application_id))
 
 
 @bp.post("/applications/<int:application_id>/submit")
-@require_page(roles={"applicant"})
+@page("application.edit")
 def submit_page(application_id: int):
     """Submit a saved draft from its detail page."""
     return _act(application_id, services.submit_application, "申请已提交，等待主管部门推荐")
 
 
 @bp.post("/applications/<int:application_id>/recommend")
-@require_page(roles={"dept"})
+@page("application.recommend")
 def recommend_page(application_id: int):
     """The department's recommendation."""
     form = request.form.to_dict()
@@ -456,7 +439,7 @@ def recommend_page(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/review")
-@require_page(roles={"admin"})
+@page("application.decide")
 def review_page(application_id: int):
     """One expert review."""
     form = request.form.to_dict()
@@ -472,7 +455,7 @@ def review_page(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/site-visit")
-@require_page(roles={"admin"})
+@page("application.decide")
 def site_visit_page(application_id: int):
     """A site visit's result."""
     form = request.form.to_dict()
@@ -488,7 +471,7 @@ def site_visit_page(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/notice")
-@require_page(roles={"admin"})
+@page("application.decide")
 def notice_page(application_id: int):
     """Start the public notice."""
     form = request.form.to_dict()
@@ -503,14 +486,14 @@ def notice_page(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/recognize")
-@require_page(roles={"admin"})
+@page("application.decide")
 def recognize_page(application_id: int):
     """Recognize after the notice."""
     return _act(application_id, services.recognize_application, "已认定为省级继续教育基地")
 
 
 @bp.post("/applications/<int:application_id>/reject")
-@require_page(roles={"admin"})
+@page("application.decide")
 def reject_page(application_id: int):
     """Refuse the application."""
     form = request.form.to_dict()
@@ -519,123 +502,3 @@ def reject_page(application_id: int):
         services.reject_application(actor, app, load(ApplicationRejectArgs(), form)["reason"])
 
     return _act(application_id, action, "已作不予认定处理")
-
-
-# ---- the public directory --------------------------------------------------------------------
-
-
-@bp.get("/directory")
-def directory_page():
-    """The public directory of provincial bases, with the units now under public notice."""
-    query = (request.args.get("q") or "").strip()
-    bases = services.directory_bases()
-    if query:
-        bases = [
-            b
-            for b in bases
-            if query in b.name
-            or query in b.department
-            or any(query in s.name for s in b.specialties)
-        ]
-    return render_template(
-        "directory/index.html",
-        bases=bases,
-        notices=services.applications_on_notice(),
-        query=query,
-        excellent=excellent_base_ids(),
-    )
-
-
-@bp.get("/directory/notices")
-def notices_page():
-    """Units under public notice (公示) before recognition."""
-    return render_template(
-        "directory/notices.html", notices=services.applications_on_notice(), today=local_today()
-    )
-
-
-# ---- change filing ---------------------------------------------------------------------------
-
-
-@bp.route("/bases/<int:base_id>/changes", methods=["GET", "POST"])
-@require_page(roles={"admin", "dept", "base"})
-def base_changes_page(base_id: int):
-    """A base's change filings (history) and the form to file a new one."""
-    actor = current_actor()
-    base = get_base_for(actor, base_id)
-    errors: list[dict[str, Any]] = []
-    status = 200
-    if request.method == "POST":
-        form = request.form
-        data: dict[str, Any] = {"note": form.get("note", "")}
-        for key in ("name", "address"):
-            if form.get(key, "").strip():
-                data[key] = form[key]
-        contact = {
-            k: form[f"contact.{k}"]
-            for k in ("name", "phone", "email")
-            if form.get(f"contact.{k}", "").strip()
-        }
-        if contact:
-            data["contact"] = contact
-        try:
-            get_base_for_write(actor, base_id)
-            changes.file_base_change(actor, base, load(BaseChangeArgs(), data))
-            db.session.commit()
-            flash("变更已报送，待省人社厅备案", "success")
-            return redirect(url_for("applications.base_changes_page", base_id=base_id))
-        except Problem as problem:
-            db.session.rollback()
-            errors, status = _problem_errors(problem), problem.status
-            base = get_base_for(actor, base_id)
-    return (
-        render_template(
-            "applications/base_changes.html",
-            base=base,
-            items=changes.list_changes_for_base(base),
-            errors=errors,
-        ),
-        status,
-    )
-
-
-@bp.get("/base-changes")
-@require_page(roles={"admin", "dept"})
-def changes_page():
-    """Change filings to handle (admin) or to follow (dept)."""
-    status = request.args.get("status", "pending") or None
-    items = changes.list_changes_for(current_actor(), status=status)
-    return render_template("applications/changes.html", items=items, status=status)
-
-
-def _decide(change_id: int, accept: bool):
-    actor = current_actor()
-    try:
-        change = changes.get_change_for(actor, change_id)
-        if accept:
-            reason = load(BaseChangeAcceptArgs(), request.form.to_dict())["reason"] or ""
-            changes.accept_base_change(actor, change, reason.strip())
-        else:
-            args = load(BaseChangeRejectArgs(), request.form.to_dict())
-            changes.reject_base_change(actor, change, args["reason"])
-        db.session.commit()
-        flash("已予备案，基地信息已更新" if accept else "已不予备案", "success")
-    except Problem as problem:
-        db.session.rollback()
-        messages = [e["message"] for e in problem.errors or []] or [problem.detail]
-        flash("；".join(messages), "error")
-    return redirect(url_for("applications.changes_page"))
-
-
-@bp.post("/base-changes/<int:change_id>/accept")
-@require_page(roles={"admin"})
-def accept_change_page(change_id: int):
-    """Accept a change filing."""
-    return _decide(change_id, True)
-
-
-@bp.post("/base-changes/<int:change_id>/reject")
-@require_page(roles={"admin"})
-def reject_change_page(change_id: int):
-    """Refuse a change filing."""
-    return _decide(change_id, False)

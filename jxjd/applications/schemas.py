@@ -1,4 +1,4 @@
-"""Input and output shapes of applications, the public directory and base change filings."""
+"""Input and output shapes of applications (申请表) and their workflow."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from jxjd.applications.models import CHANGE_FIELDS, EDUCATIONS, STAFF_KEYS, TITLES
+from jxjd.applications.models import EDUCATIONS, STAFF_KEYS, TITLES
 from jxjd.common.enums import AUDIENCES, LEVELS
 from jxjd.common.schema import Args, coded
 from jxjd.common.text import BoundedList, Id, Text
@@ -246,37 +246,6 @@ class ApplicationRejectArgs(Args):
     )
 
 
-class BaseChangeContactArgs(Args):
-    name = Text("person_name", label="联系人姓名")
-    phone = Text("phone", label="联系电话")
-    email = Text("email")
-
-
-class BaseChangeArgs(Args):
-    """Only the fields that change; anything left out stays as it is."""
-
-    name = Text(
-        "title",
-        label="机构名称",
-        validate=validate.Length(min=1, error=coded("invalid_name", "机构名称不能为空")),
-    )
-    address = Text("address")
-    contact = fields.Nested(BaseChangeContactArgs)
-    note = text("text", "变更说明")
-
-
-class BaseChangeAcceptArgs(Args):
-    reason = text("reason")
-
-
-class BaseChangeRejectArgs(Args):
-    reason = Text(
-        "reason",
-        required=True,
-        validate=validate.Length(min=1, error=coded("missing_reason", "须说明不予备案的原因")),
-    )
-
-
 # ---- outputs -------------------------------------------------------------------------------
 
 
@@ -474,66 +443,3 @@ class ApplicationRecognitionSchema(Schema):
     base_id = fields.Integer()
     plaque_number = fields.String()
     recognized_on = fields.Date()
-
-
-# ---- the public directory (第九条, 第三十一条): no person's ID number, nothing private --------
-
-
-class DirectorySpecialtySchema(Schema):
-    name = fields.String()
-    levels = fields.List(fields.String())
-    audiences = fields.List(fields.String())
-
-
-class DirectoryBaseSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    credit_code = fields.String()
-    department = fields.String()
-    specialties = fields.List(fields.Nested(DirectorySpecialtySchema))
-    status = fields.String()
-    contact = fields.Function(
-        lambda b: {"name": b.contact_name, "phone": b.contact_phone, "email": b.contact_email}
-    )
-    address = fields.String()
-    recognized_on = fields.Date(allow_none=True)
-    plaque_number = fields.String(allow_none=True)
-    # The three-yearly evaluation (第二十二条) will set this; until then no base is marked.
-    excellent = fields.Function(lambda b: False)
-
-
-class NoticeEntrySchema(Schema):
-    application_id = fields.Integer(attribute="id")
-    unit_name = fields.String()
-    department = fields.String()
-    notice_start = fields.Date()
-    notice_until = fields.Date()
-    specialties = fields.List(fields.Nested(DirectorySpecialtySchema))
-
-
-class DirectorySchema(Schema):
-    bases = fields.List(fields.Nested(DirectoryBaseSchema))
-    on_notice = fields.List(fields.Nested(NoticeEntrySchema))
-
-
-# ---- base change filings -------------------------------------------------------------------
-
-
-class BaseChangeFieldSchema(Schema):
-    field = fields.String()
-    label = fields.Function(lambda f: CHANGE_FIELDS.get(f.field, f.field))
-    old = fields.String(attribute="old_value")
-    new = fields.String(attribute="new_value")
-
-
-class BaseChangeSchema(Schema):
-    id = fields.Integer()
-    base_id = fields.Integer()
-    status = fields.String()
-    changes = fields.List(fields.Nested(BaseChangeFieldSchema), attribute="fields")
-    note = fields.String()
-    filed_by = fields.Function(lambda c: _by(c.filed_by_role, c.filed_by_name))
-    filed_at = fields.Function(lambda c: isoformat(c.filed_at))
-    decided_by = fields.Function(lambda c: _by(c.decided_by_role, c.decided_by_name))
-    decided_at = fields.Function(lambda c: isoformat(c.decided_at))
-    decision_reason = fields.String()

@@ -1,18 +1,19 @@
-"""Applications (申请表): drafts, the 第七条 submit check, the recognition workflow, the directory."""
+"""Applications (申请表): drafts, the 第七条 submit check, the recognition workflow."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import authorize, fetch, scoped
 from jxjd.applications.models import (
     APPLICATION_STATUSES,
     EDUCATIONS,
-    FINAL_STATUSES,
     STAFF_KEYS,
     TITLES,
     Application,
@@ -44,16 +45,10 @@ from jxjd.common.ids import (
     normalize_id_number,
 )
 from jxjd.common.time import local_today, utcnow
-from jxjd.errors import (
-    Conflict,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from jxjd.errors import Conflict, InvalidTransition, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.rules.services import rules_for
+from jxjd.states import Machine, transition
 
 # 第七条（一）: at least 4 teachers per specialty, each 本科 or above and 副高 or above.
 MIN_TEACHERS_PER_SPECIALTY = 4
@@ -78,10 +73,6 @@ ACTION_LABELS = {
 }
 
 
-class CreditCodeMismatch(Forbidden):
-    code, title = "credit_code_mismatch", "申请表的统一社会信用代码与申报账号不一致"
-
-
 class NoticeNotOver(Conflict):
     code, title = "notice_not_over", "公示期尚未结束"
 
@@ -91,28 +82,75 @@ def required_yearly_trainees(year: int) -> int:
     return rules_for(year).min_trainees
 
 
+def _step_history(
+    app: Application, previous: str | None, to: str, actor: Actor, event: str, summary: dict
+) -> None:
+    """Every step of an application stays in its history (who, when, from, to, details)."""
+    details = {k: v for k, v in summary.items() if k not in ("from_status", "to_status")}
+    app.steps.append(
+        ApplicationStep(
+            action=event.rsplit(".", 1)[-1],
+            from_status=previous,
+            to_status=to,
+            actor_role=actor.role,
+            actor_name=actor.name,
+            at=utcnow(),
+            details=details,
+        )
+    )
+
+
+# 第八条: submit, the department's recommendation, expert reviews and a site visit, the public
+# notice, then recognition; rejection is possible at any stage before a final decision.
+APPLICATION_MACHINE = Machine(
+    model=Application,
+    kind="application",
+    noun="申请",
+    labels=APPLICATION_STATUSES,
+    moves={
+        "draft": frozenset({"submitted", "rejected"}),
+        "submitted": frozenset({"recommended", "rejected"}),
+        "recommended": frozenset({"under_review", "rejected"}),
+        "under_review": frozenset({"under_review", "on_notice", "rejected"}),
+        "on_notice": frozenset({"recognized", "rejected"}),
+        "recognized": frozenset(),
+        "rejected": frozenset(),
+    },
+    history=_step_history,
+)
+
+
+def _move(
+    actor: Actor,
+    app: Application,
+    to: str | None,
+    action: str,
+    *,
+    allowed: tuple[str, ...] | None = None,
+    then: Callable[[str], dict[str, Any] | None] | None = None,
+    values: dict[str, Any] | None = None,
+    **details: Any,
+) -> None:
+    """One step of the workflow: atomic, kept in the history and audited once."""
+    transition(
+        app,
+        to,
+        allowed=allowed,
+        actor=actor,
+        event=f"application.{action}",
+        verb=ACTION_LABELS[action],
+        values={"updated_at": utcnow(), **(values or {})},
+        then=then,
+        **details,
+    )
+
+
 # ---- reading within scope -----------------------------------------------------------------
 
 
-def can_read_application(actor: Actor, app: Application) -> bool:
-    """Admin: all; dept: its department's; applicant: its own unit's."""
-    if actor.role == "admin":
-        return True
-    if actor.role == "dept":
-        return bool(app.department) and app.department == actor.department
-    if actor.role == "applicant":
-        return app.applicant_code == actor.credit_code
-    return False
-
-
-def get_application_for(actor: Actor, application_id: int) -> Application:
+def get_application(actor: Actor, application_id: int) -> Application:
     """The application if the actor may read it: 404 unknown, 403 out of scope."""
-    app = db.session.get(Application, application_id)
-    if app is None:
-        raise NotFound(f"申请 {application_id} 不存在")
-    if not can_read_application(actor, app):
-        raise Forbidden("无权查看其他单位的申请")
-    return app
+    return fetch(actor, "application.read", Application, application_id, label="申请")
 
 
 def list_applications_for(actor: Actor, *, status: str | None = None) -> list[Application]:
@@ -122,12 +160,7 @@ def list_applications_for(actor: Actor, *, status: str | None = None) -> list[Ap
         .options(so.selectinload(Application.specialties))
         .order_by(Application.id.desc())
     )
-    if actor.role == "dept":
-        query = query.where(Application.department == actor.department)
-    elif actor.role == "applicant":
-        query = query.where(Application.applicant_code == actor.credit_code)
-    elif actor.role != "admin":
-        raise Forbidden("无权查看申请列表")
+    query = scoped(actor, "application.read", query)
     if status:
         query = query.where(Application.status == status)
     return list(db.session.scalars(query))
@@ -145,10 +178,8 @@ def _form_code(actor: Actor, raw: str | None) -> str:
     code = normalize_credit_code(raw or "")
     if not code:
         return actor.credit_code or ""
-    if is_valid_credit_code(code) and code != actor.credit_code:
-        raise CreditCodeMismatch(
-            f"统一社会信用代码 {code} 与申报账号绑定的 {actor.credit_code} 不一致，只能为本单位申报"
-        )
+    if is_valid_credit_code(code):
+        authorize(actor, "application.create", code)  # 403 credit_code_mismatch
     return code
 
 
@@ -230,71 +261,35 @@ def _apply_fields(actor: Actor, app: Application, data: dict[str, Any]) -> None:
     ]
 
 
-def _step(
-    actor: Actor,
-    app: Application,
-    action: str,
-    from_status: str | None,
-    **details: Any,
-) -> ApplicationStep:
-    """Keep one step of the history and write its audit event."""
-    step = ApplicationStep(
-        action=action,
-        from_status=from_status,
-        to_status=app.status,
-        actor_role=actor.role,
-        actor_name=actor.name,
-        at=utcnow(),
-        details=details,
-    )
-    app.steps.append(step)
-    db.session.flush()
-    record_event(
-        actor,
-        f"application.{action}",
-        "application",
-        app.id,
-        from_status=from_status,
-        to_status=app.status,
-        **details,
-    )
-    return step
-
-
 def create_application(actor: Actor, data: dict[str, Any]) -> Application:
     """Save a new draft for the applicant's own unit; anything may still be missing."""
-    if actor.role != "applicant" or not actor.credit_code:
-        raise Forbidden("只有申报单位可以填写申请表")
+    authorize(actor, "application.create")
     now = utcnow()
     app = Application(status="draft", applicant_code=actor.credit_code, created_at=now)
     app.updated_at = now
     _apply_fields(actor, app, data)
     db.session.add(app)
     db.session.flush()
-    _step(actor, app, "create", None)
+    _step_history(app, None, "draft", actor, "application.create", {})
+    db.session.flush()
+    record_event(
+        actor, "application.create", "application", app.id, from_status=None, to_status="draft"
+    )
     return app
-
-
-def _ensure_owner(actor: Actor, app: Application) -> None:
-    if actor.role != "applicant" or app.applicant_code != actor.credit_code:
-        raise Forbidden("只有申报单位本身可以修改或提交申请")
-
-
-def _ensure_status(app: Application, allowed: set[str] | frozenset[str], action: str) -> None:
-    if app.status not in allowed:
-        raise InvalidTransition(
-            f"申请当前状态为“{APPLICATION_STATUSES[app.status]}”，不能{ACTION_LABELS[action]}"
-        )
 
 
 def update_application(actor: Actor, app: Application, data: dict[str, Any]) -> Application:
     """Replace a draft's fields; a submitted application is frozen."""
-    _ensure_owner(actor, app)
-    _ensure_status(app, {"draft"}, "update")
-    _apply_fields(actor, app, data)
-    app.updated_at = utcnow()
+    authorize(actor, "application.edit", app)
+    _move(
+        actor,
+        app,
+        None,
+        "update",
+        allowed=("draft",),
+        then=lambda _: _apply_fields(actor, app, data),
+    )
     db.session.flush()
-    _step(actor, app, "update", "draft")
     return app
 
 
@@ -438,39 +433,28 @@ def submission_problems(app: Application) -> tuple[list[dict[str, Any]], Base | 
 
 def submit_application(actor: Actor, app: Application) -> Application:
     """Draft → submitted once every 第七条 condition holds; else 422 listing all that failed."""
-    _ensure_owner(actor, app)
-    _ensure_status(app, {"draft"}, "submit")
-    errors, live_base = submission_problems(app)
-    if live_base is not None:
-        raise DuplicateCreditCode(
-            f"统一社会信用代码 {live_base.credit_code} 已是省级继续教育基地（编号 {live_base.id}）"
-        )
-    if errors:
-        raise ValidationFailed(errors, detail=f"申请未通过提交检查，共{len(errors)}项问题")
-    app.status = "submitted"
-    app.submitted_at = app.updated_at = utcnow()
-    _step(actor, app, "submit", "draft")
+    authorize(actor, "application.edit", app)
+
+    def check(_previous: str) -> None:
+        errors, live_base = submission_problems(app)
+        if live_base is not None:
+            raise DuplicateCreditCode(
+                f"统一社会信用代码 {live_base.credit_code} 已是省级继续教育基地（编号 {live_base.id}）"
+            )
+        if errors:
+            raise ValidationFailed(errors, detail=f"申请未通过提交检查，共{len(errors)}项问题")
+
+    _move(actor, app, "submitted", "submit", values={"submitted_at": utcnow()}, then=check)
     return app
 
 
 # ---- the workflow (第八条) -----------------------------------------------------------------
 
 
-def _ensure_admin(actor: Actor, action: str) -> None:
-    if actor.role != "admin":
-        raise Forbidden(f"只有省人社厅可以{ACTION_LABELS[action]}")
-
-
 def recommend_application(actor: Actor, app: Application, opinion: str) -> Application:
     """The competent department recommends its unit (submitted → recommended)."""
-    if actor.role != "dept":
-        raise Forbidden("只有主管部门可以推荐")
-    if app.department != actor.department:
-        raise Forbidden("只能推荐本部门主管的单位")
-    _ensure_status(app, {"submitted"}, "recommend")
-    app.status = "recommended"
-    app.updated_at = utcnow()
-    _step(actor, app, "recommend", "submitted", opinion=(opinion or "").strip())
+    authorize(actor, "application.recommend", app)
+    _move(actor, app, "recommended", "recommend", opinion=(opinion or "").strip())
     return app
 
 
@@ -478,22 +462,25 @@ def add_review(
     actor: Actor, app: Application, *, reviewer: str, score: int, opinion: str
 ) -> ApplicationReview:
     """Record one expert's review (recommended|under_review → under_review); all are kept."""
-    _ensure_admin(actor, "review")
-    _ensure_status(app, {"recommended", "under_review"}, "review")
-    previous = app.status
-    opinion = (opinion or "").strip()
+    authorize(actor, "application.decide", app)
     review = ApplicationReview(
         reviewer=reviewer.strip(),
         score=score,
-        opinion=opinion,
+        opinion=(opinion or "").strip(),
         actor_role=actor.role,
         actor_name=actor.name,
         at=utcnow(),
     )
-    app.reviews.append(review)
-    app.status = "under_review"
-    app.updated_at = review.at
-    _step(actor, app, "review", previous, reviewer=review.reviewer, score=score, opinion=opinion)
+    _move(
+        actor,
+        app,
+        "under_review",
+        "review",
+        then=lambda _: app.reviews.append(review),
+        reviewer=review.reviewer,
+        score=score,
+        opinion=review.opinion,
+    )
     return review
 
 
@@ -501,37 +488,31 @@ def record_site_visit(
     actor: Actor, app: Application, *, visited_on: date, findings: str, passed: bool
 ) -> ApplicationSiteVisit:
     """Record a site visit (实地考察) while the application is under review."""
-    _ensure_admin(actor, "site_visit")
-    _ensure_status(app, {"under_review"}, "site_visit")
-    findings = (findings or "").strip()
+    authorize(actor, "application.decide", app)
     visit = ApplicationSiteVisit(
         visited_on=visited_on,
-        findings=findings,
+        findings=(findings or "").strip(),
         passed=passed,
         actor_role=actor.role,
         actor_name=actor.name,
         at=utcnow(),
     )
-    app.site_visits.append(visit)
-    app.updated_at = visit.at
-    _step(
+    _move(
         actor,
         app,
+        None,
         "site_visit",
-        app.status,
+        allowed=("under_review",),
+        then=lambda _: app.site_visits.append(visit),
         date=visited_on.isoformat(),
-        findings=findings,
+        findings=visit.findings,
         passed=passed,
     )
     return visit
 
 
-def start_notice(
-    actor: Actor, app: Application, *, days: int, start_date: date | None = None
-) -> Application:
-    """Put a reviewed, visited application on public notice (公示) for `days` days."""
-    _ensure_admin(actor, "notice")
-    _ensure_status(app, {"under_review"}, "notice")
+def _notice_problems(app: Application) -> list[dict[str, Any]]:
+    """Why the application cannot go on notice yet: no review, no passed site visit (第八条)."""
     errors = []
     if not app.reviews:
         errors.append(field_error("reviews_missing", "尚无专家评审意见，不能公示", field="reviews"))
@@ -543,22 +524,31 @@ def start_notice(
     elif not visit.passed:
         message = f"最近一次实地考察（{visit.visited_on}）未通过，不能公示"
         errors.append(field_error("site_visit_missing", message, field="site_visit"))
-    if errors:
-        # A notice before the reviews and a passed site visit (第八条) is a move out of order.
-        raise InvalidTransition("；".join(e["message"] for e in errors), errors=errors)
+    return errors
+
+
+def start_notice(
+    actor: Actor, app: Application, *, days: int, start_date: date | None = None
+) -> Application:
+    """Put a reviewed, visited application on public notice (公示) for `days` days."""
+    authorize(actor, "application.decide", app)
     start = start_date or local_today()
-    app.notice_start, app.notice_days = start, days
-    app.notice_until = start + timedelta(days=days - 1)
-    app.status = "on_notice"
-    app.updated_at = utcnow()
-    _step(
+    until = start + timedelta(days=days - 1)
+
+    def check(_previous: str) -> dict[str, Any]:
+        errors = _notice_problems(app)
+        if errors:
+            # A notice before the reviews and a passed site visit (第八条) is a move out of order.
+            raise InvalidTransition("；".join(e["message"] for e in errors), errors=errors)
+        return {"start_date": start.isoformat(), "days": days, "notice_until": until.isoformat()}
+
+    _move(
         actor,
         app,
+        "on_notice",
         "notice",
-        "under_review",
-        start_date=start.isoformat(),
-        days=days,
-        notice_until=app.notice_until.isoformat(),
+        values={"notice_start": start, "notice_days": days, "notice_until": until},
+        then=check,
     )
     return app
 
@@ -622,50 +612,31 @@ def _recognized_base(actor: Actor, app: Application, today: date, plaque: str) -
 
 def recognize_application(actor: Actor, app: Application) -> Application:
     """After the notice has ended, recognize the unit: the base exists with the applied scope."""
-    _ensure_admin(actor, "recognize")
-    _ensure_status(app, {"on_notice"}, "recognize")
+    authorize(actor, "application.decide", app)
     today = local_today()
-    if today <= app.notice_until:
-        raise NoticeNotOver(
-            f"公示期至 {app.notice_until.isoformat()} 结束，"
-            f"{(app.notice_until + timedelta(days=1)).isoformat()} 起方可认定"
-        )
-    plaque = next_plaque_number(today.year)
-    base = _recognized_base(actor, app, today, plaque)
-    app.base = base
-    app.plaque_number = plaque
-    app.status = "recognized"
-    app.decided_at = app.updated_at = utcnow()
-    _step(actor, app, "recognize", "on_notice", base_id=base.id, plaque_number=plaque)
+
+    def recognize(_previous: str) -> dict[str, Any]:
+        # Under the application's lock, before the base and the audit chain (states.py).
+        if today <= app.notice_until:
+            raise NoticeNotOver(
+                f"公示期至 {app.notice_until.isoformat()} 结束，"
+                f"{(app.notice_until + timedelta(days=1)).isoformat()} 起方可认定"
+            )
+        plaque = next_plaque_number(today.year)
+        base = _recognized_base(actor, app, today, plaque)
+        app.base, app.plaque_number = base, plaque
+        return {"base_id": base.id, "plaque_number": plaque}
+
+    _move(actor, app, "recognized", "recognize", values={"decided_at": utcnow()}, then=recognize)
+    db.session.flush()
     return app
 
 
 def reject_application(actor: Actor, app: Application, reason: str) -> Application:
     """Refuse the application at any stage before a final decision."""
-    _ensure_admin(actor, "reject")
-    if app.status in FINAL_STATUSES:
-        _ensure_status(app, set(), "reject")
-    previous = app.status
-    reason = reason.strip()
-    app.status = "rejected"
-    app.decided_at = app.updated_at = utcnow()
-    _step(actor, app, "reject", previous, reason=reason)
+    authorize(actor, "application.decide", app)
+    _move(actor, app, "rejected", "reject", values={"decided_at": utcnow()}, reason=reason.strip())
     return app
-
-
-# ---- the public directory (第九条, 第三十一条) -----------------------------------------------
-
-
-def directory_bases() -> list[Base]:
-    """Recognized and rectifying bases, the ones the public may train with."""
-    return list(
-        db.session.scalars(
-            sa.select(Base)
-            .where(Base.status.in_(ACTIVE_STATUSES))
-            .options(so.selectinload(Base.specialties))
-            .order_by(Base.id)
-        )
-    )
 
 
 def applications_on_notice(today: date | None = None) -> list[Application]:

@@ -11,13 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import NOBODY, authorize, can
 from jxjd.archive.models import Grant, GrantAccess
+from jxjd.attendance.counting import counted_hours
 from jxjd.attendance.models import AttendanceRecord
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
-from jxjd.certificates.services import counted_hours
 from jxjd.common import crockford
 from jxjd.common.crypto import token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
@@ -25,7 +26,7 @@ from jxjd.common.paging import Page, page_of
 from jxjd.common.text import check_text
 from jxjd.common.time import local_today, utcnow
 from jxjd.common.types import hours_json
-from jxjd.errors import Forbidden, Gone, NotFound, ValidationFailed, field_error
+from jxjd.errors import Gone, NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
 from jxjd.people.services import find_person
@@ -270,39 +271,23 @@ def year_summary(person: Person | int, from_year: int, to_year: int) -> dict[str
     }
 
 
-def get_person(person_id: int | None) -> Person:
-    """The person an actor is bound to."""
-    person = db.session.get(Person, person_id) if person_id is not None else None
-    if person is None:
-        raise Forbidden("当前令牌未绑定人员")
+def get_person(actor: Actor) -> Person:
+    """The person an actor is bound to; 403 for a caller bound to nobody."""
+    person = db.session.get(Person, actor.person_id) if actor.person_id is not None else None
+    authorize(actor, "archive.own", person if person is not None else NOBODY)
     return person
 
 
 def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) -> dict[str, Any]:
     """An admin or department reads a person's archive by ID number (audited)."""
+    authorize(actor, "archive.query")
     person = find_person(id_number)
-    if person is None or (
-        actor.role == "dept" and not trained_in_department(person, actor.department)
-    ):
+    if person is None or not can(actor, "archive.query", person):
         # A department reads the archives of people trained at its own bases (CONTRACT §1); the
         # same answer for "unknown" and "not yours" tells it nothing about anyone else.
         raise UnknownPerson("未找到该身份证号对应人员的学时记录")
     record_event(actor, "archive.query", "person", person.id, from_year=from_year, to_year=to_year)
     return year_summary(person, from_year, to_year)
-
-
-def trained_in_department(person: Person, department: str | None) -> bool:
-    """Whether the person has attendance at any base of the department."""
-    return (
-        db.session.scalar(
-            sa.select(AttendanceRecord.id)
-            .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
-            .join(Base, Base.id == TrainingSession.base_id)
-            .where(AttendanceRecord.person_id == person.id, Base.department == department)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 # ---- title-review checks -------------------------------------------------------------------
@@ -384,6 +369,7 @@ def create_grant(
 
     With `employer_credit_code` only that employer's account or token can open the grant.
     """
+    authorize(actor, "grant.manage", person)
     employer_name = (employer_name or "").strip()
     check_text(employer_name, "unit", field="employer_name", label="用人单位名称")
     errors = []
@@ -473,6 +459,7 @@ def own_grant(person: Person, ref: str) -> Grant:
 
 def withdraw_grant(actor: Actor, grant: Grant) -> Grant:
     """Withdraw consent; the code stops working at once (withdrawing twice changes nothing)."""
+    authorize(actor, "grant.manage", grant)
     if grant.withdrawn_at is None:
         grant.withdrawn_at = utcnow()
         record_event(actor, "grant.withdraw", "grant", grant.id)
@@ -487,13 +474,8 @@ def live_grant(code: str, actor: Actor | None = None, now: datetime | None = Non
     code does, so the code's existence is not confirmed to them.
     """
     grant = db.session.scalar(sa.select(Grant).where(Grant.code_hash.in_(_code_hashes(code))))
-    if grant is not None and grant.employer_credit_code is not None:
-        if (
-            actor is None
-            or actor.role != "employer"
-            or actor.credit_code != (grant.employer_credit_code)
-        ):
-            grant = None
+    if grant is not None and not can(actor, "grant.lookup", grant):
+        grant = None
     if grant is None:
         raise UnknownGrant("授权码不存在，请向本人核对")
     status = grant.status_at(now or utcnow())
@@ -574,6 +556,7 @@ def shared_archive(
     `actor` is an employer or admin; for a look-up without an account it is None and `viewer`
     says who is asking.
     """
+    authorize(actor, "grant.lookup")
     grant = live_grant(code, actor)
     if actor is None:
         if viewer is None:

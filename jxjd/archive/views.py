@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from jxjd.accounts.throttle import Counter, client_key, refuse_if_over
+from jxjd.access import can
 from jxjd.archive import bp, exporting, services
 from jxjd.archive.schemas import (
     ArchiveQueryArgs,
@@ -19,14 +18,16 @@ from jxjd.archive.schemas import (
     SharedArchiveSchema,
     SharedLookupArgs,
 )
-from jxjd.auth import current_actor, require
+from jxjd.auth import current_actor
+from jxjd.certificates.services import certificates_of_person, qr_image
 from jxjd.common.paging import current_page, paged
-from jxjd.common.schema import json_body, load
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
-from jxjd.errors import Forbidden, Gone, NotFound, Problem, TooManyRequests, ValidationFailed
-from jxjd.extensions import db
-from jxjd.openapi import doc
-from jxjd.web import require_page
+from jxjd.errors import Gone, NotFound, TooManyRequests, ValidationFailed
+from jxjd.openapi import Body, doc
+from jxjd.people.services import checked_id_number
+from jxjd.throttle import Counter, client_key, refuse_if_over
+from jxjd.transactions import attempt
+from jxjd.web import page
 
 RANGE_QUERY = {"from": "起始年份（默认近三年）", "to": "截止年份（默认当年）"}
 REVIEW_QUERY = {"level": "senior | intermediate | junior", "year": "评审年度"}
@@ -39,16 +40,16 @@ SHARE_LIMITED = "查询过于频繁，请 {retry} 秒后再试"
 
 
 def _me():
-    return services.get_person(current_actor().person_id)
+    return services.get_person(current_actor())
 
 
 # ---- API -----------------------------------------------------------------------------------
 
 
 @bp.get("/api/v1/me/archive")
-@require(roles={"person"})
 @doc(
     "本人学时档案（按年度核算）",
+    action="archive.own",
     response=ArchiveSchema,
     tags=["archive"],
     query=RANGE_QUERY,
@@ -61,30 +62,25 @@ def my_archive():
 
 
 @bp.post("/api/v1/archive/query")
-@require(roles={"admin", "dept"})
 @doc(
     "按身份证号查询学时档案（身份证号只在请求体中传递）",
+    action="archive.query",
     body=ArchiveQueryArgs,
     response=ArchiveSchema,
     tags=["archive"],
     errors=(404, 422),
 )
-def query_archive():
+def query_archive(args: Body):
     """An admin or department reads one person's archive."""
-    from jxjd.people.services import checked_id_number
-
-    args = load(ArchiveQueryArgs(), json_body())
     id_number = checked_id_number(args["id_number"])
     start, end = services.year_range(args["from"], args["to"])
-    body = services.query_archive(current_actor(), id_number, start, end)
-    db.session.commit()
-    return ArchiveSchema().dump(body)
+    return ArchiveSchema().dump(services.query_archive(current_actor(), id_number, start, end))
 
 
 @bp.get("/api/v1/me/review-check")
-@require(roles={"person"})
 @doc(
     "职称评审学时核验（按评审年度和层次的年度跨度）",
+    action="archive.own",
     response=ReviewCheckSchema,
     tags=["archive"],
     query=REVIEW_QUERY,
@@ -97,18 +93,17 @@ def my_review_check():
 
 
 @bp.post("/api/v1/me/grants")
-@require(roles={"person"})
 @doc(
     "授权用人单位查询本人学时档案（单独同意，个人信息保护法第二十三条）",
+    action="grant.manage",
     body=GrantArgs,
     response=GrantCreatedSchema,
     status=201,
     tags=["grants"],
     errors=(422,),
 )
-def create_grant():
+def create_grant(args: Body):
     """Create a share code limited in years and days; the code is shown only now."""
-    args = load(GrantArgs(), json_body())
     start, end = services.year_range(args["from"], args["to"])
     grant, code = services.create_grant(
         current_actor(),
@@ -119,7 +114,6 @@ def create_grant():
         args["days"],
         employer_credit_code=args["employer_credit_code"],
     )
-    db.session.commit()
     body = {
         "id": grant.id,
         "code": code,
@@ -128,13 +122,12 @@ def create_grant():
         "expires_at": grant.expires_at,
         "employer_credit_code": grant.employer_credit_code,
     }
-    return GrantCreatedSchema().dump(body), 201
+    return GrantCreatedSchema().dump(body)
 
 
 @bp.get("/api/v1/me/grants")
-@require(roles={"person"})
-@doc("本人授权列表及每次查询记录", response=GrantListSchema, tags=["grants"])
 @paged
+@doc("本人授权列表及每次查询记录", action="grant.manage", response=GrantListSchema, tags=["grants"])
 def list_grants():
     """Every grant with every access (who, when)."""
     grants = [services.grant_dict(g) for g in services.grants_of(_me(), current_page())]
@@ -142,17 +135,21 @@ def list_grants():
 
 
 @bp.delete("/api/v1/me/grants/<code>")
-@require(roles={"person"})
-@doc("撤回授权（授权码或授权编号）", response=GrantSchema, tags=["grants"], errors=(404,))
+@doc(
+    "撤回授权（授权码或授权编号）",
+    action="grant.manage",
+    response=GrantSchema,
+    tags=["grants"],
+    errors=(404,),
+)
 def withdraw_grant(code: str):
     """Withdraw a grant; the code stops working at once."""
     grant = services.withdraw_grant(current_actor(), services.own_grant(_me(), code))
-    db.session.commit()
     return GrantSchema().dump(services.grant_dict(grant))
 
 
 def _shared_lookup(actor, code: str, level, year, viewer=None) -> dict:
-    """One share-code look-up under the per-client allowance; the caller commits."""
+    """One share-code look-up under the per-client allowance."""
     client = client_key()
     counter = SHARE_FAILURES if actor is not None else SHARE_LOOKUPS
     refuse_if_over((counter, client))
@@ -172,12 +169,12 @@ def _no_store(resp):
 
 
 @bp.get("/api/v1/shared/<code>")
-@require(roles={"employer", "admin"})
 @doc(
     "用人单位凭授权码查询学时档案（仅授权年度；可附 level、year 做职称评审核验）。"
     "授权码不必放在网址中：推荐使用 POST /api/v1/shared。"
     "绑定统一社会信用代码的授权只有该单位的令牌能打开，其他调用方得到与不存在相同的 404。"
     "查询失败（404、410）每个客户端每分钟最多 10 次，超过后 429。",
+    action="grant.lookup",
     response=SharedArchiveSchema,
     tags=["grants"],
     query=REVIEW_QUERY,
@@ -189,7 +186,6 @@ def shared_archive(code: str):
     if request.args.get("level") or request.args.get("year"):
         level, year = services.review_args(request.args.get("level"), request.args.get("year"))
     body = _shared_lookup(current_actor(), code, level, year)
-    db.session.commit()
     return _no_store(current_app.json.response(SharedArchiveSchema().dump(body)))
 
 
@@ -197,24 +193,22 @@ def shared_archive(code: str):
 @doc(
     "凭授权码查询学时档案（无需账号：填写查询单位和查询人，记录并告知本人；"
     "每个客户端每分钟最多 10 次，超过后 429。带用人单位令牌时按该单位查询，无需 viewer）",
+    action="grant.lookup",
     body=SharedLookupArgs,
     response=SharedArchiveSchema,
     tags=["grants"],
     public=True,
+    identify=True,
     errors=(400, 403, 404, 410, 422, 429),
 )
-def shared_archive_public():
+def shared_archive_public(args: Body):
     """The archive a live grant allows, for an employer with or without an account."""
-    args = load(SharedLookupArgs(), json_body())
     actor = current_actor(optional=True)
-    if actor is not None and actor.role not in ("employer", "admin"):
-        raise Forbidden(f"当前角色（{actor.role}）无权凭授权码查询")
     viewer = services.checked_viewer(args["viewer"]) if actor is None else None
     level = year = None
     if args["level"] or args["year"]:
         level, year = services.review_args(args["level"], args["year"])
     body = _shared_lookup(actor, args["code"], level, year, viewer)
-    db.session.commit()
     return _no_store(current_app.json.response(SharedArchiveSchema().dump(body)))
 
 
@@ -223,9 +217,9 @@ def _registration_xlsx(data: dict) -> Response:
 
 
 @bp.get("/api/v1/me/registration/<int:year>")
-@require(roles={"person"})
 @doc(
     "本人年度继续教育登记（登记证书条目；?format=xlsx 下载表格）",
+    action="archive.own",
     response=RegistrationSchema,
     tags=["archive"],
     query={"format": "json（默认）或 xlsx"},
@@ -240,8 +234,13 @@ def my_registration(year: int):
 
 
 @bp.get("/api/v1/me/registration/<int:year>.xlsx")
-@require(roles={"person"})
-@doc("本人年度继续教育登记（xlsx）", tags=["archive"], content=XLSX_MIMETYPE, errors=(422,))
+@doc(
+    "本人年度继续教育登记（xlsx）",
+    action="archive.own",
+    tags=["archive"],
+    content=XLSX_MIMETYPE,
+    errors=(422,),
+)
 def my_registration_xlsx(year: int):
     """The year's entries as an .xlsx workbook."""
     return _registration_xlsx(services.registration_entries(_me(), year))
@@ -251,11 +250,9 @@ def my_registration_xlsx(year: int):
 
 
 @bp.get("/me")
-@require_page(roles={"person"})
+@page("archive.own")
 def me_page():
     """My certificates, each with its printable page and QR code."""
-    from jxjd.certificates.services import certificates_of_person, qr_image
-
     person = _me()
     certs = certificates_of_person(person.id)
     qrs = {c.serial: qr_image(c, "svg").decode() for c in certs}
@@ -302,7 +299,7 @@ def _chart(years: list[dict]) -> dict:
 
 
 @bp.get("/me/archive")
-@require_page(roles={"person"})
+@page("archive.own")
 def me_archive_page():
     """My archive, with a chart of each year's hours against the rule."""
     try:
@@ -314,44 +311,48 @@ def me_archive_page():
     return render_template("archive/archive.html", data=data, chart=_chart(data["years"]))
 
 
+def _grant_from_form(person) -> str | None:
+    """Withdraw a grant (None) or create one (its new code), as the page form asks."""
+    form = request.form
+    if form.get("action") == "withdraw":
+        services.withdraw_grant(current_actor(), services.own_grant(person, form["id"]))
+        return None
+    try:
+        days = int(form.get("days") or 30)
+    except ValueError:
+        days = 0
+    start, end = services.year_range(form.get("from"), form.get("to"))
+    _, code = services.create_grant(
+        current_actor(),
+        person,
+        form.get("employer_name", ""),
+        start,
+        end,
+        days,
+        employer_credit_code=form.get("employer_credit_code"),
+    )
+    return code
+
+
 @bp.route("/me/grants", methods=["GET", "POST"])
-@require_page(roles={"person"})
+@page("grant.manage")
 def me_grants_page():
     """Create, list and withdraw my share codes; see who used them."""
     person = _me()
     new_code = None
     if request.method == "POST":
-        form = request.form
-        try:
-            if form.get("action") == "withdraw":
-                services.withdraw_grant(current_actor(), services.own_grant(person, form["id"]))
-                db.session.commit()
-                flash("已撤回授权", "success")
-                return redirect(url_for("archive.me_grants_page"))
-            try:
-                days = int(form.get("days") or 30)
-            except ValueError:
-                days = 0
-            start, end = services.year_range(form.get("from"), form.get("to"))
-            grant, new_code = services.create_grant(
-                current_actor(),
-                person,
-                form.get("employer_name", ""),
-                start,
-                end,
-                days,
-                employer_credit_code=form.get("employer_credit_code"),
-            )
-            db.session.commit()
-        except Problem as exc:
-            db.session.rollback()
-            flash(exc.detail, "error")
+        new_code, problem = attempt(lambda: _grant_from_form(person))
+        if problem is not None:
+            flash(problem.detail, "error")
+        elif new_code is None:
+            flash("已撤回授权", "success")
+            return redirect(url_for("archive.me_grants_page"))
     grants = [services.grant_dict(g) for g in services.grants_of(person)]
     return render_template("archive/grants.html", grants=grants, new_code=new_code)
 
 
 @bp.get("/me/registration/<int:year>")
-@require_page(roles={"person"})
+@page("archive.own")
 def me_registration_page(year: int):
     """The year's registration entries, printable on A4."""
     return render_template(
@@ -360,13 +361,28 @@ def me_registration_page(year: int):
 
 
 @bp.get("/me/registration/<int:year>.xlsx")
-@require_page(roles={"person"})
+@page("archive.own")
 def me_registration_xlsx_page(year: int):
     """The year's registration entries as .xlsx (signed-in page download)."""
     return _registration_xlsx(services.registration_entries(_me(), year))
 
 
+def _shared_from_form(actor) -> dict:
+    """A look-up from the page form: as the signed-in employer, or as the declared viewer."""
+    form = request.form
+    viewer = None
+    if actor is None:
+        viewer = services.checked_viewer(
+            {"unit": form.get("viewer_unit"), "name": form.get("viewer_name")}
+        )
+    level = year = None
+    if form.get("level") and form.get("year"):
+        level, year = services.review_args(form.get("level"), form.get("year"))
+    return _shared_lookup(actor, form.get("code", ""), level, year, viewer)
+
+
 @bp.route("/shared", methods=["GET", "POST"])
+@page("grant.lookup")
 def shared_page():
     """An employer enters a share code (never in the URL) and sees the granted years.
 
@@ -377,34 +393,22 @@ def shared_page():
     status = 200
     headers: dict[str, str] = {}
     form = request.form if request.method == "POST" else {}
-    signed_in = current_user.is_authenticated and current_user.role in ("employer", "admin")
+    actor = current_actor(optional=True)
+    signed_in = actor is not None and can(actor, "grant.lookup")
     if request.method == "POST":
-        try:
-            actor = current_actor() if signed_in else None
-            viewer = None
-            if actor is None:
-                viewer = services.checked_viewer(
-                    {"unit": form.get("viewer_unit"), "name": form.get("viewer_name")}
-                )
-            level = year = None
-            if form.get("level") and form.get("year"):
-                level, year = services.review_args(form.get("level"), form.get("year"))
-            data = _shared_lookup(actor, form.get("code", ""), level, year, viewer)
-            db.session.commit()
-        except TooManyRequests as exc:
-            db.session.rollback()
-            retry = exc.extra.get("retry_after", 60)
+        data, problem = attempt(lambda: _shared_from_form(actor if signed_in else None))
+        if isinstance(problem, TooManyRequests):
+            retry = problem.extra.get("retry_after", 60)
             error, status = SHARE_LIMITED.format(retry=retry), 429
             headers["Retry-After"] = str(retry)
-        except Problem as exc:
-            db.session.rollback()
-            error, status = exc.detail, exc.status
-    page = render_template(
+        elif problem is not None:
+            error, status = problem.detail, problem.status
+    page_html = render_template(
         "archive/shared.html",
         data=data,
         error=error,
         signed_in=signed_in,
         form={k: form.get(k, "") for k in ("code", "viewer_unit", "viewer_name", "level", "year")},
     )
-    resp = current_app.make_response((page, status, headers))
+    resp = current_app.make_response((page_html, status, headers))
     return _no_store(resp)

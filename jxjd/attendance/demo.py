@@ -5,11 +5,15 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import sqlalchemy as sa
+
 from jxjd.attendance.importing import rows_from_json
 from jxjd.attendance.services import import_attendance
 from jxjd.auth import Actor
+from jxjd.common.demo import DEMO_LETTER_PERSON, DEMO_PERSON, DEMO_SMS_PERSON, demo_step
 from jxjd.common.ids import id_check_char
-from jxjd.demo import DEMO_LETTER_PERSON, DEMO_PERSON, DEMO_SMS_PERSON, demo_step
+from jxjd.extensions import db
+from jxjd.sessions.models import TrainingSession
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = [
@@ -83,12 +87,7 @@ def load_rosters(ctx: dict[str, Any]) -> None:
         import_attendance(actor, session, rows_from_json(people), mode="strict")
 
 
-def _existing_sessions(ctx: dict[str, Any]):
-    import sqlalchemy as sa
-
-    from jxjd.extensions import db
-    from jxjd.sessions.models import TrainingSession
-
+def _existing_sessions(ctx: dict[str, Any]) -> list[TrainingSession]:
     base_ids = [b.id for b in ctx["bases"]]
     return list(
         db.session.scalars(

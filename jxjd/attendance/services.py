@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import authorize
 from jxjd.attendance.importing import RawRow, Roster, RosterRow, row_prefix, validate_rows
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
 from jxjd.audit.services import record_event
@@ -134,6 +135,7 @@ def import_attendance(
 
     `dry_run` checks only (file and stored records) and returns every error in `rejected`.
     """
+    authorize(actor, "attendance.upload", session)
     base = check_upload_allowed(session)
     checked = check_roster(session, raw_rows)
     errors = checked.result.rejected

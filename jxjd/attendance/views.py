@@ -14,17 +14,17 @@ from jxjd.attendance.importing import (
     roster_from_file,
     rows_from_json,
 )
-from jxjd.auth import current_actor, require
+from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_session
 from jxjd.common.paging import current_page, paged
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
-from jxjd.extensions import db
 from jxjd.openapi import doc
-from jxjd.sessions.services import get_session_for, get_session_for_base_write
-from jxjd.web import require_page
+from jxjd.sessions.services import get_session
+from jxjd.transactions import attempt
+from jxjd.web import page
 
 
 def _mode() -> str:
@@ -81,65 +81,57 @@ def _roster_from_request() -> Roster:
 
 
 @bp.get("/api/v1/sessions/<int:session_id>/attendance/template")
-@require(roles={"base", "admin", "dept"})
-@doc("下载学员名单模板（.xlsx，身份证号列为文本格式）", tags=["attendance"], content=XLSX_MIMETYPE)
+@doc(
+    "下载学员名单模板（.xlsx，身份证号列为文本格式）",
+    action="session.read",
+    content=XLSX_MIMETYPE,
+)
 def template(session_id: int):
     """The roster template."""
-    session = get_session_for(current_actor(), session_id)
+    session = get_session(current_actor(), session_id)
     return xlsx_response(_template(session), f"学员名单模板-{session.id}.xlsx")
 
 
 @bp.post("/api/v1/sessions/<int:session_id>/attendance")
-@require(roles={"base", "admin"})
 @doc(
     "上传学员名单（.xlsx/.csv 文件或 JSON），合格学员自动签发电子证书",
-    tags=["attendance"],
+    action="attendance.upload",
     query={"mode": "strict（默认，有错误则整份不保存）或 partial（保存正确行）"},
     errors=(404, 413, 415, 422),
 )
 def upload(session_id: int):
     """Store a session's roster; strict refuses the whole file on any row error."""
     actor = current_actor()
-    session = get_session_for_base_write(actor, session_id)
+    session = get_session(actor, session_id, "attendance.upload")
     mode = _mode()
     result = services.upload_roster(actor, session, _roster_from_request(), mode=mode)
-    db.session.commit()
     return result.to_dict()
 
 
 @bp.post("/api/v1/sessions/<int:session_id>/attendance/error-report")
-@require(roles={"base", "admin"})
 @doc(
     "名单错误报告（.xlsx：原始各行加“错误说明”列；不保存任何数据）",
-    tags=["attendance"],
+    action="attendance.upload",
     content=XLSX_MIMETYPE,
     errors=(404, 413, 415, 422),
 )
 def error_report(session_id: int):
     """Check a roster without storing it and return the rows with their errors in Chinese."""
     actor = current_actor()
-    session = get_session_for_base_write(actor, session_id)
+    session = get_session(actor, session_id, "attendance.upload")
     raw = _roster_from_request().rows
-    errors = _dry_run_errors(actor, session, raw)
+    # A check only (dry run, nothing written): storing a good roster (and signing its
+    # certificates) to roll it back would cost as much as the upload itself.
+    errors = services.import_attendance(actor, session, raw, dry_run=True).rejected
     return xlsx_response(build_error_report_xlsx(raw, errors), f"名单错误报告-{session.id}.xlsx")
 
 
-def _dry_run_errors(actor, session, raw) -> list[dict]:
-    # A check only: storing a good roster (and signing its certificates) to roll it back
-    # would cost as much as the upload itself.
-    try:
-        return services.import_attendance(actor, session, raw, dry_run=True).rejected
-    finally:
-        db.session.rollback()
-
-
 @bp.get("/api/v1/sessions/<int:session_id>/attendance")
-@require(roles={"base", "admin", "dept"})
-@doc("班次的学员记录（身份证号脱敏）", tags=["attendance"], errors=(404,))
 @paged
+@doc("班次的学员记录（身份证号脱敏）", action="session.read", errors=(404,))
 def records(session_id: int):
     """The stored attendance of a session, ID numbers masked."""
-    session = get_session_for(current_actor(), session_id)
+    session = get_session(current_actor(), session_id)
     rows = services.list_records(session, current_page())
     return {
         "session_id": session.id,
@@ -163,46 +155,50 @@ def records(session_id: int):
 
 
 @bp.get("/sessions/<int:session_id>/template.xlsx")
-@require_page(roles={"base", "admin", "dept"})
+@page("session.read")
 def template_page(session_id: int):
     """The roster template, from the page."""
-    session = get_session_for(current_actor(), session_id)
+    session = get_session(current_actor(), session_id)
     return xlsx_response(_template(session), f"学员名单模板-{session.id}.xlsx")
 
 
+def _page_upload(actor, session_id: int) -> tuple[object, Problem | None, str | None]:
+    """Store the uploaded roster: (result, problem, error-report link); the caller shows them."""
+    session = get_session(actor, session_id, "attendance.upload")
+    mode = request.form.get("mode", "strict")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(
+            [field_error("missing_file", "请选择要上传的名单文件", field="file")]
+        )
+    roster = _file_roster(upload)
+    result, problem = attempt(
+        lambda: services.upload_roster(
+            actor, session, roster, mode="partial" if mode == "partial" else "strict"
+        )
+    )
+    if problem is not None and not isinstance(problem, ValidationFailed):
+        raise problem
+    errors = result.rejected if result is not None else (problem.errors or [])
+    report_href = None
+    if errors and any(e.get("row") for e in errors):
+        report = build_error_report_xlsx(roster.rows, errors)
+        report_href = f"data:{XLSX_MIMETYPE};base64," + base64.b64encode(report).decode()
+    return result, problem, report_href
+
+
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
-@require_page(roles={"base", "admin", "dept"})
+@page("session.read", performs=("attendance.upload",))
 def session_page(session_id: int):
     """A session: upload the roster, see the result, the rejected rows and the certificates."""
     actor = current_actor()
-    session = get_session_for(actor, session_id)
+    session = get_session(actor, session_id)
     result = problem = report_href = None
     if request.method == "POST":
-        try:
-            session = get_session_for_base_write(actor, session_id)
-            mode = request.form.get("mode", "strict")
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                raise ValidationFailed(
-                    [field_error("missing_file", "请选择要上传的名单文件", field="file")]
-                )
-            roster = _file_roster(upload)
-            try:
-                result = services.upload_roster(
-                    actor, session, roster, mode="partial" if mode == "partial" else "strict"
-                )
-                db.session.commit()
-                errors = result.rejected
-            except ValidationFailed as exc:
-                db.session.rollback()
-                problem, errors = exc, exc.errors or []
-            if errors and any(e.get("row") for e in errors):
-                report = build_error_report_xlsx(roster.rows, errors)
-                report_href = f"data:{XLSX_MIMETYPE};base64," + base64.b64encode(report).decode()
-        except Problem as exc:
-            db.session.rollback()
-            problem = exc
-        session = get_session_for(actor, session_id)
+        outcome, problem = attempt(lambda: _page_upload(actor, session_id))
+        if outcome is not None:
+            result, problem, report_href = outcome
+        session = get_session(actor, session_id)
     certificates = certificates_of_session(session)
     return render_template(
         "attendance/session.html",

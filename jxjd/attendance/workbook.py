@@ -565,19 +565,14 @@ class _SheetHandler(_Handler):
         self, strings: list[str], date_styles: frozenset[str], epoch: datetime, extent: int
     ) -> _Callbacks:
         """start, end and text for expat."""
-        rows = self.rows
         tag_of = _TAG.get
         max_elements = self.max_elements
-        column_of = _COLUMN.get
         too_large = self._too_large
         depth = elements = row_count = row = col = cell_count = length = phonetic = 0
         text_left = extent * _TEXT_CHARS_PER_ROW
         row_text = ""
         cells: list[object] | None = None
-        cell_type: str | None = None
-        cell_style: str | None = None
-        raw: str | None = None
-        inline: str | None = None
+        cell_type = cell_style = raw = inline = None
         parts: list[str] = []
         capture = in_inline = False
 
@@ -593,45 +588,21 @@ class _SheetHandler(_Handler):
             if tag is None:
                 return
             if tag == "c":
-                ref = attrs.get("r")
-                if ref is None:
-                    col += 1
-                else:
-                    letters = ref.rstrip("0123456789")
-                    found = column_of(letters)
-                    if found is None or ref[len(letters) :] != row_text:
-                        found, cell_row = _cell_ref(ref)
-                        if cell_row > extent:
-                            raise too_large(f"单元格{ref[:20]}")
-                    col = found
-                if col > MAX_COLUMNS:
-                    raise too_large(f"单元格{ref[:20]}" if ref else f"第{row}行第{col}列")
+                col = _cell_column(attrs.get("r"), col, row, row_text, extent, too_large)
                 cell_count += 1
                 if cell_count > MAX_COLUMNS:
                     raise too_large(f"第{row}行有{cell_count}个以上单元格")
-                cell_type = attrs.get("t")
-                cell_style = attrs.get("s")
-                raw = inline = None
+                cell_type, cell_style, raw, inline = attrs.get("t"), attrs.get("s"), None, None
             elif tag == "v":
-                parts = []
-                length = 0
-                capture = True
-            elif tag == "t":
-                if in_inline and not phonetic:
-                    capture = True
+                parts, length, capture = [], 0, True
             elif tag == "is":
-                in_inline = True
-                parts = []
-                length = 0
+                parts, length, in_inline = [], 0, True
+            elif tag == "t":
+                capture |= in_inline and not phonetic
             elif tag == "row":
-                number = attrs.get("r")
-                row = row + 1 if number is None else _row_number(number)
                 row_count += 1
-                if row > extent or row_count > extent:
-                    raise too_large(f"第{max(row, row_count)}行")
-                row_text = str(row)
-                cells = []
-                col = cell_count = 0
+                row = _next_row(attrs.get("r"), row, row_count, extent, too_large)
+                row_text, cells, col, cell_count = str(row), [], 0, 0
             elif tag == "rPh":
                 phonetic += 1
             elif tag == "dimension":
@@ -643,35 +614,19 @@ class _SheetHandler(_Handler):
             tag = tag_of(name) or _prefixed_tag(name)
             if tag is None:
                 return
-            if tag == "c":
-                if cells is None:
-                    return
+            if tag == "c" and cells is not None:
                 value = _cell_value(cell_type, cell_style, raw, inline, strings, date_styles, epoch)
-                if value is None:
-                    return
-                if value.__class__ is str:
-                    # A shared string may be repeated in every cell: bound the text handed out.
-                    text_left -= len(value)  # type: ignore[arg-type]
-                    if text_left < 0:
-                        raise _too_much_text()
-                missing = col - len(cells)
-                if missing > 0:
-                    if missing > 1:
-                        cells.extend([None] * (missing - 1))
-                    cells.append(value)
-                else:
-                    cells[col - 1] = value
+                if value is not None:
+                    text_left = _place(cells, col, value, text_left)
             elif tag == "v":
-                raw = "".join(parts)
-                capture = False
+                raw, capture = "".join(parts), False
             elif tag == "t":
                 capture = False
             elif tag == "is":
-                inline = "".join(parts)
-                in_inline = False
+                inline, in_inline = "".join(parts), False
             elif tag == "row":
                 if cells is not None:
-                    rows.append((row, cells))
+                    self.rows.append((row, cells))
                 cells = None
             elif tag == "rPh":
                 phonetic -= 1
@@ -697,6 +652,50 @@ class _SheetHandler(_Handler):
 
     def _too_large(self, where: str) -> SheetTooLarge:
         return sheet_too_large(f"工作表“{self.name[:31]}”的范围过大（{where}）", self.max_rows)
+
+
+def _cell_column(
+    ref: str | None, col: int, row: int, row_text: str, extent: int, too_large: Callable
+) -> int:
+    """The column of a cell: its reference's, or the next one; refused past the caps."""
+    if ref is None:
+        col += 1
+    else:
+        letters = ref.rstrip("0123456789")
+        found = _COLUMN.get(letters)
+        if found is None or ref[len(letters) :] != row_text:
+            found, cell_row = _cell_ref(ref)
+            if cell_row > extent:
+                raise too_large(f"单元格{ref[:20]}")
+        col = found
+    if col > MAX_COLUMNS:
+        raise too_large(f"单元格{ref[:20]}" if ref else f"第{row}行第{col}列")
+    return col
+
+
+def _next_row(number: str | None, row: int, count: int, extent: int, too_large: Callable) -> int:
+    """The number of the row that starts (its r attribute, or the next); refused past the cap."""
+    row = row + 1 if number is None else _row_number(number)
+    if row > extent or count > extent:
+        raise too_large(f"第{max(row, count)}行")
+    return row
+
+
+def _place(cells: list[object], col: int, value: object, text_left: int) -> int:
+    """Put a cell's value in its column of the row; the text budget left afterwards."""
+    if value.__class__ is str:
+        # A shared string may be repeated in every cell: bound the text handed out.
+        text_left -= len(value)  # type: ignore[arg-type]
+        if text_left < 0:
+            raise _too_much_text()
+    missing = col - len(cells)
+    if missing > 0:
+        if missing > 1:
+            cells.extend([None] * (missing - 1))
+        cells.append(value)
+    else:
+        cells[col - 1] = value
+    return text_left
 
 
 def _cell_value(

@@ -289,28 +289,34 @@ def verify_chain(batch: int = 5000) -> ChainReport:
                         event.id, f"event differs from the checkpoint taken at {point.at}"
                     )
 
+    return report(None, _end_problem(key, prev, checked, keyed_seen, latest))
+
+
+def _end_problem(
+    key: bytes, last_hash: str, checked: int, keyed: bool, latest: Checkpoint | None
+) -> str | None:
+    """What is wrong with the chain's end once every event verified: its head, the checkpoints."""
     head = db.session.execute(
         sa.select(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
     ).first()
     if head is None:
-        return report(None, "chain head is missing")
-    if head.last_hash != prev:
-        return report(None, "chain head does not match the last event")
+        return "chain head is missing"
+    if head.last_hash != last_hash:
+        return "chain head does not match the last event"
     if head.count != checked:
-        return report(None, f"chain head counts {head.count} events but {checked} are stored")
+        return f"chain head counts {head.count} events but {checked} are stored"
     if head.mac is not None:
         if not hmac.compare_digest(head.mac, head_mac(key, head.count, head.last_hash)):
-            return report(None, "chain head MAC does not verify (head moved or forged)")
-    elif keyed_seen:
-        return report(None, "chain head has no MAC although the chain is keyed")
+            return "chain head MAC does not verify (head moved or forged)"
+    elif keyed:
+        return "chain head has no MAC although the chain is keyed"
     if latest is not None and latest.count > checked:
-        return report(
-            None,
+        return (
             f"the checkpoint taken at {latest.at} counted {latest.count} events but only "
             f"{checked} are stored: events were removed from the end, or the database was "
-            "rolled back",
+            "rolled back"
         )
-    return report(None, None)
+    return None
 
 
 def events_for(target_type: str, target_id: Any) -> list[AuditEvent]:

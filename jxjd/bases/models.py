@@ -1,4 +1,4 @@
-"""Bases, their recognized specialties and their status history."""
+"""Bases, their recognized specialties, their status history and their change filings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
 
 ACTIVE_STATUSES = ("recognized", "rectifying")
+CHANGE_STATUSES = {"pending": "待备案", "accepted": "已备案", "rejected": "不予备案"}
+# The base fields a change filing may touch (第三十一条), with their Chinese labels.
+CHANGE_FIELDS = {
+    "name": "机构名称",
+    "address": "地址",
+    "contact.name": "联系人",
+    "contact.phone": "联系电话",
+    "contact.email": "电子邮箱",
+}
 
 
 class Base(db.Model):
@@ -80,3 +89,43 @@ class BaseStatusChange(db.Model):
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
     base: so.Mapped[Base] = so.relationship(back_populates="status_changes")
+
+
+class BaseChange(db.Model):
+    """A filed change of a base's name, address or contacts (第三十一条), pending until decided."""
+
+    __tablename__ = "base_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    filed_by_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    filed_by_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    filed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    decided_by_role: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    decided_by_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    decision_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    base: so.Mapped[Base] = so.relationship()
+    fields: so.Mapped[list[BaseChangeField]] = so.relationship(
+        back_populates="change", cascade="all, delete-orphan", order_by="BaseChangeField.id"
+    )
+
+
+class BaseChangeField(db.Model):
+    """One changed field of a filing: the value before and the value asked for."""
+
+    __tablename__ = "base_change_fields"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    change_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("base_changes.id", ondelete="CASCADE"), index=True
+    )
+    field: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # The base's value when filed; replaced by the value actually overwritten on acceptance.
+    old_value: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    new_value: so.Mapped[str] = so.mapped_column(sa.String(300))
+
+    change: so.Mapped[BaseChange] = so.relationship(back_populates="fields")

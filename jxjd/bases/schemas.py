@@ -1,9 +1,10 @@
-"""Input and output shapes of the base registry."""
+"""Input and output shapes of the base registry and of change filings (第三十一条)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from jxjd.bases.models import CHANGE_FIELDS
 from jxjd.common.enums import AUDIENCES, BASE_STATUSES, LEVELS
 from jxjd.common.schema import Args, coded
 from jxjd.common.text import BoundedList, Text
@@ -108,3 +109,61 @@ class BaseSchema(Schema):
 
 class BaseDetailSchema(BaseSchema):
     status_history = fields.Function(lambda b: StatusChangeSchema(many=True).dump(b.status_changes))
+
+
+# ---- change filings ------------------------------------------------------------------------
+
+
+class BaseChangeContactArgs(Args):
+    name = Text("person_name", label="联系人姓名")
+    phone = Text("phone", label="联系电话")
+    email = Text("email")
+
+
+class BaseChangeArgs(Args):
+    """Only the fields that change; anything left out stays as it is."""
+
+    name = Text(
+        "title",
+        label="机构名称",
+        validate=validate.Length(min=1, error=coded("invalid_name", "机构名称不能为空")),
+    )
+    address = Text("address")
+    contact = fields.Nested(BaseChangeContactArgs)
+    note = Text("text", label="变更说明", load_default="", allow_none=True)
+
+
+class BaseChangeAcceptArgs(Args):
+    reason = Text("reason", load_default="", allow_none=True)
+
+
+class BaseChangeRejectArgs(Args):
+    reason = Text(
+        "reason",
+        required=True,
+        validate=validate.Length(min=1, error=coded("missing_reason", "须说明不予备案的原因")),
+    )
+
+
+def _by(role: str | None, name: str | None) -> dict[str, str] | None:
+    return None if role is None else {"role": role, "name": name}
+
+
+class BaseChangeFieldSchema(Schema):
+    field = fields.String()
+    label = fields.Function(lambda f: CHANGE_FIELDS.get(f.field, f.field))
+    old = fields.String(attribute="old_value")
+    new = fields.String(attribute="new_value")
+
+
+class BaseChangeSchema(Schema):
+    id = fields.Integer()
+    base_id = fields.Integer()
+    status = fields.String()
+    changes = fields.List(fields.Nested(BaseChangeFieldSchema), attribute="fields")
+    note = fields.String()
+    filed_by = fields.Function(lambda c: _by(c.filed_by_role, c.filed_by_name))
+    filed_at = fields.Function(lambda c: isoformat(c.filed_at))
+    decided_by = fields.Function(lambda c: _by(c.decided_by_role, c.decided_by_name))
+    decided_at = fields.Function(lambda c: isoformat(c.decided_at))
+    decision_reason = fields.String()

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import authorize, fetch, scoped
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base, BaseSpecialty, BaseStatusChange
@@ -14,25 +15,44 @@ from jxjd.common.enums import AUDIENCES, BASE_STATUSES, LEVELS
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, utcnow
-from jxjd.errors import (
-    Conflict,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    Problem,
-    ValidationFailed,
-    field_error,
-)
+from jxjd.errors import Conflict, Problem, ValidationFailed, field_error
 from jxjd.extensions import db
+from jxjd.states import Machine, transition
 
 # CONTRACT §3: applying→recognized; recognized↔rectifying; recognized|rectifying→revoked; any→barred.
-TRANSITIONS: dict[str, set[str]] = {
-    "applying": {"recognized", "barred"},
-    "recognized": {"rectifying", "revoked", "barred"},
-    "rectifying": {"recognized", "revoked", "barred"},
-    "revoked": {"barred"},
-    "barred": set(),
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "applying": frozenset({"recognized", "barred"}),
+    "recognized": frozenset({"rectifying", "revoked", "barred"}),
+    "rectifying": frozenset({"recognized", "revoked", "barred"}),
+    "revoked": frozenset({"barred"}),
+    "barred": frozenset(),
 }
+
+
+def _status_history(
+    base: Base, previous: str, to: str, actor: Actor, event: str, summary: dict
+) -> None:
+    """Every move of a base keeps who, when and why (B3)."""
+    base.status_changes.append(
+        BaseStatusChange(
+            from_status=previous,
+            to_status=to,
+            reason=summary["reason"],
+            actor_role=actor.role,
+            actor_name=actor.name,
+            at=utcnow(),
+        )
+    )
+
+
+BASE_MACHINE = Machine(
+    model=Base,
+    kind="base",
+    noun="基地",
+    labels=BASE_STATUSES,
+    moves=TRANSITIONS,
+    history=_status_history,
+)
 
 
 class DuplicateCreditCode(Conflict):
@@ -141,6 +161,7 @@ def _blank_fields(data: dict[str, Any], labels: dict[str, str]) -> list[dict]:
 
 def create_base(actor: Actor, data: dict[str, Any]) -> Base:
     """Register a base with its specialties; the first status is kept in the history."""
+    authorize(actor, "base.create")
     blank = _blank_fields(data, {"name": "基地名称", "department": "主管部门"})
     if blank:
         raise ValidationFailed(blank)
@@ -188,33 +209,9 @@ def create_base(actor: Actor, data: dict[str, Any]) -> Base:
     return base
 
 
-def can_read_base(actor: Actor, base: Base) -> bool:
-    """Admin sees all; a department its own bases; a base itself."""
-    if actor.role == "admin":
-        return True
-    if actor.role == "dept":
-        return base.department == actor.department
-    if actor.role == "base":
-        return base.id == actor.base_id
-    return False
-
-
-def get_base_for(actor: Actor, base_id: int) -> Base:
-    """The base, if the actor may read it: 404 unknown, 403 out of scope."""
-    base = db.session.get(Base, base_id)
-    if base is None:
-        raise NotFound(f"基地 {base_id} 不存在")
-    if not can_read_base(actor, base):
-        raise Forbidden("无权查看其他基地的数据")
-    return base
-
-
-def get_base_for_write(actor: Actor, base_id: int) -> Base:
-    """The base, if the actor may act for it (admin, or the base itself)."""
-    base = get_base_for(actor, base_id)
-    if actor.role not in ("admin", "base"):
-        raise Forbidden("只有基地本身或省人社厅可以执行此操作")
-    return base
+def get_base(actor: Actor, base_id: int, action: str = "base.read") -> Base:
+    """The base, if the actor may `action` it: 404 unknown, 403 out of scope."""
+    return fetch(actor, action, Base, base_id, label="基地")
 
 
 def list_bases_for(
@@ -224,14 +221,9 @@ def list_bases_for(
     department: str | None = None,
     page: Page | None = None,
 ) -> list[Base]:
-    """The bases in the actor's scope, by name."""
+    """The bases in the actor's scope, by id."""
     query = sa.select(Base).options(so.selectinload(Base.specialties)).order_by(Base.id)
-    if actor.role == "dept":
-        query = query.where(Base.department == actor.department)
-    elif actor.role == "base":
-        query = query.where(Base.id == actor.base_id)
-    elif actor.role != "admin":
-        raise Forbidden("无权查看基地列表")
+    query = scoped(actor, "base.read", query)
     if status:
         query = query.where(Base.status == status)
     if department:
@@ -241,37 +233,26 @@ def list_bases_for(
 
 def change_base_status(actor: Actor, base: Base, status: str, reason: str) -> Base:
     """Move a base to `status` if the contract allows it; keep who, when and why."""
+    authorize(actor, "base.status", base)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed([field_error("missing_reason", "须说明变更原因", field="reason")])
-    if status not in TRANSITIONS.get(base.status, set()):
-        raise InvalidTransition(
-            f"基地状态不能从“{BASE_STATUSES[base.status]}”变更为“{BASE_STATUSES.get(status, status)}”"
-        )
-    previous = base.status
-    base.status = status
-    if status == "recognized" and base.recognized_on is None:
-        base.recognized_on = local_today()
-    db.session.add(
-        BaseStatusChange(
-            base_id=base.id,
-            from_status=previous,
-            to_status=status,
-            reason=reason,
-            actor_role=actor.role,
-            actor_name=actor.name,
-            at=utcnow(),
-        )
+    recognizing = status == "recognized" and base.recognized_on is None
+    transition(
+        base,
+        status,
+        actor=actor,
+        event="base.status",
+        verb=f"变更为“{BASE_STATUSES.get(status, status)}”",
+        values={"recognized_on": local_today()} if recognizing else None,
+        reason=reason,
     )
-    record_event(
-        actor, "base.status", "base", base.id, from_status=previous, to_status=status, reason=reason
-    )
-    db.session.flush()
     return base
 
 
 def replace_specialties(actor: Actor, base: Base, specialties: list[dict]) -> Base:
     """Replace the recognized specialty list (admin)."""
+    authorize(actor, "base.specialties", base)
     new = normalized_specialties(specialties)
     before = [s.name for s in base.specialties]
     base.specialties = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_load
 
 from jxjd.certificates.fields import SCHEMA_FIELDS
 from jxjd.common.fields import Timestamp
@@ -14,6 +14,14 @@ from jxjd.common.text import Text
 
 class RevokeArgs(Args):
     reason = Text("reason", label="撤销原因", required=True)
+
+    @pre_load
+    def _absent_is_blank(self, data, **kwargs):
+        # An absent reason is the same mistake as a blank one: one code (missing_reason) for
+        # clients to handle, answered by the service.
+        if isinstance(data, dict) and data.get("reason") is None:
+            return {**data, "reason": ""}
+        return data
 
 
 def _payload_member(key: str) -> Any:

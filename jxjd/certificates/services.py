@@ -15,20 +15,22 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from jxjd.access import authorize
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
-from jxjd.bases.models import Base
 from jxjd.certificates import qr
 from jxjd.certificates.fields import SHORTENABLE, IssueContext, session_values, signed_payload
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common.crypto import app_keystore
 from jxjd.common.db import chunked
+from jxjd.common.enums import CERTIFICATE_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
-from jxjd.errors import Conflict, Forbidden, NotFound
+from jxjd.errors import Conflict, NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.sessions.models import TrainingSession
+from jxjd.states import Machine, transition
 
 MAX_QR_TEXT = 800
 SERIAL_BYTES = 16  # 128 random bits → 22 URL-safe characters
@@ -43,22 +45,6 @@ class Issuable:
     name: str
     id_masked: str
     hours: Decimal
-
-
-def counted_hours() -> sa.ColumnElement:
-    """The hours a record counts for: credited hours (0 on a fail), 0 once its certificate is
-    revoked. Queries using it outer-join Certificate on record_id. Typed as Hours so SQLite's
-    float sums come back as exact tenths."""
-    from jxjd.attendance.models import AttendanceRecord
-    from jxjd.common.types import Hours
-
-    return sa.type_coerce(
-        sa.case(
-            (Certificate.revoked_at.is_not(None), sa.literal(0)),
-            else_=AttendanceRecord.credited_hours,
-        ),
-        Hours,
-    )
 
 
 def signing_keys() -> SigningKeys:
@@ -140,32 +126,18 @@ def issue_certificates(session: Any, base_name: str, items: list[Issuable], now:
 
 
 def get_certificate(serial: str) -> Certificate:
-    """A certificate by serial; 404 if unknown."""
+    """A certificate by serial; 404 if unknown (no scope: callers authorize)."""
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
     if cert is None:
         raise NotFound("证书不存在")
     return cert
 
 
-def can_read_certificate(actor: Actor, cert: Certificate) -> bool:
-    """The owner, the issuing base, admin, and the issuing base's department."""
-    if actor.role == "admin":
-        return True
-    if actor.role == "person":
-        return cert.person_id == actor.person_id
-    session = db.session.get(TrainingSession, cert.session_id)
-    if actor.role == "base":
-        return session.base_id == actor.base_id
-    if actor.role == "dept":
-        return db.session.get(Base, session.base_id).department == actor.department
-    return False
-
-
-def get_certificate_for(actor: Actor, serial: str) -> Certificate:
-    """A certificate the actor may see in full: 404 unknown, 403 otherwise."""
+def certificate_for(actor: Actor, serial: str, action: str = "certificate.read") -> Certificate:
+    """A certificate by serial the actor may `action`: 404 unknown, 403 otherwise."""
+    authorize(actor, action)
     cert = get_certificate(serial)
-    if not can_read_certificate(actor, cert):
-        raise Forbidden("无权查看该证书")
+    authorize(actor, action, cert)
     return cert
 
 
@@ -322,18 +294,57 @@ class AlreadyRevoked(Conflict):
     code, title = "already_revoked", "证书已撤销"
 
 
+def _already_revoked(cert: Certificate, current: str, verb: str) -> AlreadyRevoked:
+    return AlreadyRevoked(f"证书 {cert.serial} 已于 {to_local(cert.revoked_at):%Y-%m-%d} 撤销")
+
+
+# A certificate is valid until revoked (its revoked_at is set); revocation is final.
+CERTIFICATE_MACHINE = Machine(
+    model=Certificate,
+    kind="certificate",
+    noun="证书",
+    labels=CERTIFICATE_STATUSES,
+    moves={"valid": frozenset({"revoked"}), "revoked": frozenset()},
+    column="revoked_at",
+    state_of=lambda cert: cert.status,
+    where_state=lambda table, states: (
+        table.c.revoked_at.is_(None) if "valid" in states else table.c.revoked_at.is_not(None)
+    ),
+    write_state=lambda to: {"revoked_at": utcnow()},
+    refusal=_already_revoked,
+)
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            [field_error("missing_reason", "撤销证书须说明原因", field="reason")]
+        )
+    return reason
+
+
 def revoke_certificate(actor: Actor, cert: Certificate, *, reason: str) -> Certificate:
     """Revoke one certificate; its hours stop counting, the record stays."""
-    if cert.revoked_at is not None:
-        raise AlreadyRevoked(f"证书 {cert.serial} 已于 {to_local(cert.revoked_at):%Y-%m-%d} 撤销")
-    cert.revoked_at, cert.revoked_reason, cert.revoked_by = utcnow(), reason, actor.name
-    record_event(actor, "certificate.revoke", "certificate", cert.serial, reason=reason)
-    db.session.flush()
+    authorize(actor, "certificate.revoke", cert)
+    reason = _reason(reason)
+    transition(
+        cert,
+        "revoked",
+        actor=actor,
+        event="certificate.revoke",
+        verb="撤销",
+        target=("certificate", cert.serial),
+        values={"revoked_reason": reason, "revoked_by": actor.name},
+        reason=reason,
+    )
     return cert
 
 
 def revoke_session_certificates(actor: Actor, session: TrainingSession, *, reason: str) -> int:
     """Revoke every still-valid certificate of a session in one statement (e.g. 乱发证, 第二十三条)."""
+    authorize(actor, "certificate.revoke_session", session)
+    reason = _reason(reason)
     now = utcnow()
     result = db.session.execute(
         sa.update(Certificate)

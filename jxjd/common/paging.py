@@ -1,7 +1,7 @@
 """Pagination of growing lists (CONTRACT §11): ?page=&per_page=, X-Total-Count and Link headers.
 
-A list view gets `@paged` (it reads and checks the page before the view runs, and adds the
-headers to its answer) and hands `current_page()` to the service, which applies it to its select
+A list view gets `@paged` above its `doc` (it adds the headers to the answer; the page is read
+and checked when the view first asks for it) and hands `current_page()` to the service, which applies it to its select
 with `page_of(query, page)`. Services stay free of request state: `page=None` (pages, exports,
 the CLI) still means the whole list. The JSON bodies keep their shape (`{"certificates": [...]}`);
 only the headers say that there is more.
@@ -78,22 +78,27 @@ def paginated(body: dict, total: int, page: int, per_page: int):
 
 
 def current_page() -> Page:
-    """The page the current request asked for (set by `@paged`)."""
+    """The page the current request asks for (?page=&per_page=), read and checked on first use.
+
+    Read when the view asks, after its look-ups and scope checks, so an unknown object or a
+    caller without access is answered as such before a bad page number.
+    """
     page = g.get(_G_KEY)
     if page is None:
-        raise RuntimeError("current_page() outside a @paged view")
+        page = Page(*page_args())
+        setattr(g, _G_KEY, page)
     return page
 
 
 def paged(view: Callable) -> Callable:
-    """A paginated list view: the page is checked first; the answer gets the page headers."""
+    """A paginated list view (placed above `doc`): its answer gets the page headers."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any):
-        page = Page(*page_args())
-        setattr(g, _G_KEY, page)
+        g.pop(_G_KEY, None)
         resp = current_app.make_response(view(*args, **kwargs))
-        if page.total is not None and resp.status_code == 200:
+        page = g.get(_G_KEY)
+        if page is not None and page.total is not None and resp.status_code == 200:
             add_page_headers(resp, page.total, page.number, page.size)
         return resp
 

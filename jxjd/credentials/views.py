@@ -7,17 +7,16 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template
 
-from jxjd.auth import current_actor, require
+from jxjd.auth import current_actor
 from jxjd.certificates import services as certificates
 from jxjd.certificates.sm2 import check_setting
 from jxjd.credentials import services
 from jxjd.credentials.vc import VC_JWT_MEDIA_TYPE
-from jxjd.extensions import db
 from jxjd.openapi import doc
+from jxjd.web import page
 
 bp = Blueprint("credentials", __name__)
 
-READERS = {"admin", "dept", "base", "person"}
 DID_MEDIA_TYPE = "application/did+json"
 PAGE_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -29,26 +28,24 @@ def _check_signing_setting(state) -> None:
 
 
 @bp.get("/api/v1/certificates/<serial>/credential")
-@require(roles=READERS)
 @doc(
     "证书的可验证凭证（W3C VC 2.0 / Open Badges 3.0，application/vc+jwt）",
+    action="certificate.read",
     tags=["certificates"],
     content=VC_JWT_MEDIA_TYPE,
     errors=(404,),
 )
 def certificate_credential(serial: str):
     """The certificate as an OpenBadgeCredential secured as vc+jwt."""
-    # policy: the readers of GET /api/v1/certificates/{serial} (owner person, issuing base, admin,
-    # the base's department); moves to jxjd/access.py with the other certificate reads.
-    cert = certificates.get_certificate_for(current_actor(), serial)
-    token = services.credential_jwt(cert)
-    db.session.commit()  # the status entry allocated on first download
+    cert = certificates.certificate_for(current_actor(), serial)
+    token = services.credential_jwt(cert)  # the status entry is allocated on first download
     return Response(token, mimetype=VC_JWT_MEDIA_TYPE)  # API answers are no-store
 
 
 @bp.get("/status/<int:list_id>")
 @doc(
     "证书状态列表（W3C Bitstring Status List，application/vc+jwt）",
+    action="certificate.verify",
     tags=["certificates"],
     content=VC_JWT_MEDIA_TYPE,
     public=True,
@@ -70,6 +67,7 @@ def _did_response() -> Response:
 @bp.get("/.well-known/did.json")
 @doc(
     "发证机构的 DID 文档（did:web，application/did+json，与 JWKS 相同的签名公钥）",
+    action="certificate.verify",
     tags=["certificates"],
     public=True,
 )
@@ -79,12 +77,14 @@ def did_document():
 
 
 @bp.get("/did.json")
+@page("certificate.verify")
 def did_document_under_path():
     """The DID document where did:web puts it when JXJD_PUBLIC_URL has a path."""
     return _did_response()
 
 
 @bp.get("/verify/offline")
+@page("certificate.verify")
 def offline_page():
     """The offline verifier: checks QR texts in the browser against a cached JWKS."""
     html = render_template(

@@ -10,23 +10,17 @@ import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import authorize, fetch, scoped
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import ACTIVE_STATUSES, Base
-from jxjd.bases.services import can_read_base, change_base_status
+from jxjd.bases.services import change_base_status
 from jxjd.certificates.models import Certificate
 from jxjd.common.enums import BASE_STATUSES
 from jxjd.common.enums import SPOT_CHECK_OUTCOMES as SPOT_CHECK_OUTCOME_LABELS
 from jxjd.common.time import isoformat, local_today, utcnow
 from jxjd.common.types import hours_json
-from jxjd.errors import (
-    Conflict,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from jxjd.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, field_error
 from jxjd.evaluations.models import (
     EVALUATION_STATUSES,
     OUTCOMES,
@@ -42,6 +36,7 @@ from jxjd.reports.tabular import delivered_by_item, figures_frame
 from jxjd.rules.services import rules_for_years
 from jxjd.sessions.models import TrainingSession
 from jxjd.spotchecks.models import SpotCheckItem
+from jxjd.states import Machine, lock, transition
 
 SPOT_CHECK_OUTCOMES = tuple(SPOT_CHECK_OUTCOME_LABELS)  # pending, pass, issues, fail
 # 第二十一条: every three years, for bases recognized at least three full years before.
@@ -54,6 +49,29 @@ class RoundExists(Conflict):
 
 class AlreadyScored(Conflict):
     code, title = "already_scored", "该评估专家已评分"
+
+
+# An evaluation is scored by one or more evaluators, then decided; told to rectify, it gets a
+# follow-up outcome (pass or revoke) later.
+EVALUATION_MACHINE = Machine(
+    model=Evaluation,
+    kind="evaluation",
+    noun="评估",
+    labels=EVALUATION_STATUSES,
+    moves={
+        "open": frozenset({"scored"}),
+        "scored": frozenset({"scored", "rectifying", "decided"}),
+        "rectifying": frozenset({"decided"}),
+        "decided": frozenset(),
+    },
+)
+# The evaluation states each outcome may follow.
+OUTCOME_SOURCES: dict[str, tuple[str, ...]] = {
+    "excellent": ("scored",),
+    "pass": ("scored", "rectifying"),
+    "rectify": ("scored",),
+    "revoke": ("scored", "rectifying"),
+}
 
 
 # ---- gathering figures -------------------------------------------------------------------------
@@ -205,6 +223,7 @@ def _three_year_totals(rows: pd.DataFrame) -> dict[str, Any]:
 
 def open_round(actor: Actor, year: int, name: str | None = None) -> EvaluationRound:
     """Open the round for `year`: one evaluation per eligible base, its figures snapshotted."""
+    authorize(actor, "evaluation.open")
     if db.session.scalar(sa.select(EvaluationRound.id).where(EvaluationRound.year == year)):
         raise RoundExists(f"{year} 年度基地评估已开展")
     now = utcnow()
@@ -270,61 +289,57 @@ def evaluations_in(actor: Actor, rnd: EvaluationRound) -> list[Evaluation]:
         .where(Evaluation.round_id == rnd.id)
         .order_by(Evaluation.base_id)
     )
-    if actor.role == "dept":
-        query = query.where(Base.department == actor.department)
-    elif actor.role != "admin":
-        raise Forbidden("无权查看基地评估")
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(scoped(actor, "evaluation.round", query)))
 
 
 # ---- one evaluation -----------------------------------------------------------------------------
 
 
-def get_evaluation_for(actor: Actor, evaluation_id: int) -> Evaluation:
-    """An evaluation the actor may read (admin, the base's department, the base): 404, 403."""
-    evaluation = db.session.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        raise NotFound(f"基地评估 {evaluation_id} 不存在")
-    if not can_read_base(actor, evaluation.base):
-        raise Forbidden("无权查看该基地的评估")
-    return evaluation
+def get_evaluation(actor: Actor, evaluation_id: int, action: str = "evaluation.read") -> Evaluation:
+    """An evaluation the actor may `action` (admin, the base's department, the base): 404, 403."""
+    return fetch(actor, action, Evaluation, evaluation_id, label="基地评估")
 
 
 def add_score(actor: Actor, evaluation: Evaluation, data: dict[str, Any]) -> EvaluationScore:
     """Record one evaluator's six item scores (admin, or the base's department)."""
-    if actor.role not in ("admin", "dept"):
-        raise Forbidden("只有省人社厅或主管部门可以评分")
-    if evaluation.status not in ("open", "scored"):
-        raise InvalidTransition(f"评估状态为“{EVALUATION_STATUSES[evaluation.status]}”，不能再评分")
+    authorize(actor, "evaluation.score", evaluation)
     evaluator = (data.get("evaluator") or "").strip() or actor.name
-    if any(s.evaluator == evaluator for s in evaluation.scores):
-        raise AlreadyScored(f"评估专家“{evaluator}”已对该基地评分")
-    score = EvaluationScore(
-        evaluation_id=evaluation.id,
+    items = {item: data[item] for item in SCORE_ITEMS}
+    stored: list[EvaluationScore] = []
+
+    def store(_previous: str) -> None:
+        if any(s.evaluator == evaluator for s in evaluation.scores):
+            raise AlreadyScored(f"评估专家“{evaluator}”已对该基地评分")
+        score = EvaluationScore(
+            evaluation_id=evaluation.id,
+            evaluator=evaluator,
+            comment=(data.get("comment") or "").strip(),
+            created_at=utcnow(),
+            created_by=actor.name,
+            **items,
+        )
+        db.session.add(score)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            raise AlreadyScored(f"评估专家“{evaluator}”已对该基地评分") from None
+        stored.append(score)
+
+    transition(
+        evaluation,
+        "scored",
+        allowed=("open", "scored"),
+        actor=actor,
+        event="evaluation.score",
+        verb="再评分",
+        then=store,
         evaluator=evaluator,
-        comment=(data.get("comment") or "").strip(),
-        created_at=utcnow(),
-        created_by=actor.name,
-        **{item: data[item] for item in SCORE_ITEMS},
-    )
-    db.session.add(score)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        raise AlreadyScored(f"评估专家“{evaluator}”已对该基地评分") from None
-    evaluation.status = "scored"
-    record_event(
-        actor,
-        "evaluation.score",
-        "evaluation",
-        evaluation.id,
-        evaluator=evaluator,
-        **{item: data[item] for item in SCORE_ITEMS},
+        **items,
     )
     db.session.flush()
     db.session.refresh(evaluation, ["scores"])
-    return score
+    return stored[0]
 
 
 def _mean(values: list[Decimal]) -> float | None:
@@ -342,13 +357,40 @@ def score_summary(evaluation: Evaluation) -> dict[str, Any]:
     return {"evaluators": len(sheets), "items": items, "total": _mean(totals)}
 
 
-# Which outcome may follow which evaluation status.
-OUTCOME_MOVES: dict[str, set[str]] = {
-    "open": set(),
-    "scored": {"excellent", "pass", "rectify", "revoke"},
-    "rectifying": {"pass", "revoke"},
-    "decided": set(),
-}
+def _decision_errors(outcome: str, reason: str, deadline: date | None, today: date) -> list:
+    errors = []
+    if not reason:
+        errors.append(field_error("missing_reason", "须说明评估结论的理由", field="reason"))
+    if outcome == "rectify":
+        if deadline is None:
+            errors.append(
+                field_error("missing_deadline", "限期整改须给出整改期限", field="deadline")
+            )
+        elif deadline <= today:
+            errors.append(field_error("invalid_deadline", "整改期限须晚于今天", field="deadline"))
+    return errors
+
+
+def _follow_with_base(
+    actor: Actor, evaluation: Evaluation, previous: str, outcome: str, reason: str
+) -> Base:
+    """Check the base can take the outcome and move it accordingly, under its row lock."""
+    base = evaluation.base
+    status = lock(base)
+    if outcome in ("excellent", "pass") and status not in ACTIVE_STATUSES:
+        raise InvalidTransition(
+            f"基地当前状态为“{BASE_STATUSES[status]}”，不能评为{OUTCOMES[outcome]}"
+        )
+    if outcome == "excellent" and status != "recognized":
+        raise InvalidTransition("限期整改中的基地不能评为优秀")
+    status_reason = f"{evaluation.round.year} 年度评估：{OUTCOMES[outcome]}。{reason}"
+    if outcome == "rectify" and status != "rectifying":
+        change_base_status(actor, base, "rectifying", status_reason)
+    elif outcome == "revoke":
+        change_base_status(actor, base, "revoked", status_reason)
+    elif outcome == "pass" and previous == "rectifying" and status == "rectifying":
+        change_base_status(actor, base, "recognized", status_reason)
+    return base
 
 
 def decide(
@@ -361,70 +403,43 @@ def decide(
     today: date | None = None,
 ) -> Evaluation:
     """Record the outcome and move the base's status accordingly (第二十二条, 第二十三条)."""
+    authorize(actor, "evaluation.decide", evaluation)
     today = today or local_today()
     reason = (reason or "").strip()
-    errors = []
-    if not reason:
-        errors.append(field_error("missing_reason", "须说明评估结论的理由", field="reason"))
-    if outcome == "rectify":
-        if deadline is None:
-            errors.append(
-                field_error("missing_deadline", "限期整改须给出整改期限", field="deadline")
-            )
-        elif deadline <= today:
-            errors.append(field_error("invalid_deadline", "整改期限须晚于今天", field="deadline"))
+    errors = _decision_errors(outcome, reason, deadline, today)
     if errors:
         raise ValidationFailed(errors)
-    if outcome not in OUTCOME_MOVES[evaluation.status]:
-        if evaluation.status == "open":
-            detail = "尚无评分，不能作出评估结论"
-        else:
-            detail = (
-                f"评估状态为“{EVALUATION_STATUSES[evaluation.status]}”，"
-                f"不能作出“{OUTCOMES[outcome]}”结论"
-            )
-        raise InvalidTransition(detail)
-    base = evaluation.base
-    if outcome in ("excellent", "pass") and base.status not in ACTIVE_STATUSES:
-        raise InvalidTransition(
-            f"基地当前状态为“{BASE_STATUSES[base.status]}”，不能评为{OUTCOMES[outcome]}"
-        )
-    if outcome == "excellent" and base.status != "recognized":
-        raise InvalidTransition("限期整改中的基地不能评为优秀")
-    status_reason = f"{evaluation.round.year} 年度评估：{OUTCOMES[outcome]}。{reason}"
-    if outcome == "rectify" and base.status != "rectifying":
-        change_base_status(actor, base, "rectifying", status_reason)
-    elif outcome == "revoke":
-        change_base_status(actor, base, "revoked", status_reason)
-    elif outcome == "pass" and evaluation.status == "rectifying" and base.status == "rectifying":
-        change_base_status(actor, base, "recognized", status_reason)
+    deadline = deadline if outcome == "rectify" else None
     now = utcnow()
-    evaluation.outcome, evaluation.outcome_reason = outcome, reason
-    evaluation.deadline = deadline if outcome == "rectify" else None
-    evaluation.excellent_until = (
-        date(evaluation.round.year + ROUND_SPAN, 12, 31) if outcome == "excellent" else None
-    )
-    evaluation.status = "rectifying" if outcome == "rectify" else "decided"
-    evaluation.decided_at, evaluation.decided_by = now, actor.name
-    evaluation.history = [
-        *evaluation.history,
-        {
-            "outcome": outcome,
-            "reason": reason,
-            "deadline": deadline.isoformat() if outcome == "rectify" and deadline else None,
-            "at": isoformat(now),
-            "by": actor.name,
-        },
-    ]
-    record_event(
-        actor,
-        "evaluation.outcome",
-        "evaluation",
-        evaluation.id,
-        base_id=base.id,
-        outcome=outcome,
-        reason=reason,
-        deadline=evaluation.deadline,
+
+    def record(previous: str) -> dict[str, Any]:
+        base = _follow_with_base(actor, evaluation, previous, outcome, reason)
+        evaluation.outcome, evaluation.outcome_reason = outcome, reason
+        evaluation.deadline = deadline
+        evaluation.excellent_until = (
+            date(evaluation.round.year + ROUND_SPAN, 12, 31) if outcome == "excellent" else None
+        )
+        evaluation.decided_at, evaluation.decided_by = now, actor.name
+        evaluation.history = [
+            *evaluation.history,
+            {
+                "outcome": outcome,
+                "reason": reason,
+                "deadline": deadline.isoformat() if deadline else None,
+                "at": isoformat(now),
+                "by": actor.name,
+            },
+        ]
+        return {"base_id": base.id, "outcome": outcome, "reason": reason, "deadline": deadline}
+
+    transition(
+        evaluation,
+        "rectifying" if outcome == "rectify" else "decided",
+        allowed=OUTCOME_SOURCES[outcome],
+        actor=actor,
+        event="evaluation.outcome",
+        verb=f"作出“{OUTCOMES[outcome]}”结论",
+        then=record,
     )
     db.session.flush()
     return evaluation

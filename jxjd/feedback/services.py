@@ -7,11 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from jxjd.access import authorize
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.certificates.models import Certificate
 from jxjd.common.time import isoformat, utcnow
-from jxjd.errors import Conflict, Forbidden
+from jxjd.errors import Conflict
 from jxjd.extensions import db
 from jxjd.feedback.models import SessionFeedback
 from jxjd.sessions.models import TrainingSession
@@ -23,13 +24,6 @@ class AlreadyRated(Conflict):
 
 class CertificateRevoked(Conflict):
     code, title = "certificate_revoked", "证书已撤销，不能评价"
-
-
-def owned_certificate(actor: Actor, cert: Certificate) -> Certificate:
-    """The certificate if the actor is the person it was issued to; 403 otherwise."""
-    if actor.role != "person" or actor.person_id is None or cert.person_id != actor.person_id:
-        raise Forbidden("只有证书持有人可以评价该培训班次")
-    return cert
 
 
 def feedback_for_certificate(cert: Certificate) -> SessionFeedback | None:
@@ -44,7 +38,7 @@ def feedback_for_certificate(cert: Certificate) -> SessionFeedback | None:
 
 def rate_session(actor: Actor, cert: Certificate, *, rating: int, comment: str) -> SessionFeedback:
     """Record the owner's one rating of the session the certificate belongs to."""
-    owned_certificate(actor, cert)
+    authorize(actor, "feedback.rate", cert)
     if cert.revoked_at is not None:
         raise CertificateRevoked(f"证书 {cert.serial} 已撤销")
     if feedback_for_certificate(cert) is not None:

@@ -181,17 +181,11 @@ def _read_facts() -> _Facts | KeyState:
     return _Facts(recorded, has_data, has_certificates, cert_kids, head, person)
 
 
-def check_key_store(store: KeyStore, *, force: bool = False) -> KeyState:
-    """Compare the key store with the database; create keys only where nothing depends on them.
-
-    `force` (from `flask keys init --force`) accepts the keys on disk as they are, creates the
-    missing ones although data depends on them, and records them as the database's keys.
-    Damaged key files are never accepted or overwritten.
-    """
-    facts = _read_facts()
-    if isinstance(facts, KeyState):
-        return facts
-    store = KeyStore(store.directory)  # the files as they are now: no cache, never blocked
+def _key_files(
+    store: KeyStore, signing: SigningKeys
+) -> tuple[dict[str, str], list[str], list[Any], list[KeyProblem]]:
+    """The key files on disk: fingerprints of those present, missing purposes, signing keys,
+    and a problem for each damaged file."""
     problems: list[KeyProblem] = []
     present: dict[str, str] = {}
     missing: list[str] = []
@@ -209,7 +203,6 @@ def check_key_store(store: KeyStore, *, force: bool = False) -> KeyState:
                     str(exc),
                 )
             )
-    signing = SigningKeys(store)
     try:
         infos = signing.list()
     except KeyDamaged as exc:
@@ -219,6 +212,22 @@ def check_key_store(store: KeyStore, *, force: bool = False) -> KeyState:
         infos = []
     for info in infos:
         present[f"signing:{info.kid}"] = _fingerprint_public(info.public_x)
+    return present, missing, infos, problems
+
+
+def check_key_store(store: KeyStore, *, force: bool = False) -> KeyState:
+    """Compare the key store with the database; create keys only where nothing depends on them.
+
+    `force` (from `flask keys init --force`) accepts the keys on disk as they are, creates the
+    missing ones although data depends on them, and records them as the database's keys.
+    Damaged key files are never accepted or overwritten.
+    """
+    facts = _read_facts()
+    if isinstance(facts, KeyState):
+        return facts
+    store = KeyStore(store.directory)  # the files as they are now: no cache, never blocked
+    signing = SigningKeys(store)
+    present, missing, infos, problems = _key_files(store, signing)
     if problems:  # damaged files: never repaired by regeneration, whatever the flags
         return KeyState(LOCKED, problems)
 

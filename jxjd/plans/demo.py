@@ -1,4 +1,4 @@
-"""Demo data: filed plans with sessions, and one plan still waiting for review."""
+"""Demo data: filed plans (their sessions follow in sessions/demo.py), one waiting for review."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from jxjd.auth import Actor
-from jxjd.demo import demo_step
+from jxjd.common.demo import demo_step
 from jxjd.extensions import db
 from jxjd.plans.models import Plan
 from jxjd.plans.services import create_plan, file_plan, review_plan, submit_plan
-from jxjd.sessions.services import schedule_session
 
 ADMIN = Actor(role="admin", name="省人社厅专技处（演示）", ref="demo")
 
@@ -104,9 +103,8 @@ def _dept_actor(base) -> Actor:
 
 @demo_step
 def load_plans(ctx: dict[str, Any]) -> None:
-    """Filed 2026 plans with sessions; a 2027 plan waiting for the department's review."""
+    """Filed 2026 plans; a 2027 plan waiting for the department's review."""
     bases = ctx["bases"]
-    sessions = []
     for spec in DEMO_PLANS:
         base = bases[spec["base"]]
         if db.session.scalar(sa.select(Plan.id).where(Plan.base_id == base.id)) is not None:
@@ -115,27 +113,6 @@ def load_plans(ctx: dict[str, Any]) -> None:
         submit_plan(_base_actor(base), plan, today=date(spec["year"] - 1, 11, 20))
         review_plan(_dept_actor(base), plan, approve=True, comment="同意")
         file_plan(ADMIN, plan)
-        for index, title, start, end, hours, place in spec["sessions"]:
-            item = plan.items[index]
-            sessions.append(
-                schedule_session(
-                    _base_actor(base),
-                    base,
-                    {
-                        "plan_item_id": item.id,
-                        "title": title,
-                        "specialty": item.specialty,
-                        "category": item.category,
-                        "level": item.level,
-                        "audience": item.audience,
-                        "form": item.form,
-                        "start_date": start,
-                        "end_date": end,
-                        "hours": Decimal(hours),
-                        "location": place,
-                    },
-                )
-            )
     waiting = bases[2]
     if db.session.scalar(sa.select(Plan.id).where(Plan.base_id == waiting.id)) is None:
         plan = create_plan(
@@ -157,4 +134,3 @@ def load_plans(ctx: dict[str, Any]) -> None:
             ],
         )
         submit_plan(_base_actor(waiting), plan, today=date(2026, 11, 25))
-    ctx["sessions"] = sessions or None

@@ -8,23 +8,34 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.access import authorize, can, fetch, scoped
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
-from jxjd.bases.services import can_read_base, require_live_base
+from jxjd.bases.services import require_live_base
 from jxjd.common.enums import AUDIENCES, LEVELS, PLAN_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, utcnow
-from jxjd.errors import (
-    Conflict,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from jxjd.errors import Conflict, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.plans.models import OPEN_STATUSES, Plan, PlanItem
+from jxjd.states import Machine, transition
+
+# CONTRACT §4: a base submits a draft (or a returned version), its department reviews it (or
+# returns it), the HR department files it. A filed plan never changes: the next version follows.
+PLAN_MACHINE = Machine(
+    model=Plan,
+    kind="plan",
+    noun="计划",
+    labels=PLAN_STATUSES,
+    moves={
+        "draft": frozenset({"submitted"}),
+        "returned": frozenset({"submitted"}),
+        "submitted": frozenset({"reviewed", "returned"}),
+        "reviewed": frozenset({"filed"}),
+        "filed": frozenset(),
+    },
+)
 
 
 class PlanInProgress(Conflict):
@@ -113,6 +124,7 @@ def filed_plans_by_year(base_id: int, years: set[int]) -> dict[int, Plan]:
 
 def create_plan(actor: Actor, base: Base, year: int, items: list[dict[str, Any]]) -> Plan:
     """A new draft; when the year already has a filed plan, this is its next version."""
+    authorize(actor, "plan.create", base)
     require_live_base(base, "报送年度培训计划")
     plan_items = _checked_items(base, items)
     open_version = db.session.scalar(
@@ -155,100 +167,121 @@ def create_plan(actor: Actor, base: Base, year: int, items: list[dict[str, Any]]
     return plan
 
 
-def _move(plan: Plan, allowed_from: tuple[str, ...], to: str) -> None:
-    if plan.status not in allowed_from:
-        raise InvalidTransition(
-            f"计划当前状态为“{PLAN_STATUSES[plan.status]}”，不能变更为“{PLAN_STATUSES[to]}”"
-        )
-    plan.status = to
+def _label(status: str) -> str:
+    return f"变更为“{PLAN_STATUSES[status]}”"
 
 
 def update_plan(actor: Actor, plan: Plan, items: list[dict[str, Any]]) -> Plan:
     """Replace the items of a draft or returned version."""
-    if actor.role not in ("admin", "base") or (
-        actor.role == "base" and actor.base_id != plan.base_id
-    ):
-        raise Forbidden("只有基地本身或省人社厅可以修改计划")
-    if plan.status not in ("draft", "returned"):
-        raise InvalidTransition("只有草稿或退回的计划可以修改；已备案的计划请新建版本")
-    base = db.session.get(Base, plan.base_id)
-    require_live_base(base, "修改年度培训计划")
-    new_items = _checked_items(base, items)
-    plan.items = []
-    db.session.flush()
-    plan.items = new_items
-    record_event(actor, "plan.update", "plan", plan.id, items=len(new_items))
+    authorize(actor, "plan.update", plan)
+
+    def revise(_previous: str) -> dict[str, Any]:
+        base = db.session.get(Base, plan.base_id)
+        require_live_base(base, "修改年度培训计划")
+        new_items = _checked_items(base, items)
+        plan.items = []
+        db.session.flush()
+        plan.items = new_items
+        return {"items": len(new_items)}
+
+    transition(
+        plan,
+        None,
+        allowed=("draft", "returned"),
+        actor=actor,
+        event="plan.update",
+        verb="修改；已备案的计划请新建版本",
+        then=revise,
+    )
     db.session.flush()
     return plan
 
 
 def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
     """draft|returned → submitted; late when after 1 December of the year before."""
-    if actor.role != "base" or actor.base_id != plan.base_id:
-        raise Forbidden("只有基地本身可以提交年度计划")
+    authorize(actor, "plan.submit", plan)
     if not plan.items:
         raise ValidationFailed(
             [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
         )
     require_live_base(db.session.get(Base, plan.base_id), "提交年度培训计划")
-    _move(plan, ("draft", "returned"), "submitted")
-    plan.submitted_at = utcnow()
-    plan.late = is_late(plan.year, today or local_today())
-    record_event(actor, "plan.submit", "plan", plan.id, late=plan.late)
-    db.session.flush()
+    late = is_late(plan.year, today or local_today())
+    transition(
+        plan,
+        "submitted",
+        actor=actor,
+        event="plan.submit",
+        verb=_label("submitted"),
+        values={"submitted_at": utcnow(), "late": late},
+        late=late,
+    )
     return plan
 
 
 def review_plan(actor: Actor, plan: Plan, *, approve: bool, comment: str) -> Plan:
     """The base's competent department (or admin): submitted → reviewed, or → returned."""
-    base = db.session.get(Base, plan.base_id)
-    if actor.role == "dept" and actor.department != base.department:
-        raise Forbidden("只能审核本部门主管基地的计划")
-    if actor.role not in ("dept", "admin"):
-        raise Forbidden("只有主管部门或省人社厅可以审核计划")
+    authorize(actor, "plan.review", plan)
     if not approve and not (comment or "").strip():
         raise ValidationFailed(
             [field_error("missing_comment", "退回计划须填写意见", field="comment")]
         )
-    _move(plan, ("submitted",), "reviewed" if approve else "returned")
-    plan.reviewed_at, plan.reviewed_by, plan.review_comment = utcnow(), actor.name, comment or ""
-    record_event(actor, "plan.review", "plan", plan.id, approve=approve, comment=comment or "")
-    db.session.flush()
+    to = "reviewed" if approve else "returned"
+    transition(
+        plan,
+        to,
+        allowed=("submitted",),
+        actor=actor,
+        event="plan.review",
+        verb=_label(to),
+        values={
+            "reviewed_at": utcnow(),
+            "reviewed_by": actor.name,
+            "review_comment": comment or "",
+        },
+        approve=approve,
+        comment=comment or "",
+    )
     return plan
 
 
 def file_plan(actor: Actor, plan: Plan) -> Plan:
     """Admin files a reviewed plan (备案); an earlier filed version of the year is superseded."""
-    if actor.role != "admin":
-        raise Forbidden("只有省人社厅可以备案计划")
+    authorize(actor, "plan.file", plan)
     require_live_base(db.session.get(Base, plan.base_id), "备案年度培训计划")
-    # Look the current version up before this one becomes filed: afterwards (autoflush) both
-    # would match and which row comes first is up to the database.
-    previous = current_filed_plan(plan.base_id, plan.year)
-    _move(plan, ("reviewed",), "filed")
     now = utcnow()
-    if previous is not None and previous.id != plan.id:
-        previous.superseded_at = now
-    plan.filed_at, plan.filed_by = now, actor.name
-    record_event(
-        actor,
-        "plan.file",
-        "plan",
-        plan.id,
-        superseded=previous.id if previous is not None else None,
+
+    def supersede(_previous: str) -> dict[str, Any]:
+        # The version in force until now: looked up under the lock, before this one is flushed
+        # as filed (afterwards both would match and which row comes first is up to the database).
+        previous = db.session.scalar(
+            sa.select(Plan).where(
+                Plan.base_id == plan.base_id,
+                Plan.year == plan.year,
+                Plan.status == "filed",
+                Plan.superseded_at.is_(None),
+                Plan.id != plan.id,
+            )
+        )
+        if previous is not None:
+            previous.superseded_at = now
+        return {"superseded": previous.id if previous is not None else None}
+
+    transition(
+        plan,
+        "filed",
+        actor=actor,
+        event="plan.file",
+        verb=_label("filed"),
+        values={"filed_at": now, "filed_by": actor.name},
+        then=supersede,
     )
     db.session.flush()
     return plan
 
 
-def get_plan_for(actor: Actor, plan_id: int) -> Plan:
-    """A plan the actor may read: 404 unknown, 403 out of scope."""
-    plan = db.session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"计划 {plan_id} 不存在")
-    if not can_read_base(actor, db.session.get(Base, plan.base_id)):
-        raise Forbidden("无权查看其他基地的计划")
-    return plan
+def get_plan(actor: Actor, plan_id: int, action: str = "plan.read") -> Plan:
+    """A plan the actor may `action`: 404 unknown, 403 out of scope."""
+    return fetch(actor, action, Plan, plan_id, label="计划")
 
 
 def list_plans(base: Base, year: int | None = None, page: Page | None = None) -> list[Plan]:
@@ -266,11 +299,13 @@ def list_plans(base: Base, year: int | None = None, page: Page | None = None) ->
 
 def plans_waiting_for(actor: Actor) -> list[Plan]:
     """Plans waiting on the actor: a department reviews submitted ones; admin files reviewed ones."""
-    query = sa.select(Plan).join(Base, Base.id == Plan.base_id).options(so.selectinload(Plan.items))
-    if actor.role == "dept":
-        query = query.where(Plan.status == "submitted", Base.department == actor.department)
-    elif actor.role == "admin":
-        query = query.where(Plan.status.in_(("submitted", "reviewed")))
-    else:
+    waiting = [
+        status
+        for status, action in (("submitted", "plan.review"), ("reviewed", "plan.file"))
+        if can(actor, action)
+    ]
+    if not waiting:
         return []
+    query = sa.select(Plan).options(so.selectinload(Plan.items)).where(Plan.status.in_(waiting))
+    query = scoped(actor, "plan.review", query)
     return list(db.session.scalars(query.order_by(Plan.submitted_at)))

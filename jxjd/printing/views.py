@@ -10,18 +10,16 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response
 
-from jxjd.auth import current_actor, require
-from jxjd.certificates.services import get_certificate_for
+from jxjd.auth import current_actor
+from jxjd.certificates.services import certificate_for
 from jxjd.openapi import doc
 from jxjd.printing import services
-from jxjd.sessions.services import get_session_for
-from jxjd.web import require_page
+from jxjd.sessions.services import get_session
+from jxjd.web import page
 
 bp = Blueprint("printing", __name__)
 
 PDF = "application/pdf"
-CERTIFICATE_READERS = {"admin", "dept", "base", "person"}
-SESSION_PRINTERS = {"base", "admin"}
 
 
 def pdf_response(data: bytes, filename: str, fallback: str) -> Response:
@@ -40,8 +38,7 @@ def pdf_response(data: bytes, filename: str, fallback: str) -> Response:
 
 
 def _certificate(serial: str) -> Response:
-    # policy: certificate.read — owner person, issuing base, admin, the base's department
-    cert = get_certificate_for(current_actor(), serial)
+    cert = certificate_for(current_actor(), serial)
     return pdf_response(
         services.certificate_pdf(cert),
         f"继续教育培训证书-{cert.serial}.pdf",
@@ -50,8 +47,7 @@ def _certificate(serial: str) -> Response:
 
 
 def _session(session_id: int) -> Response:
-    # policy: session.print — the base that owns the session, admin (the roles of the route)
-    session = get_session_for(current_actor(), session_id)
+    session = get_session(current_actor(), session_id, "session.print")
     data, part, parts = services.session_pdf(session, services.session_part())
     suffix = f"-第{part}部分" if parts > 1 else ""
     ascii_suffix = f"-part{part}" if parts > 1 else ""
@@ -63,9 +59,9 @@ def _session(session_id: int) -> Response:
 
 
 @bp.get("/api/v1/certificates/<serial>.pdf")
-@require(roles=CERTIFICATE_READERS)
 @doc(
     "证书 PDF（A4，内嵌中文字体，含签发机构、盖章处与可核验二维码）",
+    action="certificate.read",
     tags=["certificates"],
     content=PDF,
     errors=(404,),
@@ -76,9 +72,9 @@ def certificate_pdf(serial: str):
 
 
 @bp.get("/api/v1/sessions/<int:session_id>/certificates.pdf")
-@require(roles=SESSION_PRINTERS)
 @doc(
     "班次全部证书 PDF（每张证书一页 A4，按名单顺序；超过上限时用 part 分部分下载）",
+    action="session.print",
     tags=["certificates"],
     content=PDF,
     query={"part": "第几部分（证书多于 JXJD_PDF_MAX_PAGES 张时，从 1 起）"},
@@ -90,14 +86,14 @@ def session_pdf(session_id: int):
 
 
 @bp.get("/certificates/<serial>.pdf")
-@require_page(roles=CERTIFICATE_READERS)
+@page("certificate.read")
 def certificate_pdf_page(serial: str):
     """The certificate PDF, from the certificate page."""
     return _certificate(serial)
 
 
 @bp.get("/sessions/<int:session_id>/certificates.pdf")
-@require_page(roles=SESSION_PRINTERS)
+@page("session.print")
 def session_pdf_page(session_id: int):
     """The session's certificates PDF, from the session page."""
     return _session(session_id)

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from jxjd.attendance.counting import counted_hours
 from jxjd.attendance.models import AttendanceRecord
 from jxjd.certificates.models import Certificate
-from jxjd.certificates.services import counted_hours
 from jxjd.common.types import Hours, hours_json
 from jxjd.extensions import db
 from jxjd.plans.models import Plan, PlanItem

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from jxjd.auth import current_actor, require
-from jxjd.bases.services import get_base_for, list_bases_for
+from jxjd.auth import current_actor
+from jxjd.bases.services import get_base, list_bases_for
 from jxjd.common.params import checked_year, query_year
 from jxjd.common.time import local_today
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
@@ -14,7 +14,7 @@ from jxjd.openapi import doc
 from jxjd.reports import bp
 from jxjd.reports.exporting import province_report_xlsx
 from jxjd.reports.services import base_report, province_report
-from jxjd.web import require_page
+from jxjd.web import page
 
 
 def _year_arg(default: int | None = None) -> int:
@@ -24,34 +24,41 @@ def _year_arg(default: int | None = None) -> int:
     return year
 
 
-@bp.get("/api/v1/bases/<int:base_id>/report")
-@require(roles={"admin", "dept", "base"})
-@doc("基地年度培训完成情况", tags=["reports"], query={"year": "年度（必填）"}, errors=(404, 422))
-def get_base_report(base_id: int):
-    """Sessions, trainees, person-times, trainee-hours and plan vs actual for a year."""
-    base = get_base_for(current_actor(), base_id)
-    return base_report(base, _year_arg())
-
-
-@bp.get("/api/v1/reports/<int:year>")
-@require(roles={"admin", "dept"})
-@doc("全省（或本部门）基地年度培训完成情况", tags=["reports"])
-def get_province_report(year: int):
+def _province_report(year: int) -> dict:
     """Every base's figures for a year (a department sees its own bases)."""
     return province_report(checked_year(year), list_bases_for(current_actor()))
 
 
+@bp.get("/api/v1/bases/<int:base_id>/report")
+@doc(
+    "基地年度培训完成情况",
+    action="base.read",
+    tags=["reports"],
+    query={"year": "年度（必填）"},
+    errors=(404, 422),
+)
+def get_base_report(base_id: int):
+    """Sessions, trainees, person-times, trainee-hours and plan vs actual for a year."""
+    base = get_base(current_actor(), base_id)
+    return base_report(base, _year_arg())
+
+
+@bp.get("/api/v1/reports/<int:year>")
+@doc("全省（或本部门）基地年度培训完成情况", action="report.province")
+def get_province_report(year: int):
+    """Every base's figures for a year (a department sees its own bases)."""
+    return _province_report(year)
+
+
 @bp.get("/api/v1/reports/<int:year>.xlsx")
-@require(roles={"admin", "dept"})
-@doc("全省基地年度培训完成情况（Excel）", tags=["reports"], content=XLSX_MIMETYPE)
+@doc("全省基地年度培训完成情况（Excel）", action="report.province", content=XLSX_MIMETYPE)
 def get_province_report_xlsx(year: int):
     """The same report as a workbook."""
-    report = province_report(checked_year(year), list_bases_for(current_actor()))
-    return xlsx_response(province_report_xlsx(report), f"jxjd-report-{year}.xlsx")
+    return xlsx_response(province_report_xlsx(_province_report(year)), f"jxjd-report-{year}.xlsx")
 
 
 @bp.get("/reports")
-@require_page(roles={"admin", "dept"})
+@page("report.province")
 def reports_page():
     """The yearly report with a bar chart of trainees per base against the minimum line."""
     year = _year_arg(default=local_today().year)
@@ -60,8 +67,7 @@ def reports_page():
 
 
 @bp.get("/reports/<int:year>.xlsx")
-@require_page(roles={"admin", "dept"})
+@page("report.province")
 def reports_xlsx_page(year: int):
     """Download the report from the page."""
-    report = province_report(checked_year(year), list_bases_for(current_actor()))
-    return xlsx_response(province_report_xlsx(report), f"jxjd-report-{year}.xlsx")
+    return xlsx_response(province_report_xlsx(_province_report(year)), f"jxjd-report-{year}.xlsx")

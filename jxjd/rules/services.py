@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from jxjd.access import authorize
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.common.time import utcnow
@@ -72,6 +73,7 @@ def rules_for_years(years: list[int]) -> dict[int, Rules]:
 
 def set_rules(actor: Actor, year: int, values: dict[str, Any]) -> Rules:
     """Store the rules for `year` (missing values keep the current ones)."""
+    authorize(actor, "rules.write")
     current = replace(rules_for(year), **values)
     row = db.session.scalar(sa.select(YearRule).where(YearRule.year == year))
     if row is None:

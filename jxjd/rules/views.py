@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-from jxjd.auth import current_actor, require
+from jxjd.auth import current_actor
 from jxjd.common.params import checked_year
-from jxjd.common.schema import json_body, load
 from jxjd.errors import ValidationFailed, field_error
-from jxjd.extensions import db
-from jxjd.openapi import doc
+from jxjd.openapi import Body, doc
 from jxjd.rules import bp
 from jxjd.rules.schemas import RulesArgs
 from jxjd.rules.services import rules_dict, rules_for, set_rules
 
 
 @bp.get("/api/v1/rules/<int:year>")
-@require(roles={"admin", "dept", "base", "employer", "person", "applicant"})
-@doc("某年度的规则（学时要求、每日学时上限、最少培训人数、职称评审年限）", tags=["rules"])
+@doc("某年度的规则（学时要求、每日学时上限、最少培训人数、职称评审年限）", action="rules.read")
 def get_rules(year: int):
     """The rules in force for a year."""
     return rules_dict(rules_for(checked_year(year)))
 
 
 @bp.put("/api/v1/rules/<int:year>")
-@require(roles={"admin"})
-@doc("设置某年度的规则", body=RulesArgs, tags=["rules"], errors=(422,))
-def put_rules(year: int):
+@doc("设置某年度的规则", action="rules.write", body=RulesArgs, errors=(422,))
+def put_rules(year: int, args: Body):
     """Override the rules for a year."""
     checked_year(year)
-    args = load(RulesArgs(), json_body())
     if not args:
         raise ValidationFailed(
             [field_error("empty_rules", "请至少提供一项要修改的规则", field=None)]
         )
-    rules = set_rules(current_actor(), year, args)
-    db.session.commit()
-    return rules_dict(rules)
+    return rules_dict(set_rules(current_actor(), year, dict(args)))

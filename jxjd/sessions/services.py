@@ -9,14 +9,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from jxjd.access import authorize, fetch
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
-from jxjd.bases.services import can_read_base
 from jxjd.common.enums import BASE_STATUSES, CATEGORIES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import utcnow
-from jxjd.errors import Forbidden, NotFound, ValidationFailed, field_error
+from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.plans.models import PlanItem
 from jxjd.plans.services import current_filed_plan, scope_errors
@@ -146,6 +146,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
 
 def schedule_session(actor: Actor, base: Base, data: dict[str, Any]) -> TrainingSession:
     """Create a session once every check passes; otherwise 422 with every failure."""
+    authorize(actor, "session.create", base)
     outcome = check_session(base, data)
     if outcome.errors:
         raise ValidationFailed(outcome.errors, detail="培训班次未通过检查，未保存")
@@ -182,22 +183,9 @@ def schedule_session(actor: Actor, base: Base, data: dict[str, Any]) -> Training
     return session
 
 
-def get_session_for(actor: Actor, session_id: int) -> TrainingSession:
-    """A session the actor may read: 404 unknown, 403 out of scope."""
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        raise NotFound(f"培训班次 {session_id} 不存在")
-    if not can_read_base(actor, db.session.get(Base, session.base_id)):
-        raise Forbidden("无权查看其他基地的培训班次")
-    return session
-
-
-def get_session_for_base_write(actor: Actor, session_id: int) -> TrainingSession:
-    """A session the actor may act on: its own base (or admin)."""
-    session = get_session_for(actor, session_id)
-    if actor.role not in ("base", "admin"):
-        raise Forbidden("只有举办班次的基地可以执行此操作")
-    return session
+def get_session(actor: Actor, session_id: int, action: str = "session.read") -> TrainingSession:
+    """A session the actor may `action`: 404 unknown, 403 out of scope."""
+    return fetch(actor, action, TrainingSession, session_id, label="培训班次")
 
 
 def list_sessions(

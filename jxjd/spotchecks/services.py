@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from jxjd.access import authorize
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.common.enums import SPOT_CHECK_OUTCOMES
@@ -41,6 +42,7 @@ def draw(ids: list[int], size: int, seed: str) -> list[int]:
 
 def draw_spot_check(actor: Actor, year: int, size: int, *, seed: str | None = None) -> SpotCheck:
     """Sample `size` sessions of `year` across all bases; keep the seed to reproduce the draw."""
+    authorize(actor, "spot_check.manage")
     now = utcnow()
     ids = population(year, now)
     if not ids:
@@ -109,6 +111,7 @@ def record_outcome(
     actor: Actor, check: SpotCheck, session_id: int, outcome: str, findings: str
 ) -> SpotCheckItem:
     """Record what the inspection of one sampled session found."""
+    authorize(actor, "spot_check.manage")
     item = next((i for i in check.items if i.session_id == session_id), None)
     if item is None:
         raise NotFound(f"培训班次 {session_id} 不在本次抽查样本中")

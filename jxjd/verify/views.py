@@ -16,6 +16,7 @@ from jxjd.extensions import limiter
 from jxjd.openapi import doc
 from jxjd.verify import bp, services
 from jxjd.verify.schemas import VerificationSchema, dump_verification
+from jxjd.web import page
 
 # Each step as people read it: (what was checked, passed, failed).
 CHECK_LABELS = {
@@ -74,8 +75,8 @@ def _no_store(resp):
 @bp.get("/api/v1/verify")
 @doc(
     "验证电子证书（扫码令牌 t 或证书编号 serial）",
+    action="certificate.verify",
     response=VerificationSchema,
-    tags=["verify"],
     public=True,
     query={
         "t": "二维码中的签名令牌（compact JWS）",
@@ -94,6 +95,7 @@ def verify_api():
 
 
 @bp.get("/v/<serial>")
+@page("certificate.verify")
 def verify_page(serial: str):
     """The page a phone opens after scanning a certificate's QR code."""
     token = request.args.get("t", "").strip() or None
@@ -103,6 +105,7 @@ def verify_page(serial: str):
 
 
 @bp.get("/verify")
+@page("certificate.verify")
 def verify_form():
     """Verify by serial (the home page form): go to the certificate's page."""
     serial = request.args.get("serial", "").strip()

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from jxjd.applications.models import Application, BaseChange
-from jxjd.bases.models import Base
+from jxjd.applications.models import Application
+from jxjd.bases.models import Base, BaseChange
 from jxjd.common.crypto import reveal_id_number
 from jxjd.extensions import db
 from tests.fixtures.applications import DEPARTMENT, new_id_number

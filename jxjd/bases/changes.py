@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
-from jxjd.applications.models import CHANGE_FIELDS, CHANGE_STATUSES, BaseChange, BaseChangeField
+from jxjd.access import authorize, fetch, scoped
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
-from jxjd.bases.models import Base
-from jxjd.bases.services import can_read_base, require_live_base
+from jxjd.bases.models import CHANGE_FIELDS, CHANGE_STATUSES, Base, BaseChange, BaseChangeField
+from jxjd.bases.services import require_live_base
 from jxjd.common.time import utcnow
-from jxjd.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, field_error
+from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
+from jxjd.states import Machine, transition
+
+# A filing waits for the HR department, which accepts it (the base takes the new values) or not.
+CHANGE_MACHINE = Machine(
+    model=BaseChange,
+    kind="base_change",
+    noun="变更备案",
+    labels=CHANGE_STATUSES,
+    moves={
+        "pending": frozenset({"accepted", "rejected"}),
+        "accepted": frozenset(),
+        "rejected": frozenset(),
+    },
+)
 
 # Field of a filing → attribute of the Base row it changes.
 BASE_ATTRIBUTES = {
@@ -38,8 +53,7 @@ def _requested(data: dict[str, Any]) -> dict[str, str]:
 
 def file_base_change(actor: Actor, base: Base, data: dict[str, Any]) -> BaseChange:
     """File a change of the base's name, address or contacts; it waits for the HR department."""
-    if actor.role not in ("admin", "base") or not can_read_base(actor, base):
-        raise Forbidden("只有基地本身或省人社厅可以报送变更")
+    authorize(actor, "base_change.file", base)
     require_live_base(base, "报送变更备案")
     requested = _requested(data)
     if "name" in requested and not requested["name"]:
@@ -82,14 +96,9 @@ def file_base_change(actor: Actor, base: Base, data: dict[str, Any]) -> BaseChan
     return change
 
 
-def get_change_for(actor: Actor, change_id: int) -> BaseChange:
+def get_change(actor: Actor, change_id: int) -> BaseChange:
     """The filing, if the actor may read its base's data: 404 unknown, 403 out of scope."""
-    change = db.session.get(BaseChange, change_id)
-    if change is None:
-        raise NotFound(f"变更备案 {change_id} 不存在")
-    if not can_read_base(actor, change.base):
-        raise Forbidden("无权查看其他基地的变更备案")
-    return change
+    return fetch(actor, "base_change.read", BaseChange, change_id, label="变更备案")
 
 
 def list_changes_for_base(base: Base) -> list[BaseChange]:
@@ -101,59 +110,66 @@ def list_changes_for_base(base: Base) -> list[BaseChange]:
     )
 
 
-def list_changes_for(actor: Actor, *, status: str | None = None) -> list[BaseChange]:
+def list_changes_for(
+    actor: Actor, *, status: str | None = None, action: str = "base_change.read"
+) -> list[BaseChange]:
     """The filings in the actor's scope (admin: all; dept: its bases'; base: its own)."""
-    query = sa.select(BaseChange).join(Base, BaseChange.base_id == Base.id).order_by(BaseChange.id)
-    if actor.role == "dept":
-        query = query.where(Base.department == actor.department)
-    elif actor.role == "base":
-        query = query.where(Base.id == actor.base_id)
-    elif actor.role != "admin":
-        raise Forbidden("无权查看变更备案")
+    query = scoped(actor, action, sa.select(BaseChange).order_by(BaseChange.id))
     if status:
         query = query.where(BaseChange.status == status)
     return list(db.session.scalars(query))
 
 
-def _decide(actor: Actor, change: BaseChange, status: str, reason: str) -> None:
-    if actor.role != "admin":
-        raise Forbidden("只有省人社厅可以办理变更备案")
-    if change.status != "pending":
-        raise InvalidTransition(f"该变更备案已{CHANGE_STATUSES[change.status]}，不能再次办理")
-    change.status = status
-    change.decided_by_role, change.decided_by_name = actor.role, actor.name
-    change.decided_at = utcnow()
-    change.decision_reason = reason
+def _decide(
+    actor: Actor,
+    change: BaseChange,
+    status: str,
+    decision: str,
+    then: Callable[[str], dict[str, Any]] | None = None,
+    **summary: Any,
+) -> None:
+    authorize(actor, "base_change.decide", change)
+    transition(
+        change,
+        status,
+        actor=actor,
+        event=f"base.change.{'accept' if status == 'accepted' else 'reject'}",
+        verb="再次办理",
+        target=("base", change.base_id),
+        values={
+            "decided_by_role": actor.role,
+            "decided_by_name": actor.name,
+            "decided_at": utcnow(),
+            "decision_reason": decision,
+        },
+        then=then,
+        change_id=change.id,
+        **summary,
+    )
 
 
 def accept_base_change(actor: Actor, change: BaseChange, reason: str = "") -> BaseChange:
     """Accept a filing: the base takes the new values; the old ones stay in the filing."""
-    _decide(actor, change, "accepted", reason)
-    base = change.base
-    for item in change.fields:
-        attribute = BASE_ATTRIBUTES[item.field]
-        item.old_value = getattr(base, attribute)
-        setattr(base, attribute, item.new_value)
-    record_event(
-        actor,
-        "base.change.accept",
-        "base",
-        base.id,
-        change_id=change.id,
-        changes={
+
+    def apply(_previous: str) -> dict:
+        base = change.base
+        for item in change.fields:
+            attribute = BASE_ATTRIBUTES[item.field]
+            item.old_value = getattr(base, attribute)
+            setattr(base, attribute, item.new_value)
+        changes = {
             f.field: {"label": CHANGE_FIELDS[f.field], "old": f.old_value, "new": f.new_value}
             for f in change.fields
-        },
-    )
+        }
+        return {"changes": changes}
+
+    _decide(actor, change, "accepted", reason, then=apply)
     db.session.flush()
     return change
 
 
 def reject_base_change(actor: Actor, change: BaseChange, reason: str) -> BaseChange:
     """Refuse a filing with a reason; the base keeps its current values."""
-    _decide(actor, change, "rejected", reason)
-    record_event(
-        actor, "base.change.reject", "base", change.base_id, change_id=change.id, reason=reason
-    )
+    _decide(actor, change, "rejected", reason, reason=reason)
     db.session.flush()
     return change

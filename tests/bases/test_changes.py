@@ -154,7 +154,7 @@ def test_filing_and_deciding_are_audited(client, base_and_headers, make_headers)
 
 @pytest.mark.parametrize("status", ["revoked", "barred"])
 def test_a_revoked_or_barred_base_files_no_change(client, create_base_in, make_headers, status):
-    from jxjd.applications.models import BaseChange
+    from jxjd.bases.models import BaseChange
 
     base = create_base_in(status)
     for headers in (make_headers("base", base_id=base.id), make_headers("admin")):

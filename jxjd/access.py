@@ -305,6 +305,7 @@ POLICY: dict[str, Rule] = {
     "account.password": Rule("change its own password", SIGNED_IN),
     "account.sign_in": Rule("sign in and out", EVERYONE),
     "account.register": Rule("open a person's account with a one-time code", EVERYONE),
+    "metrics.read": Rule("read the service metrics (also with JXJD_METRICS_TOKEN)", ADMIN),
     "meta.read": Rule("read the home page, health and the API document", EVERYONE),
 }
 

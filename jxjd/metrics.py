@@ -1,7 +1,7 @@
 """Prometheus metrics (CONTRACT §15): requests by endpoint, uploads, certificates, verifications.
 
-`GET /metrics` answers in the Prometheus text format to the admin's bearer token or to
-`JXJD_METRICS_TOKEN`. Requests are labelled by their Flask endpoint (`certificates.qr_png`), never
+`GET /metrics` (jxjd/main/views.py) answers in the Prometheus text format to the admin's bearer
+token or to `JXJD_METRICS_TOKEN`. Requests are labelled by their Flask endpoint (`certificates.qr_png`), never
 by their path, so serials and codes never become label values. Uploads and issued certificates
 are counted from the `attendance.upload` audit events once their transaction has committed (a
 check, a refused or a rolled-back upload counts nothing); verifications by their result.
@@ -14,28 +14,22 @@ hook tells prometheus-client when a worker has gone).
 
 from __future__ import annotations
 
-import hmac
 import os
 import time
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
-    generate_latest,
     multiprocess,
 )
 
 from jxjd.audit.models import AuditEvent
-from jxjd.errors import Forbidden, Problem, Unauthorized
-
-bp = Blueprint("metrics", __name__)
 
 REQUESTS = Counter(
     "jxjd_http_requests",
@@ -125,10 +119,9 @@ def _count_request(resp: Response) -> Response:
 
 
 def init_metrics(app: Flask) -> None:
-    """Time and count every request; serve /metrics."""
+    """Time and count every request (the main feature serves /metrics)."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)  # before the guard
     app.after_request(_count_request)
-    app.register_blueprint(bp)
 
 
 # ---- the /metrics endpoint ----------------------------------------------------------------------
@@ -141,50 +134,3 @@ def registry() -> CollectorRegistry:
         multiprocess.MultiProcessCollector(collected)
         return collected
     return REGISTRY
-
-
-def _refusal(problem: Problem) -> Response:
-    """problem+json whatever the scraper accepts (the path is not under /api/)."""
-    resp = jsonify(problem.to_dict())
-    resp.mimetype = "application/problem+json"
-    resp.status_code = problem.status
-    resp.headers.update(problem.headers)
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
-
-
-def _authorized() -> Problem | None:
-    """None when the bearer is the metrics token or an admin's API token; the refusal otherwise."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return Unauthorized(
-            "请使用管理员访问令牌或 JXJD_METRICS_TOKEN（Authorization: Bearer …）",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    configured = current_app.config.get("JXJD_METRICS_TOKEN")
-    if configured and hmac.compare_digest(token.encode(), configured.encode()):
-        return None
-    from jxjd.accounts.services import actor_for_token
-
-    try:
-        actor = actor_for_token(token)
-    except Problem as exc:  # an expired token
-        return exc
-    if actor is None:
-        return Unauthorized("访问令牌无效或已停用", headers={"WWW-Authenticate": "Bearer"})
-    if actor.role != "admin":
-        return Forbidden(f"当前角色（{actor.role}）无权读取运行指标")
-    return None
-
-
-@bp.get("/metrics")
-def metrics():
-    """The Prometheus text exposition of every metric."""
-    refusal = _authorized()
-    if refusal is not None:
-        return _refusal(refusal)
-    return Response(
-        generate_latest(registry()),
-        headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"},
-    )

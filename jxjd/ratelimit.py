@@ -64,26 +64,14 @@ def rate_limit_checks() -> list[str]:
     return ["rate_limit_store"] if is_shared(current_app.config["RATELIMIT_STORAGE_URI"]) else []
 
 
-def rate_limit_readiness() -> list:
-    """Why the shared rate-limit store makes the instance unready (empty when it answers)."""
+def rate_limit_store_answers() -> bool:
+    """Whether the shared rate-limit store answers (True when limits are counted in memory)."""
     if not rate_limit_checks():
-        return []
-    from jxjd.keys.services import KeyProblem
-
+        return True
     try:
-        reachable = limiter.storage.check()
+        return bool(limiter.storage.check())
     except Exception:  # noqa: BLE001 - any failure of the store means it cannot count
-        reachable = False
-    if reachable:
-        return []
-    return [
-        KeyProblem(
-            "rate_limit_unavailable",
-            None,
-            "共享的访问频率控制存储（JXJD_RATELIMIT_STORAGE）暂时无法连接。",
-            "the shared rate-limit store does not answer",
-        )
-    ]
+        return False
 
 
 def unshared_warning(app: object, workers: int) -> str | None:

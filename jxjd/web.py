@@ -13,6 +13,18 @@ from jxjd import access
 from jxjd.auth import current_actor
 
 
+def names_action(action: str) -> Callable:
+    """For a route that checks its caller itself (e.g. /metrics, which also takes its own token):
+    names the action it performs, so the policy and the permission matrix cover it."""
+    access.rule(action)
+
+    def decorator(view: Callable) -> Callable:
+        view.action = action
+        return view
+
+    return decorator
+
+
 def page(action: str, *, performs: tuple[str, ...] = ()) -> Callable:
     """Decorator for pages: sign in first (redirect), then the policy decides on the role.
 

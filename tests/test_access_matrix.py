@@ -126,6 +126,7 @@ activation.create           | person trained elsewhere            | admin
 account.password            | —                                   | {SIGNED_IN}
 account.sign_in             | —                                   | {EVERYONE}
 account.register            | —                                   | {EVERYONE}
+metrics.read                | —                                   | admin
 meta.read                   | —                                   | {EVERYONE}
 """
 

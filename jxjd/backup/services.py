@@ -441,21 +441,39 @@ def _write_backup(
     keys_before = _key_state(key_dir, checkpoints)
     if not keys_before:
         raise BackupError(f"the key store {key_dir} is empty: there is nothing to back up with")
+    # Checkpoints first: each then counts no more events than the database snapshot holds.
+    has_checkpoints = _backup_checkpoints(target, checkpoints, echo)
+    snapshot = _backup_database(target, kind, echo)
+    fingerprints, warnings = _backup_keys(target, key_dir, checkpoints, keys_before, snapshot, echo)
+    manifest = _write_manifest(target, kind, snapshot, fingerprints, has_checkpoints, warnings)
+    total = sum(f["size"] for f in manifest["files"].values())
+    echo(
+        f"  [4/4] manifest: {len(manifest['files'])} files, {_size(total)}, SHA-256 each, "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+    echo(
+        "backup complete: the database and the key store that made it, taken together. Keep "
+        "the folder off this machine; it holds the keys (anyone with it can read ID numbers)."
+    )
+    return manifest
 
-    # 1. Checkpoints first: each then counts no more events than the snapshot below holds.
-    has_checkpoints = checkpoints.is_file()
-    if has_checkpoints:
-        data = _whole_lines(checkpoints.read_bytes())
-        out = target / CHECKPOINTS
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        lines = data.count(b"\n")
-        echo(f"  [1/4] audit checkpoints: {lines} lines from {checkpoints}")
-    else:
+
+def _backup_checkpoints(target: Path, checkpoints: Path, echo: Echo) -> bool:
+    """Step 1: copy the audit checkpoint file's whole lines; whether there was one."""
+    if not checkpoints.is_file():
         echo(f"  [1/4] audit checkpoints: none yet ({checkpoints} does not exist)")
+        return False
+    data = _whole_lines(checkpoints.read_bytes())
+    fd = os.open(target / CHECKPOINTS, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    lines = data.count(b"\n")
+    echo(f"  [1/4] audit checkpoints: {lines} lines from {checkpoints}")
+    return True
 
-    # 2. The database, in one snapshot with its row counts.
+
+def _backup_database(target: Path, kind: str, echo: Echo) -> Any:
+    """Step 2: the database, in one snapshot with its row counts."""
     echo(f"  [2/4] database: counting rows and copying in one snapshot ({kind}) …")
     t0 = time.monotonic()
     snapshot = _pg_snapshot(target) if kind == "postgresql" else _sqlite_snapshot(target)
@@ -465,8 +483,18 @@ def _write_backup(
         f"{_size(size)}, {len(snapshot.tables)} tables, {sum(snapshot.tables.values()):,} rows, "
         f"{snapshot.audit.get('count', 0):,} audit events, in {time.monotonic() - t0:.1f} s"
     )
+    return snapshot
 
-    # 3. The key store, after the snapshot, and unchanged since before it.
+
+def _backup_keys(
+    target: Path,
+    key_dir: Path,
+    checkpoints: Path,
+    keys_before: dict[str, str],
+    snapshot: Any,
+    echo: Echo,
+) -> tuple[dict[str, str], list[str]]:
+    """Step 3: the key store, after the snapshot and unchanged since before it."""
     copied = key_files(key_dir, checkpoints)
     for rel, path in copied.items():
         _copy_private(path, target / KEYS_DIR / rel, path.stat().st_mode)
@@ -483,12 +511,21 @@ def _write_backup(
     warnings = _key_warnings(snapshot.recorded_keys, fingerprints)
     for warning in warnings:
         echo(f"  WARNING: {warning}")
+    return fingerprints, warnings
 
-    # 4. The manifest, with every file's checksum.
+
+def _write_manifest(
+    target: Path,
+    kind: str,
+    snapshot: Any,
+    fingerprints: dict[str, str],
+    has_checkpoints: bool,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Step 4: the manifest, with every file's checksum, size and mode."""
     files = {}
     for path in sorted(p for p in target.rglob("*") if p.is_file()):
-        rel = path.relative_to(target).as_posix()
-        files[rel] = {
+        files[path.relative_to(target).as_posix()] = {
             "sha256": _sha256(path),
             "size": path.stat().st_size,
             "mode": f"{path.stat().st_mode & 0o777:04o}",
@@ -510,20 +547,10 @@ def _write_backup(
         "warnings": warnings,
         "files": files,
     }
-    manifest_path = target / MANIFEST
-    fd = os.open(manifest_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    fd = os.open(target / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)
         fh.write("\n")
-    total = sum(f["size"] for f in files.values())
-    echo(
-        f"  [4/4] manifest: {len(files)} files, {_size(total)}, SHA-256 each, "
-        f"in {time.monotonic() - started:.1f} s"
-    )
-    echo(
-        "backup complete: the database and the key store that made it, taken together. Keep "
-        "the folder off this machine; it holds the keys (anyone with it can read ID numbers)."
-    )
     return manifest
 
 
@@ -625,10 +652,26 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
     source = Path(source)
     echo(f"restore from {source}")
     manifest = read_manifest(source)
-    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    kind = database_kind(url)
-
+    kind = database_kind(current_app.config["SQLALCHEMY_DATABASE_URI"])
     # Everything is checked before anything changes.
+    revision, heads = _check_backup(source, manifest, kind, echo)
+    key_dir = Path(current_app.config["JXJD_KEY_DIR"])
+    checkpoints = _checkpoint_file()
+    in_place = _check_targets(source, manifest, kind, key_dir, checkpoints, echo)
+    _restore_database(source, manifest, kind, echo)
+    copied = _restore_keys(source, manifest, key_dir, checkpoints, in_place, app, echo)
+    report = _check_restored(manifest, kind, revision, heads, copied, app)
+    echo(f"  [5/5] checked: {', '.join(report.checks)}")
+    for note in report.notes:
+        echo(f"  NOTE: {note}")
+    echo(f"restore complete: {sum(report.tables.values()):,} rows in {len(report.tables)} tables")
+    return report
+
+
+def _check_backup(
+    source: Path, manifest: dict[str, Any], kind: str, echo: Echo
+) -> tuple[str | None, set[str]]:
+    """Step 1: every checksum, the database kind and a schema revision this app knows."""
     t0 = time.monotonic()
     checked = verify_files(source, manifest)
     echo(
@@ -648,6 +691,19 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
             f"the backup's schema revision {revision} is unknown to this version of the app "
             "(made by a newer one?): restore with the version that made it"
         )
+    return revision, heads
+
+
+def _check_targets(
+    source: Path,
+    manifest: dict[str, Any],
+    kind: str,
+    key_dir: Path,
+    checkpoints: Path,
+    echo: Echo,
+) -> bool:
+    """Step 2: an empty database, and a key store that is empty or this backup's already."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if kind == "postgresql":
         with db.engine.connect() as conn:
             objects = _pg_relations(conn)
@@ -663,20 +719,22 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
             + ("create a new one (createdb)" if kind == "postgresql" else "name a new file")
             + " and point DATABASE_URL at it. Nothing was changed."
         )
-    key_dir = Path(current_app.config["JXJD_KEY_DIR"])
-    checkpoints = _checkpoint_file()
     in_place = _check_key_target(source, key_dir, checkpoints)
     _check_checkpoint_target(source, manifest, checkpoints)
     echo(
         f"  [2/5] target: {kind} database {target_name} is empty; key store {key_dir} is "
         + ("this backup's already" if in_place else "empty")
     )
+    return in_place
 
-    # The database.
+
+def _restore_database(source: Path, manifest: dict[str, Any], kind: str, echo: Echo) -> None:
+    """Step 3: the database, with pg_restore or SQLite's backup API."""
     t0 = time.monotonic()
     database_file = source / manifest["database"]["file"]
-    size = _size(database_file.stat().st_size)
-    echo(f"  [3/5] database: restoring {database_file.name} ({size}) …")
+    echo(
+        f"  [3/5] database: restoring {database_file.name} ({_size(database_file.stat().st_size)}) …"
+    )
     if kind == "postgresql":
         _pg_restore(database_file)
     else:
@@ -685,7 +743,17 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
     db.engine.dispose()
     echo(f"  [3/5] database restored in {time.monotonic() - t0:.1f} s")
 
-    # The key store and the checkpoint file.
+
+def _restore_keys(
+    source: Path,
+    manifest: dict[str, Any],
+    key_dir: Path,
+    checkpoints: Path,
+    in_place: bool,
+    app: Flask,
+    echo: Echo,
+) -> int:
+    """Step 4: the key store and the checkpoint file; how many key files were copied."""
     wanted = key_files(source / KEYS_DIR)
     if not in_place:
         private_dir(key_dir)
@@ -701,10 +769,19 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
         f"  [4/5] key store: {len(wanted)} files into {key_dir}"
         + (f"; audit checkpoints into {checkpoints}" if name else "")
     )
+    return 0 if in_place else len(wanted)
 
-    # The result.
-    report = RestoreReport(tables={}, keys_copied=0 if in_place else len(wanted))
-    report.tables = _count_tables(kind)
+
+def _check_restored(
+    manifest: dict[str, Any],
+    kind: str,
+    revision: str | None,
+    heads: set[str],
+    copied: int,
+    app: Flask,
+) -> RestoreReport:
+    """Step 5: row counts as in the manifest; the key check and the audit chain."""
+    report = RestoreReport(tables=_count_tables(kind), keys_copied=copied)
     expected = manifest["tables"]
     if report.tables != expected:
         diffs = [
@@ -721,10 +798,6 @@ def restore_backup(source: str | os.PathLike[str], app: Flask, echo: Echo = prin
         )
     else:
         _check_keys_and_audit(app, report)
-    echo(f"  [5/5] checked: {', '.join(report.checks)}")
-    for note in report.notes:
-        echo(f"  NOTE: {note}")
-    echo(f"restore complete: {sum(report.tables.values()):,} rows in {len(report.tables)} tables")
     return report
 
 

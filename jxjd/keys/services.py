@@ -57,7 +57,7 @@ EXEMPT_ENDPOINTS = frozenset(
     {
         "main.health",
         "main.ready",
-        "metrics.metrics",  # reads API tokens (no key), so monitoring sees a locked instance
+        "main.metrics",  # reads API tokens (no key), so monitoring sees a locked instance
         "static",
         "openapi.openapi_json",
         "openapi.api_docs",

@@ -18,9 +18,7 @@ INFRASTRUCTURE_MAY_IMPORT = re.compile(r"^jxjd\.(\w+\.models|audit\.\w+|audit)$"
 # The composition roots put the features together; nothing imports them.
 COMPOSITION_ROOTS = {"jxjd", "jxjd.models", "jxjd.demo"}
 MAX_FUNCTION_LINES = 80
-# Longer today and being split by the "internals" helper of issue #10 (item 5: classify rows,
-# ensure people in bulk through people/, store records, issue certificates, log the upload).
-LONG_FUNCTION_EXCEPTIONS = {("jxjd/attendance/services.py", "import_attendance")}
+LONG_FUNCTION_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:

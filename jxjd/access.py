@@ -25,6 +25,7 @@ from jxjd.attendance.models import AttendanceRecord
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
+from jxjd.common.enums import ROLES as ROLE_LABELS
 from jxjd.errors import Forbidden, NotFound, Problem
 from jxjd.extensions import db
 from jxjd.people.models import Person
@@ -369,12 +370,7 @@ def scoped(actor: Actor | None, action: str, query: sa.Select) -> sa.Select:
 # ---- the tables the documentation shows (scripts/docs_tables.py writes them) -------------------
 
 ROLE_WHO = {
-    "admin": "省人社厅",
-    "dept": "主管部门",
-    "base": "继续教育基地",
-    "person": "专业技术人员",
-    "employer": "用人单位",
-    "applicant": "申报单位",
+    **{r: ROLE_LABELS[r] for r in ("admin", "dept", "base", "person", "employer", "applicant")},
     PUBLIC: "anyone, signed in or not",
 }
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from jxjd.common.enums import CHANGE_STATUSES  # noqa: F401 - the filing's states, importable here
 from jxjd.common.types import UTCDateTime
 from jxjd.extensions import db
 
 ACTIVE_STATUSES = ("recognized", "rectifying")
-CHANGE_STATUSES = {"pending": "待备案", "accepted": "已备案", "rejected": "不予备案"}
 # The base fields a change filing may touch (第三十一条), with their Chinese labels.
 CHANGE_FIELDS = {
     "name": "机构名称",

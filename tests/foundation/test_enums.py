@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jxjd.accounts import models as accounts_models
 from jxjd.applications import models as applications_models
+from jxjd.bases import models as bases_models
 from jxjd.common import enums
 from jxjd.evaluations import models as evaluations_models
 from jxjd.spotchecks import services as spotchecks_services
@@ -20,7 +21,7 @@ def test_the_feature_modules_use_the_one_set_of_labels():
     assert evaluations_models.SCORE_ITEMS is enums.SCORE_ITEMS
     assert spotchecks_services.OUTCOMES is enums.SPOT_CHECK_OUTCOMES
     assert applications_models.APPLICATION_STATUSES is enums.APPLICATION_STATUSES
-    assert applications_models.CHANGE_STATUSES is enums.CHANGE_STATUSES
+    assert bases_models.CHANGE_STATUSES is enums.CHANGE_STATUSES
     assert accounts_models.ROLES == tuple(enums.ROLES)
 
 

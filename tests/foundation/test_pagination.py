@@ -140,13 +140,13 @@ def test_both_bad_parameters_are_named(client, admin_headers):
     assert {e["field"] for e in body["errors"]} == {"page", "per_page"}
 
 
-def test_a_bad_page_is_refused_before_the_list_is_read(client, make_headers):
-    # Even for a session that does not exist: the parameters are checked first.
+def test_a_bad_page_is_refused_after_the_look_up_and_before_the_list_is_read(client, make_headers):
+    # As with a body: an unknown object is answered as such first (404), then the parameters.
     headers = make_headers("admin")
     assert_problem(
-        client.get("/api/v1/sessions/999999/certificates?per_page=501", headers=headers), 422
+        client.get("/api/v1/sessions/999999/certificates?per_page=501", headers=headers), 404
     )
-    assert_problem(client.get("/api/v1/sessions/999999/certificates", headers=headers), 404)
+    assert_problem(client.get("/api/v1/bases?per_page=501", headers=headers), 422)
 
 
 def test_the_openapi_document_describes_every_paged_list(app, client):

@@ -24,13 +24,20 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss %({x-req
 
 
 def post_worker_init(worker) -> None:
-    """The first worker warns when several workers would each keep their own rate-limit counts."""
+    """The first worker warns about settings that are wrong for production: rate limits kept in
+    each worker's memory, and QR codes that point at a loopback address."""
+    from jxjd.config import public_url_warning
     from jxjd.ratelimit import unshared_warning
 
     if worker.age == 1:
-        message = unshared_warning(worker.wsgi, worker.cfg.workers)
-        if message:
-            worker.log.warning(message)
+        config = getattr(worker.wsgi, "config", {})
+        messages = (
+            unshared_warning(worker.wsgi, worker.cfg.workers),
+            public_url_warning(config.get("JXJD_PUBLIC_URL", "")),
+        )
+        for message in messages:
+            if message:
+                worker.log.warning(message)
 
 
 # ---- metrics across workers (jxjd/metrics.py) ---------------------------------------------------

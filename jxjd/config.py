@@ -79,3 +79,20 @@ class TestConfig(Config):
     JXJD_AUDIT_CHECKPOINT_EVERY = 0  # the suite empties the chain between tests
     RATELIMIT_ENABLED = True
     JXJD_LOG_FORMAT = os.environ.get("JXJD_LOG_FORMAT", "off")  # pytest captures the records
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def public_url_warning(public_url: str) -> str | None:
+    """The start-up warning when QR codes would carry an address only this machine can reach."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(public_url).hostname or "").lower()
+    if host not in LOOPBACK_HOSTS and not host.startswith("127."):
+        return None
+    return (
+        f"JXJD_PUBLIC_URL is {public_url}: every certificate QR code printed now points at this "
+        "machine only and cannot be scanned by anyone else. Set JXJD_PUBLIC_URL to the public "
+        "address (e.g. https://jxjd.example.gov.cn) before issuing certificates"
+    )

@@ -73,8 +73,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["JXJD_QR_CACHE_DIR"] = os.path.join(app.instance_path, "qr-cache")
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked for pages only, see below
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from jxjd.common.crypto import KeyStore
     from jxjd.keys.services import session_secret
@@ -92,7 +92,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["JXJD_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
     db.init_app(app)
     migrate.init_app(

@@ -55,7 +55,7 @@ def base_of(obj: Any) -> Base | None:
     if obj is None or isinstance(obj, Base):
         return obj
     if isinstance(obj, Certificate):
-        return db.session.get(TrainingSession, obj.session_id).base
+        return db.session.get_one(TrainingSession, obj.session_id).base
     return obj.base  # Plan, TrainingSession, BaseChange, Evaluation
 
 
@@ -363,7 +363,8 @@ def scoped(actor: Actor | None, action: str, query: sa.Select) -> sa.Select:
     """`query` narrowed to the rows `actor` may perform `action` on (403 for a role without any)."""
     authorize(actor, action)
     model = query.column_descriptions[0]["entity"]
-    clause = rule(action).who[role_of(actor)].where(actor, model)
+    relation = rule(action).who[role_of(actor)]
+    clause = None if actor is None else relation.where(actor, model)  # public: no relation filters
     return query if clause is None else query.where(clause)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
@@ -72,6 +72,12 @@ def forget_request_identity() -> None:
     """Drop the previous request's caller, login and CSRF state from `g` (before every request)."""
     for key in _REQUEST_STATE:
         g.pop(key, None)
+
+
+@overload
+def current_actor(optional: Literal[False] = False) -> Actor: ...
+@overload
+def current_actor(optional: bool) -> Actor | None: ...
 
 
 def current_actor(optional: bool = False) -> Actor | None:

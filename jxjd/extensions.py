@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_limiter import Limiter
@@ -25,8 +27,19 @@ class Base(so.DeclarativeBase):
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (never a bare select), so say so for type checkers.
+        __table__: ClassVar[sa.Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The class every model derives from. Flask-SQLAlchemy builds `db.Model` at run time (a subclass
+# of Base that adds table names and binds); type checkers see the declarative Base it extends.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

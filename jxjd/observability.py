@@ -147,10 +147,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": scrub(record.getMessage()),
         }
-        if getattr(record, "request_id", None):
-            entry["request_id"] = record.request_id
-        if record.exc_info or record.exc_text:
-            entry["exc"] = scrub(record.exc_text or self.formatException(record.exc_info))
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            entry["request_id"] = request_id
+        if record.exc_text:
+            entry["exc"] = scrub(record.exc_text)
+        elif record.exc_info:
+            entry["exc"] = scrub(self.formatException(record.exc_info))
         if record.stack_info:
             entry["stack"] = scrub(self.formatStack(record.stack_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -174,7 +177,7 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return sys.stderr
 
     @stream.setter

@@ -137,16 +137,17 @@ def doc(
             result = view(*args, **kwargs)
             if isinstance(result, Response | tuple):
                 return result
-            if dump and not isinstance(result, dict):
+            if out_schema is not None and dump and not isinstance(result, dict):
                 result = out_schema.dump(result)
-            elif listed_as is not None and isinstance(result, list):
+            elif out_schema is not None and listed_as is not None and isinstance(result, list):
                 result = {listed_as: out_schema.dump(result)}
             return result, status
 
-        operation.action = action
+        marks: dict[str, Any] = vars(operation)
+        marks["action"] = action
         if not public:
-            operation.required_roles = roles - {access.PUBLIC}
-        operation.openapi = {
+            marks["required_roles"] = roles - {access.PUBLIC}
+        marks["openapi"] = {
             "summary": summary,
             "body": body,
             "response": response,
@@ -165,6 +166,7 @@ def doc(
 def _schema_ref(schema: type[Schema] | Schema, plugin: MarshmallowPlugin) -> Any:
     if isinstance(schema, Schema) and schema.many:
         # Lists come wrapped in an object: {"bases": [...]}, {"base_id": 1, "changes": [...]}, ...
+        assert plugin.converter is not None  # set once the plugin is registered with the spec
         item = plugin.converter.resolve_nested_schema(type(schema))
         listed = {"type": "array", "items": item}
         return {
@@ -282,9 +284,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions.get(rule.endpoint)
-        if getattr(view, "openapi", None) is None:
+        operation = getattr(view, "openapi", None)
+        if operation is None:
             continue
-        params = _parameters(rule, view.openapi)
+        params = _parameters(rule, operation)
         if getattr(view, "paged", False):  # jxjd.common.paging: page, per_page and two headers
             params = params + _PAGE_PARAMS
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

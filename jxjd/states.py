@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from jxjd.audit.services import record_event
+from jxjd.common.db import execute_dml
 from jxjd.errors import InvalidTransition, Problem
-from jxjd.extensions import db
+from jxjd.extensions import Model, db
 
 MACHINES: dict[type, Machine] = {}
 # Conditional updates tried before giving up (SQLite: each failure means another move won).
@@ -31,7 +32,7 @@ MAX_ATTEMPTS = 3
 class Machine:
     """The states of one kind of object and the moves between them (from → allowed targets)."""
 
-    model: type
+    model: type[Model]
     kind: str  # the audit target type and the documentation's heading: "plan"
     noun: str  # how a refusal names the object: "计划"
     labels: Mapping[str, str]  # state → Chinese label
@@ -79,7 +80,7 @@ class Machine:
         row = db.session.execute(
             sa.select(table).where(table.c.id == obj.id).with_for_update()
         ).one()
-        _set_loaded(obj, row._mapping)
+        _set_loaded(obj, dict(row._mapping))
         return self.state(obj)
 
 
@@ -124,9 +125,12 @@ def transition(
     Returns the state the object left.
     """
     machine = machine_of(obj)
-    if to is None and allowed is None:
+    if allowed is not None:
+        sources = frozenset(allowed)
+    elif to is not None:
+        sources = machine.sources(to)
+    else:
         raise ValueError("holding an object in its state needs the allowed states")
-    sources = machine.sources(to) if allowed is None else frozenset(allowed)
     table = machine.model.__table__
     for _attempt in range(MAX_ATTEMPTS):
         previous = machine.locked_state(obj)
@@ -134,12 +138,12 @@ def transition(
             raise machine.refuse(obj, previous, verb)
         moved_to = previous if to is None else to
         changes = {**machine._values(moved_to), **(values or {})}
-        moved = db.session.execute(
+        moved = execute_dml(
             sa.update(table)
             .where(table.c.id == obj.id, machine._where(table, [previous]))
             .values(**changes)
         )
-        if moved.rowcount == 1:
+        if moved == 1:
             break
         # SQLite takes no row lock: another move came in between; look again.
     else:

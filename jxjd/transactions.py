@@ -81,7 +81,7 @@ def attempt(step: Callable[[], T]) -> tuple[T | None, Problem | None]:
 class App(Flask):
     """Flask with the request handler's commit: after a successful view, before the response."""
 
-    def dispatch_request(self) -> Any:  # type: ignore[override]
+    def dispatch_request(self) -> Any:
         """Run the view; commit what it wrote, or roll back when it raised."""
         try:
             rv = super().dispatch_request()

@@ -19,7 +19,7 @@ def names_action(action: str) -> Callable:
     access.rule(action)
 
     def decorator(view: Callable) -> Callable:
-        view.action = action
+        vars(view).update(action=action)
         return view
 
     return decorator
@@ -45,8 +45,7 @@ def page(action: str, *, performs: tuple[str, ...] = ()) -> Callable:
                 access.authorize(current_actor(), action)
             return view(*args, **kwargs)
 
-        wrapper.action = action
-        wrapper.performs = performs
+        vars(wrapper).update(action=action, performs=performs)
         return wrapper
 
     return decorator

@@ -17,6 +17,9 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "== mypy"
+.venv/bin/mypy
+
 # A throwaway Redis for the shared rate-limit tests (tests/foundation/test_rate_limit_workers.py).
 REDIS_PID=""
 REDIS_DIR=""

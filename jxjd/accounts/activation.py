@@ -23,6 +23,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore, lookup_hash
+from jxjd.common.db import execute_dml
 from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
 from jxjd.common.time import isoformat, utcnow
 from jxjd.errors import Conflict, NotFound, Problem, ValidationFailed, field_error
@@ -194,9 +195,9 @@ def request_otp(id_number: str, name: str) -> OutgoingSms | None:
     person_id = person.id if person is not None else 0
     names = _known_names(person_id)
     matches = person is not None and _plain_name(name) in names
-    phone = phone_of(person) if matches else None
+    phone = phone_of(person) if matches and person is not None else None
     outgoing = None
-    if matches and phone and _open_account(person_id) is None:
+    if person is not None and phone and _open_account(person_id) is None:
         code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
         row = _new_code(PUBLIC, person, "sms", code, timedelta(minutes=OTP_MINUTES))
         record_event(
@@ -262,12 +263,12 @@ def register_person(id_number: str, name: str, code: str, username: str, passwor
     if errors:
         raise ValidationFailed(errors)
     # Single use also under concurrency: only one request moves the code from unused to used.
-    used = db.session.execute(
+    used = execute_dml(
         sa.update(ActivationCode)
         .where(ActivationCode.id == match.id, ActivationCode.used_at.is_(None))
         .values(used_at=now)
     )
-    if used.rowcount != 1:
+    if used != 1:
         raise refused()
     _void_live_codes(person_id, now)
     record_event(PUBLIC, "activation.use", "person", person_id, channel=channel, code_id=match.id)

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from jxjd.auth import Actor, actor_from_scope
 from jxjd.common.enums import ROLES as ROLE_LABELS
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 ROLES = tuple(ROLE_LABELS)  # admin, dept, base, employer, person, applicant (labels: common.enums)
 
@@ -29,7 +29,7 @@ class ScopeMixin:
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
 
-class ApiToken(ScopeMixin, db.Model):
+class ApiToken(ScopeMixin, Model):
     """A bearer token; only its SHA-256 is kept."""
 
     __tablename__ = "api_tokens"
@@ -43,7 +43,7 @@ class ApiToken(ScopeMixin, db.Model):
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
 
-class Account(UserMixin, ScopeMixin, db.Model):
+class Account(UserMixin, ScopeMixin, Model):
     """A web login (username + password) for the pages."""
 
     __tablename__ = "accounts"
@@ -79,7 +79,7 @@ class Account(UserMixin, ScopeMixin, db.Model):
 CODE_CHANNELS = ("letter", "sms")
 
 
-class ActivationCode(db.Model):
+class ActivationCode(Model):
     """A one-time code that opens a person's account: a printed letter or an SMS.
 
     Only a keyed hash is kept (HMAC over channel, person and code: a 6-digit SMS code would

@@ -90,14 +90,14 @@ def password_page():
     return render_template("accounts/password.html", errors=errors), 422 if errors else 200
 
 
-def _register_step(typed: dict[str, str]) -> tuple[list[str], str | None, int]:
+def _register_step(typed: dict[str, str]) -> tuple[list[str] | None, str | None, int]:
     """One press of the register form: (errors, notice, status); None errors mean registered."""
     form = request.form
     if form.get("action") == "otp":
         if not typed["id_number"].strip() or not typed["name"].strip():
             return ["请先填写身份证号和姓名，再获取短信验证码"], None, 422
         send_otp(typed["id_number"][:32], typed["name"][:50])
-        return [], activation.OTP_ACCEPTED["message"], 200
+        return [], str(activation.OTP_ACCEPTED["message"]), 200
     if form.get("password", "") != form.get("password2", ""):
         return ["两次输入的密码不一致"], None, 422
     register({**typed, "password": form.get("password", "")})

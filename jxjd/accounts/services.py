@@ -76,7 +76,7 @@ def _bound_base(base_id: int | None, **_: Any) -> dict[str, Any]:
 
 
 def _bound_department(department: str | None, **_: Any) -> dict[str, Any]:
-    if not (department or "").strip():
+    if department is None or not department.strip():
         raise ValidationFailed(
             [field_error("missing_department", "dept 角色须指定主管部门", field="department")]
         )
@@ -364,7 +364,7 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
 
 def list_tokens(offset: int = 0, limit: int | None = None) -> tuple[list[ApiToken], int]:
     """Tokens newest first (hashes are never shown), a page of them, and how many there are."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) or 0
     query = sa.select(ApiToken).order_by(ApiToken.id.desc()).offset(offset).limit(limit)
     return list(db.session.scalars(query)), total
 
@@ -374,7 +374,7 @@ def list_accounts(
 ) -> tuple[list[Account], int]:
     """Web accounts (optionally of one role), oldest first, a page of them, and the total."""
     where = [Account.role == role] if role else []
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(*where))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(*where)) or 0
     query = sa.select(Account).where(*where).order_by(Account.id).offset(offset).limit(limit)
     return list(db.session.scalars(query)), total
 

@@ -37,7 +37,9 @@ class SmsError(Exception):
 class SmsSender(Protocol):
     """Something that hands one text message to a mobile number."""
 
-    blocking: bool  # True when `send` waits on the network (then `deliver` runs it aside)
+    @property
+    def blocking(self) -> bool:
+        """True when `send` waits on the network (then `deliver` runs it aside)."""
 
     def send(self, to: str, text: str) -> None:
         """Send `text` to the mobile number `to`; raise SmsError on failure."""

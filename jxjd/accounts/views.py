@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, current_app, render_template, request
 
 from jxjd.accounts import activation, bp
+from jxjd.accounts.models import Account
 from jxjd.accounts.schemas import (
     AccountListSchema,
     AccountSchema,
@@ -215,7 +219,7 @@ def create_activation_code_view(args: Body):
     """A single-use activation code for one person, as JSON or as the printable letter."""
     letter = activation.create_activation_code(current_actor(), args["id_number"], args["name"])
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
-        resp = current_app.make_response((letter_page(letter), 201))
+        resp: Response = current_app.make_response((letter_page(letter), 201))
     else:
         body = {
             "code": letter.code,
@@ -224,8 +228,7 @@ def create_activation_code_view(args: Body):
             "name": letter.person.name,
             "id_masked": letter.person.id_masked,
         }
-        resp = current_app.json.response(ActivationSchema().dump(body))
-        resp.status_code = 201
+        resp = current_app.make_response((ActivationSchema().dump(body), 201))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -260,7 +263,7 @@ def request_otp_view(args: Body):
     return OtpAcceptedSchema().dump(activation.OTP_ACCEPTED)
 
 
-def register(args: Body):
+def register(args: Mapping[str, Any]) -> Account:
     """Apply the attempt limits and open the account; a refusal uses up one attempt."""
     id_key, client = _id_key(args["id_number"]), client_key()
     refuse_if_over((REGISTER_BY_ID, id_key), (REGISTER_BY_CLIENT, client))
@@ -291,7 +294,7 @@ def register(args: Body):
 def register_view(args: Body):
     """Open a person's web account with a one-time code."""
     account = register(dict(args))
-    person = db.session.get(Person, account.person_id)
+    person = db.session.get_one(Person, account.person_id)
     body = {
         "id": account.id,
         "username": account.username,

@@ -16,7 +16,7 @@ from jxjd.common.enums import (  # noqa: F401
     TITLES,
 )
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 if TYPE_CHECKING:
     from jxjd.bases.models import Base
@@ -41,7 +41,7 @@ STAFF_KEYS = (
 )
 
 
-class Application(db.Model):
+class Application(Model):
     """One unit's application to become a provincial base, from draft to recognition."""
 
     __tablename__ = "applications"
@@ -139,7 +139,7 @@ class Application(db.Model):
         return next((s for s in reversed(self.steps) if s.action == action), None)
 
 
-class ApplicationTeacher(db.Model):
+class ApplicationTeacher(Model):
     """One teacher of the application; the ID number only encrypted, with a keyed hash."""
 
     __tablename__ = "application_teachers"
@@ -168,7 +168,7 @@ class ApplicationTeacher(db.Model):
     application: so.Mapped[Application] = so.relationship(back_populates="teachers")
 
 
-class ApplicationManager(db.Model):
+class ApplicationManager(Model):
     """One member of the training management staff (管理人员情况)."""
 
     __tablename__ = "application_managers"
@@ -186,7 +186,7 @@ class ApplicationManager(db.Model):
     application: so.Mapped[Application] = so.relationship(back_populates="managers")
 
 
-class ApplicationSpecialty(db.Model):
+class ApplicationSpecialty(Model):
     """One specialty applied for (拟申请认证的专业) with its levels and audiences."""
 
     __tablename__ = "application_specialties"
@@ -203,7 +203,7 @@ class ApplicationSpecialty(db.Model):
     application: so.Mapped[Application] = so.relationship(back_populates="specialties")
 
 
-class ApplicationReview(db.Model):
+class ApplicationReview(Model):
     """One expert review (评审) with its score; every reviewer's opinion is kept."""
 
     __tablename__ = "application_reviews"
@@ -222,7 +222,7 @@ class ApplicationReview(db.Model):
     application: so.Mapped[Application] = so.relationship(back_populates="reviews")
 
 
-class ApplicationSiteVisit(db.Model):
+class ApplicationSiteVisit(Model):
     """One site visit (实地考察) and whether the unit passed it."""
 
     __tablename__ = "application_site_visits"
@@ -241,7 +241,7 @@ class ApplicationSiteVisit(db.Model):
     application: so.Mapped[Application] = so.relationship(back_populates="site_visits")
 
 
-class ApplicationStep(db.Model):
+class ApplicationStep(Model):
     """One step of the application's history: who did what, when, moving which status."""
 
     __tablename__ = "application_steps"
@@ -261,7 +261,7 @@ class ApplicationStep(db.Model):
     application: so.Mapped[Application] = so.relationship(back_populates="steps")
 
 
-class PlaqueSequence(db.Model):
+class PlaqueSequence(Model):
     """The last plaque number issued in a year; updating it first serialises recognitions."""
 
     __tablename__ = "plaque_sequences"

@@ -141,7 +141,7 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     data[last] = value
 
 
-def _get_path(data: dict[str, Any], path: str) -> Any:
+def _get_path(data: Any, path: str) -> Any:
     for key in path.split("."):
         if not isinstance(data, dict):
             return None
@@ -209,7 +209,7 @@ def _rows_for_form(data: dict[str, Any], app: Application | None) -> dict[str, l
     teachers = []
     for t in data.get("teachers") or []:
         t = dict(t)
-        t.setdefault("id_masked", masked.get(t.get("id"), ""))
+        t.setdefault("id_masked", masked.get(t.get("id") or 0, ""))
         teachers.append(t)
     return {
         "managers": data.get("managers") or [],
@@ -324,6 +324,7 @@ def _save_and_maybe_submit(app: Application | None, data: dict[str, Any]):
     saved, problem = attempt(lambda: _save(app, data))
     if problem is not None:
         return _render_form(app, data, _problem_errors(problem), problem, problem.status)
+    assert saved is not None  # no problem: the draft was saved
     if request.form.get("action") != "submit":
         flash("草稿已保存，可随时继续填写", "success")
         return redirect(url_for("applications.edit_page", application_id=saved.id))
@@ -331,7 +332,7 @@ def _save_and_maybe_submit(app: Application | None, data: dict[str, Any]):
     commit_request()
     _, problem = attempt(lambda: services.submit_application(current_actor(), saved))
     if problem is not None:
-        app = db.session.get(Application, saved.id)
+        app = db.session.get_one(Application, saved.id)
         flash("草稿已保存，但提交检查未通过，请按提示修改后再提交", "error")
         # The saved draft, not the posted form: its teacher rows carry the new row ids and the
         # masked ID numbers, so numbers left blank on the next submit are kept, not lost.
@@ -458,7 +459,7 @@ def review_page(application_id: int):
 @page("application.decide")
 def site_visit_page(application_id: int):
     """A site visit's result."""
-    form = request.form.to_dict()
+    form: dict[str, Any] = request.form.to_dict()
     form["passed"] = form.get("passed") == "1"
 
     def action(actor: Actor, app: Application) -> None:
@@ -474,7 +475,7 @@ def site_visit_page(application_id: int):
 @page("application.decide")
 def notice_page(application_id: int):
     """Start the public notice."""
-    form = request.form.to_dict()
+    form: dict[str, Any] = request.form.to_dict()
     form["days"] = _number(form.get("days", ""))
     form["start_date"] = form.get("start_date") or None
 

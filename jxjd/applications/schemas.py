@@ -253,7 +253,7 @@ def _number(value: Any) -> int | float | None:
     return hours_json(value)
 
 
-def _by(role: str | None, name: str | None) -> dict[str, str] | None:
+def _by(role: str | None, name: str | None) -> dict[str, str | None] | None:
     return None if role is None else {"role": role, "name": name}
 
 

@@ -37,6 +37,7 @@ from jxjd.bases.services import (
     replace_specialties,
 )
 from jxjd.common.crypto import protect_id_number, reveal_id_number
+from jxjd.common.db import execute_dml
 from jxjd.common.ids import (
     id_number_problem,
     is_valid_credit_code,
@@ -557,16 +558,16 @@ def next_plaque_number(year: int) -> str:
     """The next free plaque and certificate number of `year` (湘继教基地〔2026〕第001号)."""
     table = PlaqueSequence.__table__
     while True:
-        bumped = db.session.execute(
+        bumped = execute_dml(
             sa.update(table).where(table.c.year == year).values(last_number=table.c.last_number + 1)
         )
-        if bumped.rowcount == 0:
+        if bumped == 0:
             try:
                 with db.session.begin_nested():
                     db.session.add(PlaqueSequence(year=year, last_number=1))
             except sa.exc.IntegrityError:  # another recognition created the year's row first
                 continue
-        seq = db.session.get(PlaqueSequence, year, populate_existing=True)
+        seq = db.session.get_one(PlaqueSequence, year, populate_existing=True)
         number = PLAQUE_FORMAT.format(year=year, number=seq.last_number)
         # Skip numbers already given by hand to a base registered directly (CONTRACT §3).
         if db.session.scalar(sa.select(Base.id).where(Base.plaque_number == number)) is None:
@@ -617,6 +618,7 @@ def recognize_application(actor: Actor, app: Application) -> Application:
 
     def recognize(_previous: str) -> dict[str, Any]:
         # Under the application's lock, before the base and the audit chain (states.py).
+        assert app.notice_until is not None  # set when the notice was published
         if today <= app.notice_until:
             raise NoticeNotOver(
                 f"公示期至 {app.notice_until.isoformat()} 结束，"

@@ -167,7 +167,7 @@ def recognize_application(application_id: int):
             "status": app.status,
             "base_id": app.base_id,
             "plaque_number": app.plaque_number,
-            "recognized_on": app.base.recognized_on,
+            "recognized_on": app.base.recognized_on if app.base is not None else None,
         }
     )
 

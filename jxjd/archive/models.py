@@ -8,10 +8,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class Grant(db.Model):
+class Grant(Model):
     """A person's consent that whoever holds the code may read their archive for some years.
 
     Only the SHA-256 of the code is stored (like API tokens): the code is shown once, when created;
@@ -45,7 +45,7 @@ class Grant(db.Model):
         return "expired" if now >= self.expires_at else "active"
 
 
-class GrantAccess(db.Model):
+class GrantAccess(Model):
     """One read of a person's archive through a grant: who, when, what."""
 
     __tablename__ = "grant_accesses"

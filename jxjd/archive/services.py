@@ -247,9 +247,10 @@ def year_summary(person: Person | int, from_year: int, to_year: int) -> dict[str
     fail or a revoked certificate); `recorded_hours` is what the roster said.
     """
     if not isinstance(person, Person):
-        person = db.session.get(Person, person)
-        if person is None:
+        found = db.session.get(Person, person)
+        if found is None:
             raise UnknownPerson("人员不存在")
+        person = found
 
     lines = year_lines(person.id, list(range(from_year, to_year + 1)))
     records = person_records(person.id, from_year, to_year)
@@ -275,6 +276,7 @@ def get_person(actor: Actor) -> Person:
     """The person an actor is bound to; 403 for a caller bound to nobody."""
     person = db.session.get(Person, actor.person_id) if actor.person_id is not None else None
     authorize(actor, "archive.own", person if person is not None else NOBODY)
+    assert person is not None  # the policy refused NOBODY
     return person
 
 
@@ -562,7 +564,7 @@ def shared_archive(
         if viewer is None:
             raise ValueError("a look-up without an account needs a declared viewer")
         actor = viewer.actor
-    person = db.session.get(Person, grant.person_id)
+    person = db.session.get_one(Person, grant.person_id)
     body = year_summary(person, grant.from_year, grant.to_year)
     body["grant"] = {
         "employer_name": grant.employer_name,
@@ -571,7 +573,7 @@ def shared_archive(
         "expires_at": grant.expires_at,
     }
     what = "archive"
-    if level is not None:
+    if level is not None and review_year is not None:  # review_args gives both or neither
         body["review_check"] = review_check(
             person, level, review_year, allowed=(grant.from_year, grant.to_year)
         )

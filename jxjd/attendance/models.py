@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import Hours, UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
+
+if TYPE_CHECKING:
+    from jxjd.certificates.models import Certificate
+    from jxjd.people.models import Person
 
 
-class AttendanceUpload(db.Model):
+class AttendanceUpload(Model):
     """One roster upload: a receipt of what came in and what was stored."""
 
     __tablename__ = "attendance_uploads"
@@ -32,7 +37,7 @@ class AttendanceUpload(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
 
-class AttendanceRecord(db.Model):
+class AttendanceRecord(Model):
     """A person's attendance of a session, as uploaded; at most one per person and session."""
 
     __tablename__ = "attendance_records"

@@ -160,7 +160,7 @@ def upload_roster(
 
 def check_upload_allowed(session: TrainingSession) -> Base:
     """The session's base, when it may still issue certificates and the session has started."""
-    base = db.session.get(Base, session.base_id)
+    base = db.session.get_one(Base, session.base_id)
     if not base.is_active:  # a revoked or barred base issues no more certificates (第二十三条)
         raise BaseNotActive(
             f"基地当前状态为“{BASE_STATUSES[base.status]}”，不能上传学员名单、签发证书"

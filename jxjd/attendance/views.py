@@ -179,7 +179,10 @@ def _page_upload(actor, session_id: int) -> tuple[object, Problem | None, str | 
     )
     if problem is not None and not isinstance(problem, ValidationFailed):
         raise problem
-    errors = result.rejected if result is not None else (problem.errors or [])
+    if result is not None:
+        errors = result.rejected
+    else:
+        errors = problem.errors if problem is not None and problem.errors else []
     report_href = None
     if errors and any(e.get("row") for e in errors):
         report = build_error_report_xlsx(roster.rows, errors)

@@ -37,6 +37,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
+from typing import NoReturn
 from xml.parsers import expat
 
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType
@@ -234,7 +235,8 @@ class _Package:
 
     def _parse(self, path: str, handler: _Handler, limit: int) -> Iterator[None]:
         """Feed a part to expat chunk by chunk (at most `limit` bytes), yielding after each."""
-        info = self._member(path)
+        info = self._member(path, required=True)
+        assert info is not None  # required: a missing part was refused
         parser = expat.ParserCreate(encoding="UTF-8")
         parser.buffer_text = True
         parser.buffer_size = _CHUNK
@@ -373,8 +375,12 @@ class _Handler:
         self.max_elements = max_elements
         self.depth = 0
         self.elements = 0
+        # What expat calls; the hot handlers replace them with closures over local state.
+        self.start: Callable[[str, dict[str, str]], None] = self._start
+        self.end: Callable[[str], None] = self._end
+        self.text: Callable[[str], None] = self._text
 
-    def start(self, name: str, attrs: dict[str, str]) -> None:
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
         self.elements += 1
         if self.depth > _MAX_DEPTH:
@@ -385,7 +391,7 @@ class _Handler:
         if tag is not None:
             self.open(tag, attrs)
 
-    def end(self, name: str) -> None:
+    def _end(self, name: str) -> None:
         self.depth -= 1
         tag = _TAG.get(name) or _prefixed_tag(name)
         if tag is not None:
@@ -397,7 +403,7 @@ class _Handler:
     def close(self, tag: str) -> None:
         """An element we know ends."""
 
-    def text(self, data: str) -> None:
+    def _text(self, data: str) -> None:
         """Character data."""
 
 
@@ -685,7 +691,7 @@ def _place(cells: list[object], col: int, value: object, text_left: int) -> int:
     """Put a cell's value in its column of the row; the text budget left afterwards."""
     if value.__class__ is str:
         # A shared string may be repeated in every cell: bound the text handed out.
-        text_left -= len(value)  # type: ignore[arg-type]
+        text_left -= len(value)
         if text_left < 0:
             raise _too_much_text()
     missing = col - len(cells)
@@ -787,7 +793,7 @@ def _excel_date(serial: float, epoch: datetime) -> date | datetime | time:
 # --------------------------------------------------------------------------------------------
 
 
-def _refuse_dtd(*_args: object) -> None:
+def _refuse_dtd(*_args: object) -> NoReturn:
     """Any DTD (a DOCTYPE, an entity or notation declaration): refused, never processed."""
     raise UnsupportedMediaType(
         "工作簿中含有DTD或实体声明（Excel不会生成这种内容），出于安全考虑不予处理。"

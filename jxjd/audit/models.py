@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 GENESIS_HASH = "0" * 64
 # How an event's `hash` is made: 1 = SHA-256 over the content (events written before the chain
@@ -16,7 +16,7 @@ GENESIS_HASH = "0" * 64
 CHAIN_SHA256, CHAIN_HMAC = 1, 2
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One state-changing action: who, in which role, did what to which target, when."""
 
     __tablename__ = "audit_events"
@@ -40,7 +40,7 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_events_target", "target_type", "target_id"),)
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The single row naming the chain's last hash; updating it first serialises writers."""
 
     __tablename__ = "audit_heads"

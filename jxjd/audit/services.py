@@ -24,6 +24,7 @@ from flask import current_app, has_app_context
 
 from jxjd.audit.models import CHAIN_HMAC, CHAIN_SHA256, GENESIS_HASH, AuditEvent, AuditHead
 from jxjd.common.crypto import app_keystore
+from jxjd.common.db import execute_dml
 from jxjd.common.files import append_private
 from jxjd.common.time import utcnow
 from jxjd.extensions import db
@@ -89,13 +90,13 @@ def record_event(
     head_table = AuditHead.__table__
     # The UPDATE takes the row (PostgreSQL) or database (SQLite) write lock first, so the
     # head we read next cannot move under us before commit.
-    result = db.session.execute(
+    bumped = execute_dml(
         sa.update(head_table).where(head_table.c.id == 1).values(count=head_table.c.count + 1)
     )
-    if result.rowcount == 0:
+    if bumped == 0:
         db.session.add(AuditHead(id=1, last_hash=GENESIS_HASH, count=1))
         db.session.flush()
-    head = db.session.get(AuditHead, 1, populate_existing=True)
+    head = db.session.get_one(AuditHead, 1, populate_existing=True)
     event = AuditEvent(
         at=utcnow(),
         actor_role=actor.role,
@@ -160,7 +161,7 @@ def write_checkpoint(conn: sa.Connection | None = None) -> Checkpoint:
         row = db.session.execute(query).first()
     else:
         row = conn.execute(query).first()
-    count, last_hash, mac = (row.count, row.last_hash, row.mac) if row else (0, GENESIS_HASH, None)
+    count, last_hash, mac = tuple(row) if row else (0, GENESIS_HASH, None)
     if mac is not None and not hmac.compare_digest(mac, head_mac(key, count, last_hash)):
         raise HeadNotAuthentic("the chain head's MAC does not verify: run `flask audit verify`")
     point = Checkpoint(int(count), last_hash, utcnow().isoformat(timespec="seconds"))
@@ -297,8 +298,8 @@ def _end_problem(
 ) -> str | None:
     """What is wrong with the chain's end once every event verified: its head, the checkpoints."""
     head = db.session.execute(
-        sa.select(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
-    ).first()
+        sa.select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if head is None:
         return "chain head is missing"
     if head.last_hash != last_hash:

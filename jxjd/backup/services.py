@@ -99,11 +99,12 @@ def _sha256(path: Path) -> str:
 
 
 def _size(n: int) -> str:
+    size = float(n)
     for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.0f} B"
 
 
 def app_version() -> str:
@@ -725,7 +726,7 @@ def _check_targets(
         f"  [2/5] target: {kind} database {target_name} is empty; key store {key_dir} is "
         + ("this backup's already" if in_place else "empty")
     )
-    return in_place
+    return in_place > 0
 
 
 def _restore_database(source: Path, manifest: dict[str, Any], kind: str, echo: Echo) -> None:

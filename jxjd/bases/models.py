@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from jxjd.common.enums import CHANGE_STATUSES  # noqa: F401 - the filing's states, importable here
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 ACTIVE_STATUSES = ("recognized", "rectifying")
 # The base fields a change filing may touch (第三十一条), with their Chinese labels.
@@ -22,7 +22,7 @@ CHANGE_FIELDS = {
 }
 
 
-class Base(db.Model):
+class Base(Model):
     """A continuing-education base (继续教育基地)."""
 
     __tablename__ = "bases"
@@ -57,7 +57,7 @@ class Base(db.Model):
         return next((s for s in self.specialties if s.name == name), None)
 
 
-class BaseSpecialty(db.Model):
+class BaseSpecialty(Model):
     """One recognized specialty with the levels and audiences it may serve (B1)."""
 
     __tablename__ = "base_specialties"
@@ -74,7 +74,7 @@ class BaseSpecialty(db.Model):
     __table_args__ = (sa.UniqueConstraint("base_id", "name"),)
 
 
-class BaseStatusChange(db.Model):
+class BaseStatusChange(Model):
     """One status move with who, when and why (B3)."""
 
     __tablename__ = "base_status_changes"
@@ -91,7 +91,7 @@ class BaseStatusChange(db.Model):
     base: so.Mapped[Base] = so.relationship(back_populates="status_changes")
 
 
-class BaseChange(db.Model):
+class BaseChange(Model):
     """A filed change of a base's name, address or contacts (第三十一条), pending until decided."""
 
     __tablename__ = "base_changes"
@@ -114,7 +114,7 @@ class BaseChange(db.Model):
     )
 
 
-class BaseChangeField(db.Model):
+class BaseChangeField(Model):
     """One changed field of a filing: the value before and the value asked for."""
 
     __tablename__ = "base_change_fields"

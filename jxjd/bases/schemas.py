@@ -145,7 +145,7 @@ class BaseChangeRejectArgs(Args):
     )
 
 
-def _by(role: str | None, name: str | None) -> dict[str, str] | None:
+def _by(role: str | None, name: str | None) -> dict[str, str | None] | None:
     return None if role is None else {"role": role, "name": name}
 
 

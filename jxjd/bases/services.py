@@ -139,8 +139,9 @@ def ensure_code_accepted(code: str, field: str = "credit_code") -> None:
     existing = db.session.scalar(sa.select(Base).where(Base.credit_code == code))
     if existing is None:
         return
-    if existing.status == "barred":
-        raise ValidationFailed([barred_error(existing, field)])
+    barred = barred_error(existing, field) if existing.status == "barred" else None
+    if barred is not None:
+        raise ValidationFailed([barred])
     raise DuplicateCreditCode(f"统一社会信用代码 {code} 已登记为基地（编号 {existing.id}）")
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
+
+if TYPE_CHECKING:
+    from jxjd.attendance.models import AttendanceRecord
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A certificate for one passing attendance record; never deleted, never renumbered."""
 
     __tablename__ = "certificates"

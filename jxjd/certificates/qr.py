@@ -49,7 +49,7 @@ def render_svg(text: str, *, border: int = 4) -> bytes:
     """A standalone SVG document of the QR code of `text`: one path, a rectangle per dark run."""
     dark = np.pad(matrix(text), border)
     size = dark.shape[0]
-    runs = []
+    runs: list[str] = []
     for y, row in enumerate(dark):
         # Where a run of dark modules starts and ends: the edges of the row padded with light.
         edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))

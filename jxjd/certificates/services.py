@@ -23,7 +23,7 @@ from jxjd.certificates.fields import SHORTENABLE, IssueContext, session_values, 
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common.crypto import app_keystore
-from jxjd.common.db import chunked
+from jxjd.common.db import chunked, execute_dml
 from jxjd.common.enums import CERTIFICATE_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
@@ -235,8 +235,11 @@ def prune_qr_cache(batch: int = 1000) -> int:
 
 def count_signed_by(kid: str) -> int:
     """How many certificates carry a token of `kid`."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Certificate).where(Certificate.kid == kid)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Certificate).where(Certificate.kid == kid)
+        )
+        or 0
     )
 
 
@@ -295,7 +298,8 @@ class AlreadyRevoked(Conflict):
 
 
 def _already_revoked(cert: Certificate, current: str, verb: str) -> AlreadyRevoked:
-    return AlreadyRevoked(f"证书 {cert.serial} 已于 {to_local(cert.revoked_at):%Y-%m-%d} 撤销")
+    when = f"于 {to_local(cert.revoked_at):%Y-%m-%d} " if cert.revoked_at else ""
+    return AlreadyRevoked(f"证书 {cert.serial} 已{when}撤销")
 
 
 # A certificate is valid until revoked (its revoked_at is set); revocation is final.
@@ -346,7 +350,7 @@ def revoke_session_certificates(actor: Actor, session: TrainingSession, *, reaso
     authorize(actor, "certificate.revoke_session", session)
     reason = _reason(reason)
     now = utcnow()
-    result = db.session.execute(
+    revoked = execute_dml(
         sa.update(Certificate)
         .where(Certificate.session_id == session.id, Certificate.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason, revoked_by=actor.name)
@@ -358,7 +362,7 @@ def revoke_session_certificates(actor: Actor, session: TrainingSession, *, reaso
         "session",
         session.id,
         reason=reason,
-        count=result.rowcount,
+        count=revoked,
     )
     db.session.expire_all()
-    return result.rowcount
+    return revoked

@@ -17,7 +17,7 @@ from jxjd.web import page
 # verifier can import the signing module without Flask.
 bp = Blueprint("certificates", __name__)
 # The fields the print and verify pages list, from the one registry (certificates.fields).
-bp.add_app_template_global(PAGE_FIELDS, "certificate_fields")
+bp.record_once(lambda state: state.app.jinja_env.globals.update(certificate_fields=PAGE_FIELDS))
 
 
 @bp.get("/.well-known/jwks.json")

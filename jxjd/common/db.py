@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +32,12 @@ def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def execute_dml(statement: sa.Executable) -> int:
+    """Run an UPDATE or DELETE in the request's transaction; the number of rows it matched."""
+    result = db.session.execute(statement)
+    return cast("sa.CursorResult[Any]", result).rowcount
+
+
 def begin_immediate_on_sqlite() -> None:
     """Take SQLite's write lock at the start of a writing request.
 
@@ -43,5 +49,6 @@ def begin_immediate_on_sqlite() -> None:
     if db.session.get_bind().dialect.name != "sqlite":
         return
     connection = db.session.connection()
-    if not connection.connection.dbapi_connection.in_transaction:
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -40,7 +40,8 @@ class Page:
 
 def page_args() -> tuple[int, int]:
     """?page=&per_page= (defaults 1 and 50, at most 500 per page); 422 invalid_parameter."""
-    values, errors = {}, []
+    values: dict[str, int] = {}
+    errors: list[dict] = []
     for key, default, top in (("page", 1, MAX_PAGE), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)):
         try:
             values[key] = query_int(key, minimum=1, maximum=top, default=default)
@@ -102,5 +103,5 @@ def paged(view: Callable) -> Callable:
             add_page_headers(resp, page.total, page.number, page.size)
         return resp
 
-    wrapper.paged = True  # read by the OpenAPI builder: page, per_page and the headers
+    vars(wrapper).update(paged=True)  # read by the OpenAPI builder: page, per_page and the headers
     return wrapper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import overload
 
 from flask import request
 
@@ -34,6 +35,14 @@ def checked_int(value: int, name: str, *, minimum: int, maximum: int) -> int:
     return value
 
 
+@overload
+def query_int(name: str, *, minimum: int = ..., maximum: int = ..., default: int) -> int: ...
+@overload
+def query_int(
+    name: str, *, minimum: int = ..., maximum: int = ..., default: None = None
+) -> int | None: ...
+
+
 def query_int(
     name: str, *, minimum: int = 1, maximum: int = MAX_ID, default: int | None = None
 ) -> int | None:
@@ -44,6 +53,12 @@ def query_int(
     if not _INTEGER.fullmatch(raw):
         raise invalid_parameter(name, f"参数 {name} 应为 {minimum} 到 {maximum} 之间的整数")
     return checked_int(int(raw), name, minimum=minimum, maximum=maximum)
+
+
+@overload
+def query_year(name: str = ..., *, default: int) -> int: ...
+@overload
+def query_year(name: str = ..., default: None = None) -> int | None: ...
 
 
 def query_year(name: str = "year", default: int | None = None) -> int | None:

@@ -9,10 +9,10 @@ import sqlalchemy.orm as so
 
 from jxjd.certificates.models import Certificate
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class StatusList(db.Model):
+class StatusList(Model):
     """One published status list: `size` entries, handed out in a keyed pseudo-random order."""
 
     __tablename__ = "status_lists"
@@ -25,7 +25,7 @@ class StatusList(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
 
-class CredentialStatus(db.Model):
+class CredentialStatus(Model):
     """A certificate's entry in a status list and the salt of its subject's identity hash."""
 
     __tablename__ = "credential_statuses"

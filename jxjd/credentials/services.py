@@ -50,7 +50,7 @@ def status_list_url(list_id: int) -> str:
 def certificate_facts(cert: Certificate) -> vc.CertificateFacts:
     """What the certificate's credential states; allocates its status entry on first use."""
     entry = status.ensure_entry(cert.id)
-    person = db.session.get(Person, cert.person_id)
+    person = db.session.get_one(Person, cert.person_id)
     return vc.CertificateFacts(
         serial=cert.serial,
         payload=cert.payload,

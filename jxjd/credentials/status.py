@@ -142,8 +142,8 @@ def allocate_entries(certificate_ids: Iterable[int]) -> int:
         }
         for cid, (list_id, index) in zip(missing, _reserve(len(missing)), strict=True)
     ]
-    for batch in chunked(rows):
-        db.session.execute(_ENTRIES.insert(), list(batch))
+    for new_entries in chunked(rows):
+        db.session.execute(_ENTRIES.insert(), list(new_entries))
     return len(rows)
 
 

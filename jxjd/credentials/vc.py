@@ -135,7 +135,7 @@ def openbadge_credential(facts: CertificateFacts) -> dict[str, Any]:
     """The unsecured OB 3.0 `OpenBadgeCredential` (a VC 2.0 document) of one certificate."""
     p = facts.payload
     did = did_web(facts.public_url)
-    category = p.get("category")
+    category = str(p.get("category", ""))
     category_label = CATEGORIES.get(category, category)
     hours = p["hours"]
     achievement: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -10,12 +11,15 @@ import sqlalchemy.orm as so
 # The labels live with every other enumeration's (common.enums); the names stay importable here.
 from jxjd.common.enums import EVALUATION_OUTCOMES, EVALUATION_STATUSES, SCORE_ITEMS  # noqa: F401
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
+
+if TYPE_CHECKING:
+    from jxjd.bases.models import Base
 
 OUTCOMES = EVALUATION_OUTCOMES
 
 
-class EvaluationRound(db.Model):
+class EvaluationRound(Model):
     """One three-yearly evaluation round: the year it closes and the bases it covers."""
 
     __tablename__ = "evaluation_rounds"
@@ -35,7 +39,7 @@ class EvaluationRound(db.Model):
         return [self.year - 2, self.year - 1, self.year]
 
 
-class Evaluation(db.Model):
+class Evaluation(Model):
     """One base's evaluation in a round: the figures as gathered, the scores, the outcome."""
 
     __tablename__ = "evaluations"
@@ -66,7 +70,7 @@ class Evaluation(db.Model):
     __table_args__ = (sa.UniqueConstraint("round_id", "base_id"),)
 
 
-class EvaluationScore(db.Model):
+class EvaluationScore(Model):
     """One evaluator's scores (0–100) on the six items of 第二十一条."""
 
     __tablename__ = "evaluation_scores"

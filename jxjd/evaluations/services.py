@@ -212,7 +212,9 @@ def _year_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _three_year_totals(rows: pd.DataFrame) -> dict[str, Any]:
     """One base's figures summed over the three years."""
-    totals = {key: int(rows[key].sum()) for key in ("sessions", "person_times", *PLAN_FIGURES)}
+    totals: dict[str, Any] = {
+        key: int(rows[key].sum()) for key in ("sessions", "person_times", *PLAN_FIGURES)
+    }
     totals["trainee_hours"] = hours_json(sum(rows["trainee_hours"], Decimal(0)))
     totals["years_meeting_minimum"] = int(rows["meets_minimum_trainees"].sum())
     return totals
@@ -353,7 +355,10 @@ def score_summary(evaluation: Evaluation) -> dict[str, Any]:
     """Each item's mean over the evaluators and the overall mean (items weigh equally)."""
     sheets = evaluation.scores
     items = {item: _mean([Decimal(getattr(s, item)) for s in sheets]) for item in SCORE_ITEMS}
-    totals = [sum(Decimal(getattr(s, i)) for i in SCORE_ITEMS) / len(SCORE_ITEMS) for s in sheets]
+    totals = [
+        sum((Decimal(getattr(s, i)) for i in SCORE_ITEMS), Decimal(0)) / len(SCORE_ITEMS)
+        for s in sheets
+    ]
     return {"evaluators": len(sheets), "items": items, "total": _mean(totals)}
 
 
@@ -472,7 +477,7 @@ def excellent_bases(today: date | None = None) -> list[dict[str, Any]]:
                 "department": base.department,
                 "evaluation_id": evaluation.id,
                 "round_year": year,
-                "excellent_until": evaluation.excellent_until.isoformat(),
+                "excellent_until": str(evaluation.excellent_until),  # set: filtered above
             }
         )
     return out

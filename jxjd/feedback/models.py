@@ -8,10 +8,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class SessionFeedback(db.Model):
+class SessionFeedback(Model):
     """A rating (1–5) with an optional comment; at most one per person and session."""
 
     __tablename__ = "session_feedback_entries"

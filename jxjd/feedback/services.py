@@ -109,7 +109,9 @@ def session_summary(session: TrainingSession) -> dict[str, Any]:
 
 def feedback_by_base(base_ids: list[int], years: list[int]) -> dict[int, dict[str, Any]]:
     """Feedback count and average per base over sessions of the given years, in one query."""
-    out = {base_id: {"count": 0, "average": None} for base_id in base_ids}
+    out: dict[int, dict[str, Any]] = {
+        base_id: {"count": 0, "average": None} for base_id in base_ids
+    }
     if not base_ids:
         return out
     rows = db.session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor
@@ -68,7 +70,7 @@ def feedback_page(serial: str):
     session = db.session.get(TrainingSession, cert.session_id)
     errors: list[dict] = []
     if request.method == "POST":
-        form = request.form.to_dict()
+        form: dict[str, Any] = request.form.to_dict()
         form["rating"] = form_integer(form.get("rating", ""))
 
         def rate_from_form() -> None:

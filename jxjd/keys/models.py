@@ -8,10 +8,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class KeyFingerprint(db.Model):
+class KeyFingerprint(Model):
     """One key the data depends on: `secret:<purpose>` or `signing:<kid>`, never the key itself."""
 
     __tablename__ = "key_fingerprints"

@@ -9,10 +9,10 @@ import sqlalchemy.orm as so
 
 from jxjd.common.ids import mask_id_number
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class Person(db.Model):
+class Person(Model):
     """A professional, identified by ID number (GB 11643)."""
 
     __tablename__ = "people"

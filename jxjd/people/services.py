@@ -123,7 +123,7 @@ def ensure_person(id_number: str, name: str) -> Person:
     """The person with this (normalised) ID number, created with `name` when new."""
     (digest,) = id_hashes([id_number])
     ref = ensure_people({digest: NewPerson(id_number, name)})[digest]
-    return db.session.get(Person, ref.id)
+    return db.session.get_one(Person, ref.id)
 
 
 def phone_cipher() -> FieldCipher:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import Hours, UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
+
+if TYPE_CHECKING:
+    from jxjd.bases.models import Base
 
 OPEN_STATUSES = ("draft", "submitted", "reviewed", "returned")
 
 
-class Plan(db.Model):
+class Plan(Model):
     """One version of a base's plan for a year; a filed version is never edited."""
 
     __tablename__ = "plans"
@@ -58,7 +62,7 @@ class Plan(db.Model):
         return self.status == "filed" and self.superseded_at is None
 
 
-class PlanItem(db.Model):
+class PlanItem(Model):
     """One planned training programme: what, for whom, how many sessions and trainees."""
 
     __tablename__ = "plan_items"

@@ -176,7 +176,7 @@ def update_plan(actor: Actor, plan: Plan, items: list[dict[str, Any]]) -> Plan:
     authorize(actor, "plan.update", plan)
 
     def revise(_previous: str) -> dict[str, Any]:
-        base = db.session.get(Base, plan.base_id)
+        base = db.session.get_one(Base, plan.base_id)
         require_live_base(base, "修改年度培训计划")
         new_items = _checked_items(base, items)
         plan.items = []
@@ -204,7 +204,7 @@ def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
         raise ValidationFailed(
             [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
         )
-    require_live_base(db.session.get(Base, plan.base_id), "提交年度培训计划")
+    require_live_base(db.session.get_one(Base, plan.base_id), "提交年度培训计划")
     late = is_late(plan.year, today or local_today())
     transition(
         plan,
@@ -247,7 +247,7 @@ def review_plan(actor: Actor, plan: Plan, *, approve: bool, comment: str) -> Pla
 def file_plan(actor: Actor, plan: Plan) -> Plan:
     """Admin files a reviewed plan (备案); an earlier filed version of the year is superseded."""
     authorize(actor, "plan.file", plan)
-    require_live_base(db.session.get(Base, plan.base_id), "备案年度培训计划")
+    require_live_base(db.session.get_one(Base, plan.base_id), "备案年度培训计划")
     now = utcnow()
 
     def supersede(_previous: str) -> dict[str, Any]:

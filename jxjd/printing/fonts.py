@@ -131,7 +131,9 @@ class CjkFace:
             if missing or self._metrics is None:
                 self._convert_missing(missing)
             metrics = self._metrics
-            glyphs = {".notdef": self._glyphs[-1]}
+            notdef = self._glyphs[-1]
+            assert metrics is not None and notdef is not None  # set by the first conversion
+            glyphs = {".notdef": notdef}
             cmap = {}
             for code in wanted:
                 converted = self._glyphs[code]

@@ -400,7 +400,8 @@ def render(
     sheets = list(sheets)
     if not sheets:
         raise ValueError("a PDF needs at least one certificate")
-    sans, serif = set(), set()
+    sans: set[str] = set()
+    serif: set[str] = set()
     for sheet in sheets:
         s, b = _page_texts(sheet, public_url)
         sans.update(s)

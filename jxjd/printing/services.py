@@ -71,7 +71,7 @@ def _render(sheets: list[Sheet], title: str) -> bytes:
 
 def certificate_pdf(cert: Certificate) -> bytes:
     """One certificate as a one-page PDF (a revoked one says so, with the reason)."""
-    session = db.session.get(TrainingSession, cert.session_id)
+    session = db.session.get_one(TrainingSession, cert.session_id)
     return _render([_sheet(cert, session)], f"继续教育培训证书 {cert.serial}")
 
 

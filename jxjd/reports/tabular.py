@@ -7,6 +7,7 @@ leaves this module is plain Python (ints, bools, Decimals, dicts), ready for JSO
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ ITEM_KEY = ["specialty", "title", "category", "level", "audience"]
 _KEYS = ["base_id", "year"]
 
 
-def _frame(rows: list[Any], columns: list[str], index: list[str]) -> pd.DataFrame:
+def _frame(rows: Sequence[Any], columns: list[str], index: list[str]) -> pd.DataFrame:
     """Query rows as a frame indexed by `index` (object columns keep Decimals exact)."""
     return pd.DataFrame([tuple(r) for r in rows], columns=columns, dtype=object).set_index(index)
 

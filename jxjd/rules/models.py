@@ -9,10 +9,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import Hours, UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class YearRule(db.Model):
+class YearRule(Model):
     """The rules in force for one calendar year, where they differ from the defaults."""
 
     __tablename__ = "year_rules"

@@ -10,10 +10,11 @@ from jxjd.rules.services import HOUR_RULES, RULES
 
 def _rule_field(name: str, label: str, low: int, high: int) -> fields.Field:
     """Hours as a decimal with one place, counts and years as integers."""
-    checks = {"validate": validate.Range(min=low, max=high), "metadata": {"description": label}}
+    in_range = validate.Range(min=low, max=high)
+    described = {"description": label}
     if name in HOUR_RULES:
-        return fields.Decimal(places=1, **checks)
-    return fields.Integer(**checks)
+        return fields.Decimal(places=1, validate=in_range, metadata=described)
+    return fields.Integer(validate=in_range, metadata=described)
 
 
 RulesArgs = Args.from_dict(

@@ -29,6 +29,7 @@ def load_sessions(ctx: dict[str, Any]) -> None:
         plan = current_filed_plan(base.id, spec["year"])
         actor = Actor(role="base", name=base.name, ref="demo", base_id=base.id)
         for index, title, start, end, hours, place in spec["sessions"]:
+            assert plan is not None  # filed by the demo's plans step above
             item = plan.items[index]
             data = {
                 "plan_item_id": item.id,

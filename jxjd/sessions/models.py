@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import Hours, UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
+
+if TYPE_CHECKING:
+    from jxjd.bases.models import Base
+    from jxjd.plans.models import PlanItem
 
 
-class TrainingSession(db.Model):
+class TrainingSession(Model):
     """One session (班次) a base runs, pointing at an item of its filed plan."""
 
     __tablename__ = "training_sessions"

@@ -131,8 +131,9 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
         )
         return out
     out.plan_item = item
-    existing = db.session.scalar(
-        sa.select(sa.func.count()).where(TrainingSession.plan_item_id == item.id)
+    existing = (
+        db.session.scalar(sa.select(sa.func.count()).where(TrainingSession.plan_item_id == item.id))
+        or 0
     )
     if existing + 1 > item.sessions:
         out.warnings.append(
@@ -150,6 +151,7 @@ def schedule_session(actor: Actor, base: Base, data: dict[str, Any]) -> Training
     outcome = check_session(base, data)
     if outcome.errors:
         raise ValidationFailed(outcome.errors, detail="培训班次未通过检查，未保存")
+    assert outcome.plan_item is not None  # every check passed, the plan item among them
     session = TrainingSession(
         base_id=base.id,
         plan_item_id=outcome.plan_item.id,

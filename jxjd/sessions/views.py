@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor
@@ -57,7 +59,7 @@ def list_sessions(base_id: int):
 
 
 def _form_session() -> dict:
-    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    raw: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
     item_id = form_integer(raw.get("plan_item_id", ""))
     raw["plan_item_id"] = item_id if isinstance(item_id, int) and item_id > 0 else None
     return load(SessionArgs(), raw)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
+
+if TYPE_CHECKING:
+    from jxjd.sessions.models import TrainingSession
 
 
-class SpotCheck(db.Model):
+class SpotCheck(Model):
     """One draw: the year, the sample size, the seed and the population it was drawn from."""
 
     __tablename__ = "spot_checks"
@@ -33,7 +37,7 @@ class SpotCheck(db.Model):
     )
 
 
-class SpotCheckItem(db.Model):
+class SpotCheckItem(Model):
     """One sampled session and what the inspection found."""
 
     __tablename__ = "spot_check_items"

@@ -176,7 +176,7 @@ def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | Non
         stamp, keys = _keyring(refresh=True)
         if outcome.kid in keys:
             outcome = verify_token(token, keys)
-    if outcome.valid:
+    if outcome.valid and outcome.payload is not None:
         _remember(token, stamp, outcome.payload)
         return outcome.checks, outcome.payload, None
     steps = {c["step"]: c["ok"] for c in outcome.checks}
@@ -186,7 +186,7 @@ def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | Non
         code = "unknown_key"
     elif not steps.get("signature"):
         code = "bad_signature"
-    elif keys[outcome.kid].compromised:
+    elif outcome.kid is not None and keys[outcome.kid].compromised:
         code = "key_compromised"
     else:
         code = "outside_key_window"

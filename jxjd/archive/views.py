@@ -20,6 +20,7 @@ from jxjd.archive.schemas import (
 )
 from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_person, qr_image
+from jxjd.common.enums import LEVELS
 from jxjd.common.paging import current_page, paged
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Gone, NotFound, TooManyRequests, ValidationFailed
@@ -307,8 +308,29 @@ def me_archive_page():
     except ValidationFailed as exc:
         flash(exc.detail, "error")
         start, end = services.year_range(None, None)
-    data = services.year_summary(_me(), start, end)
-    return render_template("archive/archive.html", data=data, chart=_chart(data["years"]))
+    person = _me()
+    data = services.year_summary(person, start, end)
+    review, review_errors = _my_review(person)
+    return render_template(
+        "archive/archive.html",
+        data=data,
+        chart=_chart(data["years"]),
+        review=review,
+        review_errors=review_errors,
+        typed={k: request.args.get(k, "") for k in ("level", "year")},
+        levels=LEVELS,
+    )
+
+
+def _my_review(person) -> tuple[dict | None, list[dict]]:
+    """The 职称评审 check the person asked for on the archive page (?level=&year=), if any."""
+    if not (request.args.get("level") or request.args.get("year")):
+        return None, []
+    try:
+        level, year = services.review_args(request.args.get("level"), request.args.get("year"))
+    except ValidationFailed as exc:
+        return None, exc.errors or []
+    return services.review_check(person, level, year), []
 
 
 def _grant_from_form(person) -> str | None:

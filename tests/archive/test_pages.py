@@ -21,6 +21,36 @@ def test_archive_page_draws_a_chart_per_year(client, earn, make_account, login):
     assert "2024" in html and "2025" in html and "未达标" in html
 
 
+def test_archive_page_says_what_each_year_lacks_in_words(client, earn, make_account, login):
+    earn(ZHANG, "2025-03-03", "professional", 24)
+    earn(ZHANG, "2024-03-03", "professional", 60)
+    earn(ZHANG, "2024-04-03", "general", 30)
+    _signed_in_person(client, make_account, login)
+    html = client.get("/me/archive?from=2024&to=2025").get_data(as_text=True)
+    cards = html.split('<li class="year-card')[1:]
+    assert len(cards) == 2
+    by_year = {card.split("<h3>")[1][:4]: card for card in cards}
+    assert "已达到本年度要求" in by_year["2024"]
+    assert "还差公需 30、专业 36 学时" in by_year["2025"] and "short" in by_year["2025"][:20]
+
+
+def test_archive_page_runs_the_persons_own_review_check(client, earn, make_account, login):
+    earn(ZHANG, "2025-03-03", "professional", 24)
+    _signed_in_person(client, make_account, login)
+    html = client.get("/me/archive?level=junior&year=2026").get_data(as_text=True)
+    assert 'id="review-result"' in html and "2026 年度初级职称评审" in html
+    assert '<option value="junior" selected>' in html and 'value="2026"' in html
+
+
+def test_archive_page_explains_a_bad_review_request_beside_each_field(client, make_account, login):
+    _signed_in_person(client, make_account, login)
+    html = client.get("/me/archive?level=expert&year=20x6").get_data(as_text=True)
+    assert 'id="review-result"' not in html
+    assert "请选择评审层次" in html and "评审年度应为四位年份" in html
+    assert 'value="20x6"' in html  # what was typed stays in the field
+    assert "senior" not in html.split('id="review"')[1].split("</form>")[0].split("<select")[0]
+
+
 def test_grants_page_creates_lists_and_withdraws(client, make_account, login, make_headers):
     _signed_in_person(client, make_account, login)
     html = client.get("/me/grants").get_data(as_text=True)

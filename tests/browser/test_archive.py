@@ -38,7 +38,26 @@ def test_person_reads_the_archive_chart_and_creates_a_grant_on_a_phone(
     assert page.locator("svg rect.bar-professional").count() == 2
     assert "430104********0015" in page.content() and ZHANG[0] not in page.content()
     assert fits_the_phone(page)
+    card_2025 = page.locator("li.year-card", has_text="2025 年度")
+    assert card_2025.is_visible()
+    assert "还差公需 22、专业 36 学时" in card_2025.inner_text()  # the answer, in words
     page.screenshot(path=str(artifacts / "archive-phone.png"), full_page=True)
+
+    # The person's own 职称评审 check, from the same page, keeps what was typed.
+    page.select_option("select[name=level]", "intermediate")
+    page.fill("input[name=year]", "2026")
+    page.click("#review + form button[type=submit]")
+    result = page.locator("#review-result")
+    assert "2026 年度中级职称评审" in result.inner_text() and "有年度未达标" in result.inner_text()
+    assert page.locator("select[name=level]").input_value() == "intermediate"
+    assert page.locator("input[name=year]").input_value() == "2026"
+    assert fits_the_phone(page)
+    page.screenshot(path=str(artifacts / "archive-review-check-phone.png"), full_page=True)
+
+    page.goto(f"{live_url}/me/registration/2025")
+    assert "湖南省专业技术人员继续教育登记" in page.content()
+    assert fits_the_phone(page)  # eight columns become labelled lines on a phone
+    page.screenshot(path=str(artifacts / "registration-phone.png"), full_page=True)
 
     page.goto(f"{live_url}/me/grants")
     page.fill("#employer_name", "湖南某某科技有限公司")
@@ -88,7 +107,7 @@ def test_employer_opens_a_share_code_and_sees_the_granted_years_and_review_check
     assert "430104********0015" in text and ZHANG[0] not in page.content()
     assert "有年度未达标" in text  # 2025 has 24 of the 90 学时
     assert "职称评审核验" in text and "未授权年度" in text  # 中级 2026 reads 2022–2025
-    assert "2021" not in page.locator("table").last.inner_text()
+    assert "2021" not in page.locator("ul.year-cards").last.inner_text()
     assert fits_the_phone(page)
     page.screenshot(path=str(artifacts / "employer-share-code.png"), full_page=True)
 

@@ -41,6 +41,27 @@
     });
   });
 
+  // <button data-copy="id">: copy the text (or value) of element #id, and say so on the button.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      var text = (source.value || source.textContent || "").trim();
+      var done = function () { button.textContent = "已复制"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { source.focus(); });
+      } else if (source.select) { source.select(); document.execCommand("copy"); done(); }
+    });
+  });
+
+  // /shared#c=CODE: a share link fills in the code. The fragment never reaches the server or its
+  // logs; it is removed from the address bar once read.
+  var codeField = document.querySelector("input[data-code-from-fragment]");
+  var fragment = /^#c=([0-9A-Za-z-]{1,64})$/.exec(window.location.hash);
+  if (codeField && fragment) {
+    codeField.value = fragment[1];
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+
   // <button data-remove> inside a row's <fieldset>: drop that row.
   document.addEventListener("click", function (event) {
     if (event.target.matches("[data-remove]")) { event.target.closest("fieldset").remove(); }

@@ -159,6 +159,10 @@ class AccessSchema(Schema):
     role = fields.String()
     at = Timestamp()
     what = fields.String()
+    what_text = fields.String(metadata={"description": "查询内容（中文说明）"})
+    named_unit = fields.Boolean(
+        metadata={"description": "查询方是否为授权时指定的用人单位（否则页面提示本人）"}
+    )
     viewer = fields.Nested(ViewerSchema, allow_none=True)
 
 

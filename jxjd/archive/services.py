@@ -21,6 +21,7 @@ from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.common import crockford
 from jxjd.common.crypto import token_hash
+from jxjd.common.enums import LEVELS as LEVEL_LABELS
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.paging import Page, page_of
 from jxjd.common.text import check_text
@@ -582,6 +583,28 @@ def shared_archive(
     return body
 
 
+def describe_access(what: str) -> str:
+    """What a look-up read, in words ("archive+review:senior:2027" → 查看…并核验2027年度高级职称评审)."""
+    kind, _, review = what.partition("+review:")
+    text = "查看授权年度的学时档案" if kind == "archive" else f"查看 {kind}"
+    level, _, year = review.partition(":")
+    if review:
+        text += f"，并核验 {year} 年度{LEVEL_LABELS.get(level, level)}职称评审学时"
+    return text
+
+
+def _named_unit(grant: Grant, access: Any) -> bool:
+    """Whether the look-up came from the unit the person named (declared, or the account's)."""
+    unit = access.viewer_unit if access.viewer_unit else access.actor_name
+    if access.actor_role == "admin" and not access.viewer_unit:
+        return True  # the provincial department's own check, not an employer
+    return _plain(unit) == _plain(grant.employer_name)
+
+
+def _plain(unit: str | None) -> str:
+    return "".join((unit or "").split()).replace("（", "(").replace("）", ")")
+
+
 def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:
     """A grant as the person sees it (never the code: only its first characters)."""
     return {
@@ -601,6 +624,8 @@ def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:
                 "role": a.actor_role,
                 "at": a.at,
                 "what": a.what,
+                "what_text": describe_access(a.what),
+                "named_unit": _named_unit(grant, a),
                 # Declared by someone without an account: what they said, not a checked identity.
                 "viewer": (
                     {"unit": a.viewer_unit, "name": a.viewer_name} if a.viewer_unit else None

@@ -19,6 +19,7 @@ from jxjd.archive.schemas import (
     SharedLookupArgs,
 )
 from jxjd.auth import current_actor
+from jxjd.certificates.qr import render_svg
 from jxjd.certificates.services import certificates_of_person, qr_image
 from jxjd.common.enums import LEVELS
 from jxjd.common.paging import current_page, paged
@@ -370,7 +371,19 @@ def me_grants_page():
             flash("已撤回授权", "success")
             return redirect(url_for("archive.me_grants_page"))
     grants = [services.grant_dict(g) for g in services.grants_of(person)]
-    return render_template("archive/grants.html", grants=grants, new_code=new_code)
+    share_link = share_qr = None
+    if new_code is not None:
+        # The code travels in the fragment: it never reaches a server log or a Referer header.
+        base = current_app.config["JXJD_PUBLIC_URL"].rstrip("/")
+        share_link = f"{base}{url_for('archive.shared_page')}#c={new_code}"
+        share_qr = render_svg(share_link).decode().split("?>", 1)[-1]
+    return render_template(
+        "archive/grants.html",
+        grants=grants,
+        new_code=new_code,
+        share_link=share_link,
+        share_qr=share_qr,
+    )
 
 
 @bp.get("/me/registration/<int:year>")

@@ -68,6 +68,9 @@ def test_grants_page_creates_lists_and_withdraws(client, make_account, login, ma
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "只显示这一次" in html
     code = html.split('id="new-code"')[1].split(">")[1].split("<")[0]
+    # A link to send (the code in the fragment, never in a logged query string) and its QR code.
+    assert f'value="https://jxjd.example.cn/shared#c={code}"' in html
+    assert '<figure class="share-qr">\n<svg' in html and 'data-copy="share-link"' in html
     assert (
         client.get(
             f"/api/v1/shared/{code}", headers=make_headers("employer", name="甲公司")

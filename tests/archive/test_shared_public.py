@@ -160,3 +160,28 @@ def test_other_roles_cannot_look_up_with_their_token(client, person_headers):
     resp = client.post("/api/v1/shared", json={"code": code}, headers=person_headers())
     assert_problem(resp, 403, "forbidden")
     assert_problem(client.post("/api/v1/shared", json={"viewer": VIEWER}), 422, "required")
+
+
+def test_the_person_reads_each_look_up_in_words_with_a_warning_for_another_unit(
+    client, person_headers
+):
+    code = grant(client, person_headers())["code"]
+    assert lookup(client, code).status_code == 200  # the named unit
+    other = {"unit": "另一家公司", "name": "赵六"}
+    assert lookup(client, code, viewer=other, level="senior", year=2026).status_code == 200
+    accesses = client.get("/api/v1/me/grants", headers=person_headers()).get_json()["grants"][0][
+        "accesses"
+    ]
+    by_unit = {a["viewer"]["unit"]: a for a in accesses}
+    named = by_unit["湖南某某科技有限公司"]
+    assert named["what_text"] == "查看授权年度的学时档案" and named["named_unit"] is True
+    stranger = by_unit["另一家公司"]
+    assert stranger["named_unit"] is False
+    assert stranger["what_text"] == "查看授权年度的学时档案，并核验 2026 年度高级职称评审学时"
+
+
+def test_describe_access_names_each_kind_of_look_up():
+    from jxjd.archive.services import describe_access
+
+    assert describe_access("archive") == "查看授权年度的学时档案"
+    assert "2027 年度中级职称评审" in describe_access("archive+review:intermediate:2027")

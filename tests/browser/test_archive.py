@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.archive.conftest import ZHANG, earn  # noqa: F401 - `earn` is used as a fixture
+from tests.browser.conftest import PHONE
 from tests.fixtures.auth import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -17,6 +18,7 @@ def fits_the_phone(page) -> bool:
 
 def test_person_reads_the_archive_chart_and_creates_a_grant_on_a_phone(
     earn,  # noqa: F811
+    browser,
     make_account,
     live_url,
     phone_page,
@@ -68,6 +70,28 @@ def test_person_reads_the_archive_chart_and_creates_a_grant_on_a_phone(
     assert len(code) >= 22
     assert "湖南某某科技有限公司" in page.content()
     assert fits_the_phone(page)
+    link = page.locator("#share-link").input_value()
+    assert link.endswith(f"/shared#c={code}") and page.locator("figure.share-qr svg").is_visible()
+    page.screenshot(path=str(artifacts / "share-code-link-phone.png"), full_page=True)
+
+    # The employer opens the link on its own phone, with no account: the code is filled in.
+    employer = browser.new_context(**PHONE).new_page()
+    employer.goto(live_url + link[link.index("/shared#") :])
+    assert employer.locator("#code").input_value() == code
+    assert "#c=" not in employer.url  # read once, then dropped from the address bar
+    employer.fill("#viewer_unit", "湖南某某科技有限公司")
+    employer.fill("#viewer_name", "王五")
+    employer.click("form.card button[type=submit]")
+    assert "授权年度 2024—2025" in employer.locator("main").inner_text()
+    assert fits_the_phone(employer)
+    employer.screenshot(
+        path=str(artifacts / "share-code-opened-without-account.png"), full_page=True
+    )
+    employer.context.close()
+
+    page.goto(f"{live_url}/me/grants")
+    log = page.locator("ul.access-log").inner_text()
+    assert "王五" in log and "查看授权年度的学时档案" in log and "自报身份" in log
 
 
 def test_employer_opens_a_share_code_and_sees_the_granted_years_and_review_check(

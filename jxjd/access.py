@@ -257,7 +257,9 @@ POLICY: dict[str, Rule] = {
     # transcripts (CONTRACT §13)
     "transcript.issue": Rule("issue its own 学时认定单 (transcript)", {"person": OWN_PERSON}),
     "transcript.read": Rule(
-        "read, print and download its own transcripts", {"person": OWN_PERSON}, "无权查看该学时认定单"
+        "read, print and download its own transcripts",
+        {"person": OWN_PERSON},
+        "无权查看该学时认定单",
     ),
     "grant.transcript": Rule(
         "download a transcript of a share code's years",

@@ -35,6 +35,7 @@ FEATURES = (
     "verify",
     "credentials",
     "archive",
+    "transcripts",
     "applications",
     "feedback",
     "evaluations",

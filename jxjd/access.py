@@ -254,6 +254,17 @@ POLICY: dict[str, Rule] = {
         "read an archive through a share code",
         {"admin": OPEN_GRANTS, "employer": UNIT_GRANTS, PUBLIC: OPEN_GRANTS},
     ),
+    # transcripts (CONTRACT §13)
+    "transcript.issue": Rule("issue its own 学时认定单 (transcript)", {"person": OWN_PERSON}),
+    "transcript.read": Rule(
+        "read, print and download its own transcripts",
+        {"person": OWN_PERSON},
+        "无权查看该学时认定单",
+    ),
+    "grant.transcript": Rule(
+        "download a transcript of a share code's years",
+        {"admin": OPEN_GRANTS, "employer": UNIT_GRANTS, PUBLIC: OPEN_GRANTS},
+    ),
     # applications (CONTRACT §10)
     "application.desk": Rule(
         "open the applications desk", {"admin": ANY, "dept": ANY, "base": ANY, "applicant": ANY}

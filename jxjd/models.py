@@ -16,3 +16,4 @@ from jxjd.plans.models import Plan, PlanItem  # noqa: F401, E402
 from jxjd.rules.models import YearRule  # noqa: F401, E402
 from jxjd.sessions.models import TrainingSession  # noqa: F401, E402
 from jxjd.spotchecks.models import SpotCheck, SpotCheckItem  # noqa: F401, E402
+from jxjd.transcripts.models import Transcript  # noqa: F401

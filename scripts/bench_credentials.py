@@ -14,13 +14,20 @@
 
     .venv/bin/python scripts/bench_credentials.py [--certificates 1000000] [--postgres-port 54343]
 
-A benchmark, never a timed test assertion. (Transcript timing and the `keys compromise`
-re-signing rate come with those features.)
+3. Transcripts: one person with 5 years × 10 records (50 sessions, rosters uploaded through the
+   API), then POST /api/v1/me/transcripts for the five years, median ms per issue (and the
+   verify API on the result).
+4. `keys compromise`: certificates issued through a roster upload (--resign-certificates, default
+   10,000; real payloads) and the transcripts above, then `flask keys compromise` through the
+   CLI runner: certificates (and transcripts) re-signed per second.
+
+A benchmark, never a timed test assertion.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import secrets
@@ -406,6 +413,155 @@ def bench_status_lists(label: str, database_url: str, count: int, workdir: Path)
         ctx.pop()
 
 
+# ---- transcripts and keys compromise -----------------------------------------------------------
+
+YEARS = (2022, 2023, 2024, 2025, 2026)
+
+
+def _sessions_over_years(per_year: int):
+    """A base with `per_year` × 5 finished sessions, their `year` spread over YEARS."""
+    from datetime import date
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from jxjd.auth import Actor
+    from jxjd.extensions import db
+    from jxjd.plans.models import PlanItem
+    from jxjd.sessions.models import TrainingSession
+    from jxjd.sessions.services import schedule_session
+    from scripts.bench_ingest import create_sessions
+
+    base, [first] = create_sessions(1)
+    db.session.execute(
+        sa.update(PlanItem).where(PlanItem.id == first.plan_item_id).values(sessions=100)
+    )
+    db.session.commit()
+    actor = Actor(role="base", name=base.name, ref="bench", base_id=base.id)
+    sessions = [first]
+    for n in range(1, per_year * len(YEARS)):
+        start = date(2026, 3 + n % 8, 2 + (n // 8) * 4)
+        sessions.append(
+            schedule_session(
+                actor,
+                base,
+                {
+                    "plan_item_id": first.plan_item_id,
+                    "title": f"人工智能应用高级研修班（第{n + 1}期）",
+                    "specialty": "电子信息",
+                    "category": "professional",
+                    "level": "senior",
+                    "audience": "public",
+                    "form": "in_person",
+                    "start_date": start,
+                    "end_date": start.replace(day=start.day + 2),
+                    "hours": Decimal(24),
+                    "location": "长沙",
+                },
+            )
+        )
+    db.session.commit()
+    for i, session in enumerate(sessions):
+        db.session.execute(
+            sa.update(TrainingSession)
+            .where(TrainingSession.id == session.id)
+            .values(year=YEARS[i % len(YEARS)])
+        )
+    db.session.commit()
+    return base, sessions
+
+
+def bench_transcripts(label: str, database_url: str, workdir: Path, resign: int) -> None:
+    """Transcript issue time (5 years × 10 records) and the `keys compromise` re-signing rate."""
+    import random
+
+    from jxjd.accounts.services import create_token, resolve_scope
+    from jxjd.auth import CLI
+    from jxjd.extensions import db
+    from scripts.bench_ingest import base_token, make_people
+
+    app, ctx = build_app(workdir, database_url)
+    try:
+        client = app.test_client()
+        base, sessions = _sessions_over_years(10)
+        headers = {"Authorization": f"Bearer {base_token(base)}"}
+        rng = random.Random(13)
+        taken: set[str] = set()
+        (subject,) = make_people(1, rng, taken)
+        subject.update(result="合格", hours=24)
+        start = time.perf_counter()
+        for session in sessions:
+            resp = client.post(
+                f"/api/v1/sessions/{session.id}/attendance",
+                json={"rows": [subject]},
+                headers=headers,
+            )
+            assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        loaded = time.perf_counter() - start
+        _, plain = create_token(
+            CLI, resolve_scope("person", subject["name"], id_number=subject["id_number"])
+        )
+        db.session.commit()
+        person = {"Authorization": f"Bearer {plain}"}
+        span = {"from": YEARS[0], "to": YEARS[-1]}
+        issued: list[dict] = []
+
+        def issue():
+            resp = client.post("/api/v1/me/transcripts", json=span, headers=person)
+            assert resp.status_code == 201, resp.get_data(as_text=True)[:300]
+            issued.append(resp.get_json())
+
+        issue_ms = timed(issue, 30)
+        years = json_payload(issued[-1]["token"])["years"]
+        assert sum(y["g"] + y["p"] for y in years) == 24 * len(sessions), years
+        verify_ms = timed(
+            lambda: client.get("/api/v1/verify", query_string={"t": issued[-1]["token"]}), 30
+        )
+        print(
+            f"== transcripts, {label}: a person with {len(YEARS)} years × "
+            f"{len(sessions) // len(YEARS)} records (uploaded in {loaded:.1f} s)"
+        )
+        print(f"   POST /api/v1/me/transcripts (5 years):  {issue_ms:8.2f} ms median of 30")
+        print(f"   GET /api/v1/verify?t= (transcript):     {verify_ms:8.2f} ms median of 30")
+
+        # keys compromise: real certificates from one roster, plus the transcripts above.
+        crowd = make_people(resign, rng, taken)
+        for row in crowd:
+            row.update(result="合格", hours=24)
+        resp = client.post(
+            f"/api/v1/sessions/{sessions[0].id}/attendance",
+            json={"rows": crowd},
+            headers=headers,
+        )
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        from jxjd.certificates.services import count_signed_by, signing_keys
+        from jxjd.transcripts import services as transcripts
+
+        kid = signing_keys().active().kid
+        certificates, papers = count_signed_by(kid), transcripts.count_signed_by(kid)
+        start = time.perf_counter()
+        result = app.test_cli_runner().invoke(args=["keys", "compromise", kid, "--yes"])
+        seconds = time.perf_counter() - start
+        assert result.exit_code == 0, result.output
+        print(
+            f"   keys compromise: {certificates:,} certificates + {papers} transcripts re-signed "
+            f"in {seconds:.1f} s = {(certificates + papers) / seconds:,.0f} documents/s"
+        )
+    finally:
+        db.session.remove()
+        db.engine.dispose()
+        ctx.pop()
+
+
+def json_payload(token: str) -> dict:
+    """The payload of a compact JWS (not verified: the bench checks its own figures)."""
+    import base64
+    import json
+
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
 # ---- a throwaway PostgreSQL --------------------------------------------------------------------
 
 
@@ -436,6 +592,19 @@ def start_postgres(port: int, workdir: Path) -> tuple[str, Callable[[], None]]:
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench", stop
 
 
+@contextlib.contextmanager
+def db_dropped(url: str):
+    """The bench database emptied (schema dropped) before the next benchmark builds in it."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield
+
+
 def main() -> None:
     """Run the benchmarks and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -443,6 +612,8 @@ def main() -> None:
     parser.add_argument("--postgres-port", type=int, help="also on a throwaway PostgreSQL here")
     parser.add_argument("--skip-signatures", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-status-lists", action="store_true")
+    parser.add_argument("--resign-certificates", type=int, default=10_000)
     args = parser.parse_args()
     if not args.skip_signatures:
         bench_signatures()
@@ -451,14 +622,23 @@ def main() -> None:
         (work / "sqlite").mkdir()
         url = f"sqlite:///{work / 'sqlite' / 'bench.sqlite3'}"
         if not args.skip_sqlite:
-            bench_status_lists("SQLite", url, args.certificates, work / "sqlite")
+            if not args.skip_status_lists:
+                bench_status_lists("SQLite", url, args.certificates, work / "sqlite")
+            (work / "sqlite-t").mkdir()
+            url_t = f"sqlite:///{work / 'sqlite-t' / 'bench.sqlite3'}"
+            bench_transcripts("SQLite", url_t, work / "sqlite-t", args.resign_certificates)
         if args.postgres_port:
             # Its own folder, outside the (owner-only) one above: the server runs as postgres.
             pg_work = Path(tempfile.mkdtemp(prefix="jxjd-bench-pg-"))
             try:
                 url, stop = start_postgres(args.postgres_port, pg_work)
                 try:
-                    bench_status_lists("PostgreSQL", url, args.certificates, work / "postgres")
+                    if not args.skip_status_lists:
+                        bench_status_lists("PostgreSQL", url, args.certificates, work / "postgres")
+                    with db_dropped(url):
+                        bench_transcripts(
+                            "PostgreSQL", url, work / "postgres-t", args.resign_certificates
+                        )
                 finally:
                     stop()
             finally:

@@ -39,6 +39,12 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 
 REVOCATION_NOTE = "离线验证无法确认证书是否已被撤销，请以在线查询为准。"
+TRANSCRIPT_NOTE = (
+    "学时认定单证明签发时的学时情况；离线验证无法得知签发后记录是否变更（如证书被撤销），"
+    "请以在线查询为准。 A transcript states the record as of its issue time; only the online "
+    "check tells whether the record has changed since."
+)
+TRANSCRIPT = "transcript"
 OLD_JWKS_NOTE = (
     "公钥集未标注密钥有效期（旧版文件），无法检查签发时间是否在密钥有效期内，请重新下载 "
     "/.well-known/jwks.json。 The saved JWKS has no key windows (nbf/exp): download it again."
@@ -90,15 +96,37 @@ def _format_value(key: str, payload: dict[str, Any]) -> str:
     return f"{shown} ({value})" if isinstance(value, str) and shown != value else shown
 
 
+def _print_transcript(payload: dict[str, Any]) -> None:
+    """The signed statement of a transcript (学时认定单): who, the span, each year."""
+    print("学时认定单 Transcript (as of issue / 截至签发时):")
+    print(f"  认定单编号 (sn): {payload.get('sn')}")
+    print(f"  姓名 (name): {payload.get('name')}")
+    print(f"  身份证号 (id_masked): {payload.get('id_masked')}")
+    print(f"  认定年度 (span): {payload.get('from')}—{payload.get('to')}")
+    print("  年度 year | 公需科目 general | 专业科目 professional | 是否达标 compliant")
+    for year in payload.get("years") or []:
+        if isinstance(year, dict):
+            ok = "达标 yes" if year.get("ok") else "未达标 no"
+            print(f"  {year.get('y')} | {year.get('g')} | {year.get('p')} | {ok}")
+    verdict = "各年度均达标 all years compliant" if payload.get("ok") else "未全部达标 not all"
+    print(f"  结论 (ok): {verdict}")
+    print(f"  签发时间 (iat): {payload.get('iat')}")
+
+
 def _print_report(
     checks: list[dict[str, Any]], payload: dict[str, Any] | None, kid: str | None
 ) -> None:
-    """Print the checks and, if given, the certificate fields."""
+    """Print the checks and, if given, the certificate's or transcript's fields."""
     print("检查项 Checks:")
     for check in checks:
         mark = "通过 OK  " if check["ok"] else "失败 FAIL"
         print(f"  [{mark}] {STEP_LABELS.get(check['step'], check['step'])}")
     if payload is None:
+        return
+    if payload.get("kind") == TRANSCRIPT:
+        print()
+        _print_transcript(payload)
+        print(f"  密钥 (kid): {kid}")
         return
     print()
     print("证书内容 Certificate:")
@@ -201,12 +229,15 @@ def main(argv: list[str] | None = None) -> int:
 
     _print_report(checks, result.payload if valid else None, result.kid)
     print()
-    if valid:
+    transcript = valid and (result.payload or {}).get("kind") == TRANSCRIPT
+    if transcript:
+        print("结论 Result: 学时认定单有效 VALID — 签名由发证机构密钥签发，所列为签发时的学时。")
+    elif valid:
         print("结论 Result: 证书有效 VALID — 签名由发证机构密钥签发。")
     else:
         reason = result.error or "URL serial does not match the signed certificate number"
         print(f"结论 Result: 证书无效 INVALID — {reason}")
-    print(f"注意 Note: {REVOCATION_NOTE}")
+    print(f"注意 Note: {TRANSCRIPT_NOTE if transcript else REVOCATION_NOTE}")
     if key is not None and key.nbf is None and not key.compromised:
         print(f"注意 Note: {OLD_JWKS_NOTE}")
     return EXIT_VALID if valid else EXIT_INVALID

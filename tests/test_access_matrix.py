@@ -28,6 +28,7 @@ from jxjd.common.time import utcnow
 from jxjd.evaluations.models import Evaluation, EvaluationRound
 from jxjd.extensions import db
 from jxjd.people.services import find_person
+from jxjd.transcripts.services import issue as issue_transcript
 from tests.fixtures.attendance import trainee
 from tests.fixtures.bases import new_credit_code
 from tests.fixtures.plans import base_actor
@@ -93,6 +94,13 @@ grant.manage                | another person's grant              |
 grant.lookup                | open grant                          | admin employer public
 grant.lookup                | grant bound to its unit             | employer
 grant.lookup                | grant bound to another unit         |
+grant.transcript            | open grant                          | admin employer public
+grant.transcript            | grant bound to its unit             | employer
+grant.transcript            | grant bound to another unit         |
+transcript.issue            | own person                          | person
+transcript.issue            | person trained elsewhere            |
+transcript.read             | own transcript                      | person
+transcript.read             | another person's transcript         |
 application.desk            | —                                   | admin dept base applicant
 application.create          | own unit's credit code              | applicant
 application.create          | another unit's credit code          |
@@ -208,6 +216,11 @@ def world(create_base, open_session, create_application) -> World:
         2026,
         30,
     )[0]
+    stranger_actor = Actor(role="person", name="他人", ref="test", person_id=stranger.id)
+    transcripts = {
+        "own transcript": issue_transcript(person_actor, person, 2026, 2026),
+        "another person's transcript": issue_transcript(stranger_actor, stranger, 2026, 2026),
+    }
     changes = {
         b.id: file_base_change(CLI, b, {"name": f"{b.name}（新）"}) for b in (own, sibling, foreign)
     }
@@ -261,6 +274,7 @@ def world(create_base, open_session, create_application) -> World:
             "own unit's credit code": applicant_code,
             "another unit's credit code": other_code,
             **grants,
+            **transcripts,
             **applications,
         }
     )

@@ -30,6 +30,7 @@ from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
+from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import Issuable, issue_certificates
 from jxjd.common.db import begin_immediate_on_sqlite, chunked, insert_ignoring_conflicts
 from jxjd.common.enums import BASE_STATUSES, RESULTS
@@ -37,6 +38,7 @@ from jxjd.common.ids import mask_id_number
 from jxjd.common.paging import Page, page_of
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
+from jxjd.credentials.status import allocate_entries
 from jxjd.errors import Problem, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.services import (
@@ -393,7 +395,18 @@ def _issue(
         for record in records
         if record.person_id in inserted and record.values["result"] == "pass"
     ]
-    return issue_certificates(session, base.name, issuable, now)
+    count = issue_certificates(session, base.name, issuable, now)
+    if count:
+        # Every certificate gets its status list entry in the issuing transaction, so its bit
+        # exists (0) from the start and revocation only has to set it (CONTRACT §13).
+        record_ids = [item.record_id for item in issuable]
+        cert_ids: list[int] = []
+        for batch in chunked(record_ids):
+            cert_ids += db.session.scalars(
+                sa.select(Certificate.id).where(Certificate.record_id.in_(batch))
+            )
+        allocate_entries(cert_ids)
+    return count
 
 
 def _close_upload(

@@ -24,6 +24,7 @@ from jxjd.keys.services import (
     record_new_keys,
     require_keys,
 )
+from jxjd.transcripts import services as transcripts
 
 keys_cli = AppGroup("keys", help="The key store and the certificate signing keys.")
 
@@ -111,27 +112,35 @@ def rotate_command() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @require_keys
 def compromise_command(kid: str, batch_size: int, yes: bool) -> None:
-    """Distrust a signing key: every token under it becomes invalid; re-sign its certificates.
+    """Distrust a signing key: every token under it becomes invalid; re-sign what it signed.
 
     The key is published with "compromised": true. Every certificate it signed (valid or revoked)
-    gets a new token from the active key under the same serial; new QR codes follow. Safe to run
-    again: it continues with what is left.
+    and every transcript gets a new token from the active key under the same serial; new QR codes
+    follow. Safe to run again: it continues with what is left.
     """
     keys = signing_keys()
     info = keys.info(kid)
     if info is None:
         raise click.ClickException(f"no signing key {kid!r} in {keys.directory}")
     total = count_signed_by(kid)
+    total_transcripts = transcripts.count_signed_by(kid)
     if not yes:
         click.confirm(
-            f"Mark {kid} compromised (irreversible) and re-sign its {total} certificates?",
+            f"Mark {kid} compromised (irreversible) and re-sign its {total} certificates "
+            f"and {total_transcripts} transcripts?",
             abort=True,
         )
     if info.compromised_at is None:
         _, active = keys.compromise(kid)
         record_new_keys(_store())
         record_event(
-            CLI, "keys.compromise", "signing_key", kid, active=active.kid, certificates=total
+            CLI,
+            "keys.compromise",
+            "signing_key",
+            kid,
+            active=active.kid,
+            certificates=total,
+            transcripts=total_transcripts,
         )
         db.session.commit()
         click.echo(f"{kid} marked compromised; active signing key: {active.kid}")
@@ -145,8 +154,21 @@ def compromise_command(kid: str, batch_size: int, yes: bool) -> None:
             break
         done += count
         click.echo(f"re-signed {done}/{total} certificates")
+    done_transcripts = 0
+    while True:
+        count = transcripts.resign_batch(CLI, kid, limit=batch_size)
+        db.session.commit()
+        if count == 0:
+            break
+        done_transcripts += count
+        click.echo(f"re-signed {done_transcripts}/{total_transcripts} transcripts")
     removed = prune_qr_cache()
-    click.echo(f"done: {done} certificates re-signed, {removed} cached QR images removed")
+    click.echo(
+        f"done: {done} certificates and {done_transcripts} transcripts re-signed, "
+        f"{removed} cached QR images removed"
+    )
+    # VC credentials (vc+jwt) and status lists are signed when served, by the active key: the
+    # next download carries it; did.json lists the key as compromised, outside assertionMethod.
     click.echo(
         "Verifiers holding a saved JWKS must download /.well-known/jwks.json again. "
         + BACKUP_WARNING

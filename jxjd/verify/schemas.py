@@ -10,6 +10,8 @@ from jxjd.certificates.fields import SCHEMA_FIELDS
 from jxjd.certificates.schemas import signed_fields
 from jxjd.common.fields import Timestamp
 from jxjd.common.time import isoformat, to_local
+from jxjd.transcripts.schemas import TranscriptYearSchema
+from jxjd.transcripts.services import public_view
 
 
 def _revoked_on(cert: Any) -> str | None:
@@ -50,19 +52,43 @@ class VerifyCheckSchema(Schema):
                 "key_window",
                 "payload_matches",
                 "status",
+                "record_current",
             ]
         }
     )
     ok = fields.Boolean()
 
 
-class VerificationSchema(Schema):
-    """GET /api/v1/verify: the result, a plain reason, the certificate (or null), the steps."""
+class PublicTranscriptSchema(Schema):
+    """A verified transcript: the signed statement as of issue, and what changed since."""
 
+    serial = fields.String()
+    name = fields.String()
+    id_masked = fields.String()
+    from_ = fields.Integer(data_key="from", attribute="from")
+    to = fields.Integer()
+    years = fields.List(fields.Nested(TranscriptYearSchema))
+    all_years_compliant = fields.Boolean()
+    issued_at = Timestamp(metadata={"description": "签发时间：认定单所述为此时的学时情况"})
+    kid = fields.String()
+    alg = fields.String()
+    record_changed = fields.Boolean(metadata={"description": "签发后学时记录是否已有变更"})
+    changed_years = fields.List(fields.Integer())
+    hours_reduced_years = fields.List(
+        fields.Integer(), metadata={"description": "签发后学时减少的年度（如证书被撤销）"}
+    )
+    notice = fields.String(allow_none=True)
+
+
+class VerificationSchema(Schema):
+    """GET /api/v1/verify: the result, a plain reason, the certificate or transcript, the steps."""
+
+    kind = fields.String(metadata={"enum": ["certificate", "transcript"]})
     result = fields.String(metadata={"enum": ["valid", "revoked", "invalid", "not_found"]})
     reason = fields.String(allow_none=True)
     reason_code = fields.String(allow_none=True)
     certificate = fields.Nested(PublicCertificateSchema, allow_none=True)
+    transcript = fields.Nested(PublicTranscriptSchema, allow_none=True)
     checks = fields.List(fields.Nested(VerifyCheckSchema))
 
 
@@ -82,10 +108,17 @@ def dump_public_certificate(cert) -> dict[str, Any]:
 def dump_verification(outcome) -> dict[str, Any]:
     """VerificationSchema().dump(outcome) without marshmallow's per-call cost (same output)."""
     cert = outcome.certificate
+    transcript = None
+    if outcome.transcript is not None:
+        transcript = PublicTranscriptSchema().dump(
+            {**public_view(outcome.transcript), **outcome.changes}
+        )
     return {
+        "kind": outcome.kind,
         "result": outcome.result,
         "reason": outcome.reason,
         "reason_code": outcome.reason_code,
         "certificate": dump_public_certificate(cert) if cert is not None else None,
+        "transcript": transcript,
         "checks": [{"step": c["step"], "ok": c["ok"]} for c in outcome.checks],
     }

@@ -16,6 +16,7 @@ from jxjd.certificates.services import signing_keys
 from jxjd.certificates.signing import SigningKeys, VerificationKey, verify_token
 from jxjd.common.crypto import app_keystore
 from jxjd.extensions import db
+from jxjd.transcripts import services as transcripts
 
 VALID, REVOKED, INVALID, NOT_FOUND = "valid", "revoked", "invalid", "not_found"
 FAILED_RESULTS = frozenset({INVALID, NOT_FOUND})
@@ -37,7 +38,10 @@ REASONS = {
     "payload_mismatch": "签名内容与登记的证书信息不一致。",
     "unknown_serial": "未找到该编号的证书，请核对证书编号。",
     "revoked": "证书已撤销。",
+    # A transcript stays valid as of its issue; the notice names the years that changed since.
+    "record_changed": "认定单签发后学时记录已有变更，认定单仅证明签发时的学时情况。",
 }
+CERTIFICATE, TRANSCRIPT = "certificate", transcripts.KIND
 
 
 @dataclass
@@ -48,12 +52,18 @@ class Verification:
     checks: list[dict[str, Any]] = field(default_factory=list)
     certificate: StoredCertificate | None = None
     reason_code: str | None = None
+    kind: str = CERTIFICATE
+    # A transcript's register copy and what changed in the archive since it was issued.
+    transcript: Any = None
+    changes: dict[str, Any] | None = None
 
     @property
     def reason(self) -> str | None:
         """A plain Chinese sentence (the revocation reason for a revoked certificate)."""
         if self.result == REVOKED and self.certificate is not None:
             return self.certificate.revoked_reason or REASONS["revoked"]
+        if self.changes and self.changes.get("notice"):
+            return self.changes["notice"]
         return REASONS.get(self.reason_code) if self.reason_code else None
 
     @property
@@ -202,6 +212,41 @@ def _with_status(checks: list[dict[str, Any]], cert: StoredCertificate) -> Verif
     return Verification(VALID, checks, cert)
 
 
+def _transcript_outcome(checks: list[dict[str, Any]], transcript: Any) -> Verification:
+    """A genuine transcript is valid as of its issue; a changed archive adds a notice."""
+    changes = transcripts.changes_since(transcript)
+    checks.append({"step": "record_current", "ok": not changes["record_changed"]})
+    code = "record_changed" if changes["record_changed"] else None
+    return Verification(VALID, checks, None, code, TRANSCRIPT, transcript, changes)
+
+
+def verify_transcript(
+    token: str | None, payload: dict[str, Any] | None, checks: list, serial: str | None
+) -> Verification:
+    """The transcript steps after the signature: the register's copy, then what changed since."""
+    if token is None:  # by serial alone: its stored token goes through the signature steps
+        transcript = transcripts.find(serial or "")
+        if transcript is None:
+            return Verification(NOT_FOUND, [], None, "unknown_serial")
+        checks, payload, code = _check_token(transcript.token)
+        if payload is None:
+            return Verification(INVALID, checks, None, code, TRANSCRIPT)
+    else:
+        sn = payload.get("sn")
+        if serial is not None and transcripts.normalize_serial(serial) != sn:
+            checks.append({"step": "payload_matches", "ok": False})
+            return Verification(INVALID, checks, None, "serial_mismatch", TRANSCRIPT)
+        transcript = transcripts.find(sn) if isinstance(sn, str) else None
+        if transcript is None:
+            checks.append({"step": "payload_matches", "ok": False})
+            return Verification(NOT_FOUND, checks, None, "unknown_serial", TRANSCRIPT)
+    if transcript.payload != payload or payload.get("sn") != transcript.serial:
+        checks.append({"step": "payload_matches", "ok": False})
+        return Verification(INVALID, checks, None, "payload_mismatch", TRANSCRIPT)
+    checks.append({"step": "payload_matches", "ok": True})
+    return _transcript_outcome(checks, transcript)
+
+
 def verify_certificate(token: str | None = None, serial: str | None = None) -> Verification:
     """Verify a scanned token (optionally against the serial in the URL), or a serial alone.
 
@@ -215,6 +260,8 @@ def verify_certificate(token: str | None = None, serial: str | None = None) -> V
         checks, payload, code = _check_token(token)
         if payload is None:
             return Verification(INVALID, checks, None, code)
+        if payload.get("kind") == TRANSCRIPT:
+            return verify_transcript(token, payload, checks, serial)
         sn = payload.get("sn")
         if serial is not None and serial != sn:
             checks.append({"step": "payload_matches", "ok": False})
@@ -231,6 +278,8 @@ def verify_certificate(token: str | None = None, serial: str | None = None) -> V
 
     cert = find_certificate(serial or "")
     if cert is None:
+        if transcripts.normalize_serial(serial or "") is not None:
+            return verify_transcript(None, None, [], serial)
         return Verification(NOT_FOUND, [], None, "unknown_serial")
     checks, payload, code = _check_token(cert.token)
     if payload is None:

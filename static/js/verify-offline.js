@@ -16,6 +16,12 @@
     ["base", "基地"], ["category", "科目类别"], ["hours", "学时"], ["start_date", "开始日期"],
     ["end_date", "结束日期"], ["iat", "签发时间"]
   ];
+  // A transcript (学时认定单, payload kind "transcript"): who, the span, each year as signed.
+  var TRANSCRIPT_FIELDS = [
+    ["sn", "认定单编号"], ["name", "姓名"], ["id_masked", "身份证号"], ["span", "认定年度"],
+    ["ok", "结论"], ["iat", "签发时间"]
+  ];
+  var TRANSCRIPT_NOTE = "学时认定单证明签发时的学时情况；离线核验无法得知签发后记录是否变更（如证书被撤销），需要时请联网按认定单编号查询。";
   var STEPS = {
     well_formed: "二维码内容格式",
     key_known: "签名密钥为发证机构发布的密钥",
@@ -190,8 +196,29 @@
     return typeof value === "string" ? value : JSON.stringify(value);
   }
 
+  function transcriptRows(payload) {
+    var rows = [];
+    TRANSCRIPT_FIELDS.forEach(function (pair) {
+      var value;
+      if (pair[0] === "span") value = payload.from + "—" + payload.to;
+      else if (pair[0] === "ok") value = payload.ok === true ? "各年度均达到当年学时要求" : "未全部达到当年学时要求";
+      else if (pair[0] in payload) value = formatValue(pair[0], payload[pair[0]]);
+      else return;
+      rows.push([pair[1], value, pair[0] === "sn" || pair[0] === "id_masked"]);
+    });
+    (Array.isArray(payload.years) ? payload.years : []).forEach(function (y) {
+      if (!y || typeof y !== "object") return;
+      rows.push([String(y.y) + " 年度", "公需科目 " + y.g + " 学时，专业科目 " + y.p + " 学时，" +
+        (y.ok === true ? "达标" : "未达标"), false]);
+    });
+    return rows;
+  }
+
   function show(outcome) {
-    var titles = { valid: "证书有效", invalid: "证书无效", unsupported: "无法离线核验" };
+    var transcript = !!(outcome.payload && outcome.payload.kind === "transcript");
+    var titles = transcript
+      ? { valid: "学时认定单有效", invalid: "学时认定单无效", unsupported: "无法离线核验" }
+      : { valid: "证书有效", invalid: "证书无效", unsupported: "无法离线核验" };
     var marks = { valid: "✓", invalid: "✗", unsupported: "?" };
     $("verdict").className = "verdict " + outcome.verdict;
     $("verdict-mark").textContent = marks[outcome.verdict];
@@ -199,7 +226,16 @@
     $("verdict-reason").textContent = outcome.reason || "";
     var fields = $("fields");
     fields.replaceChildren();
-    if (outcome.payload) {
+    if (transcript) {
+      transcriptRows(outcome.payload).forEach(function (row) {
+        var dt = document.createElement("dt");
+        var dd = document.createElement("dd");
+        dt.textContent = row[0];
+        dd.textContent = row[1];
+        if (row[2]) dd.className = "mono";
+        fields.append(dt, dd);
+      });
+    } else if (outcome.payload) {
       FIELDS.forEach(function (pair) {
         if (!(pair[0] in outcome.payload)) return;
         var dt = document.createElement("dt");
@@ -218,6 +254,7 @@
       li.textContent = (check.ok ? "✓ " : "✗ ") + (STEPS[check.step] || check.step);
       list.append(li);
     });
+    $("result-note").textContent = transcript ? TRANSCRIPT_NOTE : $("result-note").dataset.certificate;
     $("result").hidden = false;
   }
 

@@ -109,3 +109,26 @@ def test_the_cached_jwks_is_reused_and_its_key_windows_apply(
     edit_saved_key(json.dumps({"kid": "kother"}))
     assert verdict_of(phone_page, qr_text(app, certificate)) == "证书无效"
     assert "不在已保存的公钥集中" in phone_page.locator("#verdict-reason").inner_text()
+
+
+def test_offline_page_verifies_a_transcript(
+    app, client, certificate, make_headers, live_url, phone_page
+):
+    person = PEOPLE[0]
+    headers = make_headers("person", name=person["name"], id_number=person["id_number"])
+    resp = client.post("/api/v1/me/transcripts", json={"from": YEAR, "to": YEAR}, headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    issued = resp.get_json()
+    phone_page.goto(live_url + "/verify/offline")
+    phone_page.wait_for_selector("#jwks-status[data-cached=yes]")
+    phone_page.route("**/*", lambda route: route.abort())
+    assert verdict_of(phone_page, issued["url"]) == "学时认定单有效"
+    assert field(phone_page, "认定单编号") == issued["serial"]
+    assert field(phone_page, "认定年度") == f"{YEAR}—{YEAR}"
+    assert "专业科目 24 学时" in field(phone_page, f"{YEAR} 年度")
+    assert "签发时的学时情况" in phone_page.locator("#result-note").inner_text()
+    forged = with_payload(issued["token"], lambda p: p["years"][0].update(p=96))
+    forged_url = issued["url"].split("?t=")[0] + "?t=" + forged
+    # Nothing of an unverified token is shown, not even what kind of document it claims to be.
+    assert verdict_of(phone_page, forged_url) == "证书无效"
+    assert phone_page.locator("#fields dt").count() == 0

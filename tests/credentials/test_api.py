@@ -191,3 +191,26 @@ def test_a_credential_under_a_compromised_key_is_refused(app, client, certificat
     assert check.error == "signing key was declared compromised"
     # A new download carries the new key and verifies.
     assert verified(client, download(client, certificate).get_data(as_text=True))
+
+
+def test_revoking_a_whole_session_sets_every_bit_at_once(client, issue_certificates, admin_headers):
+    """Entries exist from issue on: the published list follows a bulk revocation immediately."""
+    import sqlalchemy as sa
+
+    from jxjd.certificates.models import Certificate
+
+    certs = issue_certificates()
+    session_id = db.session.scalar(sa.select(Certificate.session_id).limit(1))
+    entries = db.session.scalars(sa.select(CredentialStatus)).all()
+    assert len(entries) == len(certs)  # allocated at issue, before any download
+    list_url = f"/status/{entries[0].list_id}"
+    assert not any(vc.bit_is_set(status_bits(client, list_url), e.idx) for e in entries)
+    resp = client.post(
+        f"/api/v1/sessions/{session_id}/certificates/revoke",
+        json={"reason": "乱发证"},
+        headers=admin_headers,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    bits = status_bits(client, list_url)
+    assert all(vc.bit_is_set(bits, e.idx) for e in entries)
+    assert sum(bin(b).count("1") for b in bits) == len(certs)

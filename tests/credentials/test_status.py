@@ -56,9 +56,29 @@ def test_each_certificate_gets_one_entry_and_keeps_it(issue_certificates):
     assert len(lists) == 1 and lists[0].allocated == 5 and lists[0].size == 131_072
 
 
+def _forget_entries() -> None:
+    """Certificates as issued before entries were allocated at issue (lazy allocation)."""
+    db.session.execute(sa.delete(CredentialStatus))
+    db.session.execute(sa.delete(StatusList))
+    db.session.commit()
+
+
+def test_issuing_allocates_an_entry_for_every_certificate_at_once(issue_certificates):
+    cert_ids = ids(issue_certificates, 5)
+    rows = db.session.execute(
+        sa.select(CredentialStatus.certificate_id, CredentialStatus.list_id, CredentialStatus.idx)
+    ).all()
+    assert sorted(r.certificate_id for r in rows) == cert_ids
+    assert len({(r.list_id, r.idx) for r in rows}) == 5
+    (only,) = db.session.scalars(sa.select(StatusList)).all()
+    assert only.allocated == 5
+    assert status.allocate_entries(cert_ids) == 0  # nothing left to allocate
+
+
 def test_bulk_allocation_fills_a_list_then_opens_the_next(issue_certificates, monkeypatch):
     monkeypatch.setattr(status, "STATUS_LIST_SIZE", 8)
     cert_ids = ids(issue_certificates, 12)
+    _forget_entries()
     status.ensure_entry(cert_ids[0])
     assert status.allocate_entries(cert_ids) == 11
     assert status.allocate_entries(cert_ids) == 0  # idempotent

@@ -143,7 +143,7 @@ def test_running_it_again_finishes_what_is_left(app, client, certificates):
     result = _compromise(app, kid)
     assert result.exit_code == 0, result.output
     assert "already marked compromised" in result.output
-    assert "done: 1 certificates re-signed" in result.output
+    assert "done: 1 certificates and 0 transcripts re-signed" in result.output
     assert _verify(client, serial=certs[0]["serial"])["result"] == "valid"
 
 

@@ -585,6 +585,8 @@ def shared_archive(
 
 def describe_access(what: str) -> str:
     """What a look-up read, in words ("archive+review:senior:2027" → 查看…并核验2027年度高级职称评审)."""
+    if what.startswith("transcript:"):
+        return f"下载学时认定单 {what.partition(':')[2]}"
     kind, _, review = what.partition("+review:")
     text = "查看授权年度的学时档案" if kind == "archive" else f"查看 {kind}"
     level, _, year = review.partition(":")

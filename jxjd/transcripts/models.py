@@ -8,10 +8,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from jxjd.common.types import UTCDateTime
-from jxjd.extensions import db
+from jxjd.extensions import Model
 
 
-class Transcript(db.Model):
+class Transcript(Model):
     """A signed statement of one person's counted hours per year and category, as of issue."""
 
     __tablename__ = "transcripts"

@@ -148,7 +148,7 @@ def issue_shared(actor: Actor | None, code: str, viewer: Viewer | None = None) -
         if viewer is None:
             raise ValueError("a look-up without an account needs a declared viewer")
         actor = viewer.actor
-    person = db.session.get(Person, grant.person_id)
+    person = db.session.get_one(Person, grant.person_id)
     end = min(grant.to_year, local_today().year)
     start = min(grant.from_year, end)
     transcript = issue(actor, person, start, end, grant=grant)
@@ -261,8 +261,11 @@ def detail(transcript: Transcript) -> dict[str, Any]:
 
 def count_signed_by(kid: str) -> int:
     """How many transcripts carry a token of `kid`."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Transcript).where(Transcript.kid == kid)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Transcript).where(Transcript.kid == kid)
+        )
+        or 0
     )
 
 

@@ -231,6 +231,8 @@ def verify_transcript(
         checks, payload, code = _check_token(transcript.token)
         if payload is None:
             return Verification(INVALID, checks, None, code, TRANSCRIPT)
+    elif payload is None:
+        return Verification(INVALID, checks, None, "malformed_token", TRANSCRIPT)
     else:
         sn = payload.get("sn")
         if serial is not None and transcripts.normalize_serial(serial) != sn:

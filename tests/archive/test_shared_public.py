@@ -185,3 +185,4 @@ def test_describe_access_names_each_kind_of_look_up():
 
     assert describe_access("archive") == "查看授权年度的学时档案"
     assert "2027 年度中级职称评审" in describe_access("archive+review:intermediate:2027")
+    assert describe_access("transcript:XD-2026-ABCD") == "下载学时认定单 XD-2026-ABCD"

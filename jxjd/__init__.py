@@ -39,6 +39,7 @@ FEATURES = (
     "feedback",
     "evaluations",
     "directory",
+    "console",
 )
 
 

@@ -116,6 +116,12 @@ evaluation.score            | other department's evaluation       | admin
 evaluation.decide           | own base's evaluation               | admin
 evaluation.desk             | —                                   | admin
 spot_check.manage           | —                                   | admin
+department.read             | —                                   | {EVERYONE}
+department.manage           | —                                   | admin
+department.reassign         | own base                            | admin
+department.reassign         | own application                     | admin
+department.history          | —                                   | admin dept
+console.dashboard           | —                                   | admin
 report.province             | —                                   | admin dept
 rules.read                  | —                                   | {SIGNED_IN}
 rules.write                 | —                                   | admin

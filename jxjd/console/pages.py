@@ -1,5 +1,7 @@
-"""Console pages: the department table, reassigning a base's or an application's department,
-and a department's history of what it reviewed."""
+"""Console pages: the department table, reassignments, a department's review history, a base's
+status and specialties, revoking a certificate, spot checks, opening an evaluation round, and
+the admin's 待办 board. Each form is small and posts to its own handler, which runs one service
+call through `attempt()` and names what was done in the flash message."""
 
 from __future__ import annotations
 
@@ -17,11 +19,25 @@ from jxjd.bases.services import (
     reassign_base_department,
     replace_specialties,
 )
-from jxjd.common.enums import BASE_STATUSES
+from jxjd.certificates.schemas import RevokeArgs
+from jxjd.certificates.services import certificate_for, revoke_certificate
+from jxjd.common.enums import BASE_STATUSES, SPOT_CHECK_OUTCOMES
+from jxjd.common.params import form_integer
 from jxjd.common.schema import load
-from jxjd.console import bp, departments
+from jxjd.common.time import local_today
+from jxjd.console import bp, dashboard, departments
 from jxjd.console.schemas import DepartmentArgs, DepartmentUpdateArgs, ReassignArgs
 from jxjd.errors import Problem
+from jxjd.evaluations.schemas import EvaluationRoundArgs
+from jxjd.evaluations.services import open_round
+from jxjd.spotchecks.schemas import OutcomeArgs, SpotCheckArgs
+from jxjd.spotchecks.services import (
+    draw_spot_check,
+    get_spot_check,
+    list_spot_checks,
+    record_outcome,
+    reproduce,
+)
 from jxjd.transactions import attempt
 from jxjd.web import page
 
@@ -217,3 +233,130 @@ def base_specialties_page(base_id: int):
         ),
         url_for("bases.base_page", base_id=base_id),
     )
+
+
+# ---- the 待办 board ----------------------------------------------------------------------------
+
+
+@bp.get("/console")
+@page("console.dashboard")
+def dashboard_page():
+    """What waits on the province: plans, applications by step, notices, bases, certificates."""
+    return render_template("console/dashboard.html", todo=dashboard.todo(current_actor()))
+
+
+# ---- revoking a certificate -------------------------------------------------------------------
+
+
+@bp.get("/console/certificates")
+@page("certificate.revoke")
+def certificates_page():
+    """Find a certificate by its serial, then revoke it with a reason."""
+    actor = current_actor()
+    serial = (request.args.get("serial") or "").strip()
+    cert, problem = (None, None)
+    if serial:
+        cert, problem = attempt(lambda: certificate_for(actor, serial))
+    html = render_template("console/certificates.html", serial=serial, cert=cert, problem=problem)
+    return html, problem.status if problem else 200
+
+
+@bp.post("/console/certificates/<serial>/revoke")
+@page("certificate.revoke")
+def certificate_revoke_page(serial: str):
+    """Revoke one certificate; the verify page shows 已撤销 with the reason from then on."""
+    actor = current_actor()
+
+    def step():
+        args = load(RevokeArgs(), {"reason": request.form.get("reason", "")})
+        return revoke_certificate(
+            actor, certificate_for(actor, serial, "certificate.revoke"), **args
+        )
+
+    return act(
+        step,
+        lambda cert: f"证书 {cert.serial}（{cert.payload.get('name', '')}）已撤销，其学时不再计入",
+        url_for("console.certificates_page", serial=serial),
+    )
+
+
+# ---- spot checks ------------------------------------------------------------------------------
+
+
+@bp.route("/console/spot-checks", methods=["GET", "POST"])
+@page("spot_check.manage")
+def spot_checks_page():
+    """Every draw, newest first, and the form to draw sessions of a year."""
+    actor = current_actor()
+    problem = None
+    if request.method == "POST":
+        form = request.form
+        data = {
+            "year": form_integer(form.get("year", "")),
+            "size": form_integer(form.get("size", "")),
+        }
+        check, problem = attempt(lambda: draw_spot_check(actor, **load(SpotCheckArgs(), data)))
+        if problem is None:
+            flash(
+                f"已从 {check.year} 年度 {check.population_size} 个班次中抽取 {len(check.items)} 个",
+                "success",
+            )
+            return redirect(url_for("console.spot_check_page", check_id=check.id))
+    html = render_template(
+        "console/spot_checks.html",
+        checks=list_spot_checks(),
+        problem=problem,
+        year=local_today().year,
+    )
+    return html, problem.status if problem else 200
+
+
+@bp.get("/console/spot-checks/<int:check_id>")
+@page("spot_check.manage")
+def spot_check_page(check_id: int):
+    """One draw: its sessions and the inspection outcome of each."""
+    check = get_spot_check(check_id)
+    return render_template(
+        "console/spot_check.html", check=check, outcomes=SPOT_CHECK_OUTCOMES, again=reproduce(check)
+    )
+
+
+@bp.post("/console/spot-checks/<int:check_id>/items/<int:session_id>")
+@page("spot_check.manage")
+def spot_check_outcome_page(check_id: int, session_id: int):
+    """Record what the inspection of one sampled session found."""
+    actor = current_actor()
+
+    def step():
+        form = request.form
+        args = load(
+            OutcomeArgs(),
+            {"outcome": form.get("outcome", ""), "findings": form.get("findings", "")},
+        )
+        return record_outcome(actor, get_spot_check(check_id), session_id, **args)
+
+    return act(
+        step,
+        lambda item: (
+            f"班次“{item.session.title}”的抽查结果已记为“{SPOT_CHECK_OUTCOMES[item.outcome]}”"
+        ),
+        url_for("console.spot_check_page", check_id=check_id),
+    )
+
+
+# ---- evaluation rounds ------------------------------------------------------------------------
+
+
+@bp.post("/console/evaluation-rounds")
+@page("evaluation.open")
+def evaluation_round_page():
+    """Open the evaluation round of a year from the evaluations page."""
+    actor = current_actor()
+    form = request.form
+    data = {"year": form_integer(form.get("year", "")), "name": form.get("name") or None}
+    rnd, problem = attempt(lambda: open_round(actor, **load(EvaluationRoundArgs(), data)))
+    if problem is not None:
+        flash(problem_text(problem), "error")
+        return redirect(url_for("evaluations.evaluations_page"))
+    flash(f"已开展“{rnd.name}”，纳入 {len(rnd.evaluations)} 个基地", "success")
+    return redirect(url_for("evaluations.round_page", round_id=rnd.id))

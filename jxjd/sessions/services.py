@@ -108,8 +108,14 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 field="start_date",
             )
         )
-        # not_in_plan is checked against "that filed plan" (CONTRACT §5): with none, there
-        # is nothing to check the item against, and plan_not_filed already says why.
+        # CONTRACT §5 lists both: with no filed plan the session cannot be in one either.
+        out.errors.append(
+            field_error(
+                "not_in_plan",
+                f"没有已备案的 {start.year} 年度计划，班次无法对应计划中的培训项目",
+                field="plan_item_id",
+            )
+        )
         return out
     item = next((i for i in plan.items if i.id == data.get("plan_item_id")), None)
     if item is None:

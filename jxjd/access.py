@@ -316,6 +316,9 @@ POLICY: dict[str, Rule] = {
     "account.register": Rule("open a person's account with a one-time code", EVERYONE),
     "metrics.read": Rule("read the service metrics (also with JXJD_METRICS_TOKEN)", ADMIN),
     "meta.read": Rule("read the home page, health and the API document", EVERYONE),
+    "meta.api_link": Rule(
+        "see the API document in the menu", {"admin": ANY, "dept": ANY, "base": ANY}
+    ),
 }
 
 

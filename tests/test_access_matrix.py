@@ -134,6 +134,7 @@ account.sign_in             | —                                   | {EVERYONE}
 account.register            | —                                   | {EVERYONE}
 metrics.read                | —                                   | admin
 meta.read                   | —                                   | {EVERYONE}
+meta.api_link               | —                                   | admin dept base
 """
 
 

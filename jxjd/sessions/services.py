@@ -99,6 +99,12 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
             )
         )
 
+    _check_plan(out, base, data, start)
+    return out
+
+
+def _check_plan(out: CheckOutcome, base: Base, data: dict[str, Any], start: date) -> None:
+    """plan_not_filed and not_in_plan (第十九条); the matched item, or a warning when it runs over."""
     plan = current_filed_plan(base.id, start.year)
     if plan is None:
         out.errors.append(
@@ -116,7 +122,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 field="plan_item_id",
             )
         )
-        return out
+        return
     item = next((i for i in plan.items if i.id == data.get("plan_item_id")), None)
     if item is None:
         message = (
@@ -125,7 +131,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
             else f"培训项目 {data['plan_item_id']} 不在 {start.year} 年度已备案计划中"
         )
         out.errors.append(field_error("not_in_plan", message, field="plan_item_id"))
-        return out
+        return
     differing = [label for key, label in MATCHED_FIELDS.items() if getattr(item, key) != data[key]]
     if differing:
         out.errors.append(
@@ -135,7 +141,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 field="plan_item_id",
             )
         )
-        return out
+        return
     out.plan_item = item
     existing = db.session.scalar(
         sa.select(sa.func.count()).where(TrainingSession.plan_item_id == item.id)
@@ -147,7 +153,6 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 "message": f"计划项目“{item.title}”计划 {item.sessions} 期，本班次为第 {existing + 1} 期",
             }
         )
-    return out
 
 
 def schedule_session(actor: Actor, base: Base, data: dict[str, Any]) -> TrainingSession:

@@ -40,6 +40,7 @@ FEATURES = (
     "feedback",
     "evaluations",
     "directory",
+    "console",
 )
 
 

@@ -304,6 +304,14 @@ POLICY: dict[str, Rule] = {
     "evaluation.decide": Rule("decide an evaluation's outcome", ADMIN),
     "evaluation.desk": Rule("use the evaluation pages", ADMIN),
     "spot_check.manage": Rule("draw spot checks and record their outcomes", ADMIN),
+    # departments (主管部门) as data and the admin console (ISSUE11 items 6, 7)
+    "department.read": Rule("list the competent departments", EVERYONE),
+    "department.manage": Rule("add, rename and retire departments", ADMIN),
+    "department.reassign": Rule(
+        "move a base or an application to another department", ADMIN, "只有省人社厅可以调整主管部门"
+    ),
+    "department.history": Rule("read what its department reviewed", {"admin": ANY, "dept": ANY}),
+    "console.dashboard": Rule("read the to-do dashboard", ADMIN),
     # reports and rules (CONTRACT §9)
     "report.province": Rule("read the yearly report", {"admin": ANY, "dept": DEPARTMENT_BASES}),
     "rules.read": Rule("read a year's rules", SIGNED_IN),
@@ -319,6 +327,9 @@ POLICY: dict[str, Rule] = {
     "account.register": Rule("open a person's account with a one-time code", EVERYONE),
     "metrics.read": Rule("read the service metrics (also with JXJD_METRICS_TOKEN)", ADMIN),
     "meta.read": Rule("read the home page, health and the API document", EVERYONE),
+    "meta.api_link": Rule(
+        "see the API document in the menu", {"admin": ANY, "dept": ANY, "base": ANY}
+    ),
 }
 
 

@@ -92,4 +92,9 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("archive.shared_page", "学时档案核验"),
     ("evaluations.evaluations_page", "基地评估"),
     ("accounts.activation_page", "账号激活通知书"),
+    ("console.dashboard_page", "待办"),
+    ("console.spot_checks_page", "抽查"),
+    ("console.certificates_page", "撤销证书"),
+    ("console.departments_page", "主管部门"),
+    ("console.history_page", "审核记录"),
 ]

@@ -2,6 +2,16 @@
 (function () {
   "use strict";
 
+  // A table wider than the screen scrolls sideways: it takes keyboard focus so it can be scrolled
+  // without a mouse, and says so (axe-core scrollable-region-focusable).
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute("tabindex")) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", "表格（可左右滚动）");
+    }
+  });
+
   // <button data-print>: print the page.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });

@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.applications",
     "tests.fixtures.attendance",
     "tests.fixtures.clock",
+    "tests.fixtures.departments",
 ]
 
 

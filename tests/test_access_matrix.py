@@ -124,6 +124,12 @@ evaluation.score            | other department's evaluation       | admin
 evaluation.decide           | own base's evaluation               | admin
 evaluation.desk             | —                                   | admin
 spot_check.manage           | —                                   | admin
+department.read             | —                                   | {EVERYONE}
+department.manage           | —                                   | admin
+department.reassign         | own base                            | admin
+department.reassign         | own application                     | admin
+department.history          | —                                   | admin dept
+console.dashboard           | —                                   | admin
 report.province             | —                                   | admin dept
 rules.read                  | —                                   | {SIGNED_IN}
 rules.write                 | —                                   | admin
@@ -136,6 +142,7 @@ account.sign_in             | —                                   | {EVERYONE}
 account.register            | —                                   | {EVERYONE}
 metrics.read                | —                                   | admin
 meta.read                   | —                                   | {EVERYONE}
+meta.api_link               | —                                   | admin dept base
 """
 
 

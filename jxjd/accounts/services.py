@@ -23,6 +23,7 @@ from jxjd.common.crypto import new_token, token_hash
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.text import MAX_ID, check_text, text_problem
 from jxjd.common.time import isoformat, utcnow
+from jxjd.departments.services import find_department
 from jxjd.errors import Conflict, NotFound, Unauthorized, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.services import checked_id_number, ensure_person
@@ -80,9 +81,12 @@ def _bound_department(department: str | None, **_: Any) -> dict[str, Any]:
         raise ValidationFailed(
             [field_error("missing_department", "dept 角色须指定主管部门", field="department")]
         )
-    return {
-        "department": check_text(department.strip(), "unit", field="department", label="主管部门")
-    }
+    text = check_text(department.strip(), "unit", field="department", label="主管部门")
+    found = find_department(text)
+    if found is None:
+        message = f"主管部门“{text}”不在部门目录中，请先在部门目录中添加"
+        raise ValidationFailed([field_error("unknown_department", message, field="department")])
+    return {"department": found.name}
 
 
 def _bound_person(id_number: str | None, name: str, **_: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
 
 # The labels live with every other enumeration's (common.enums); the names stay importable here.
 from jxjd.common.enums import (  # noqa: F401
@@ -16,6 +17,7 @@ from jxjd.common.enums import (  # noqa: F401
     TITLES,
 )
 from jxjd.common.types import UTCDateTime
+from jxjd.departments.models import Department
 from jxjd.extensions import Model
 
 if TYPE_CHECKING:
@@ -53,7 +55,10 @@ class Application(Model):
     applicant_code: so.Mapped[str] = so.mapped_column(sa.String(18), index=True)
     unit_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     credit_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    department: so.Mapped[str] = so.mapped_column(sa.String(200), default="", index=True)
+    # The competent department (主管部门); a draft may not have chosen one yet.
+    department_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("departments.id"), index=True
+    )
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     postcode: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
     email: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
@@ -99,6 +104,7 @@ class Application(Model):
     decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     base: so.Mapped[Base | None] = so.relationship()
+    dept: so.Mapped[Department | None] = so.relationship(lazy="joined")
     teachers: so.Mapped[list[ApplicationTeacher]] = so.relationship(
         back_populates="application",
         cascade="all, delete-orphan",
@@ -125,6 +131,18 @@ class Application(Model):
     steps: so.Mapped[list[ApplicationStep]] = so.relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="ApplicationStep.id"
     )
+
+    @hybrid_property
+    def department(self) -> str:
+        """The department's name, or "" for a draft that has not chosen one."""
+        return self.dept.name if self.dept is not None else ""
+
+    @department.inplace.expression
+    @classmethod
+    def _department_expression(cls) -> sa.ColumnElement[str]:
+        return (
+            sa.select(Department.name).where(Department.id == cls.department_id).scalar_subquery()
+        )
 
     @property
     def is_final(self) -> bool:

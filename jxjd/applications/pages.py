@@ -26,6 +26,7 @@ from jxjd.bases.changes import list_changes_for
 from jxjd.common.params import form_integer
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
+from jxjd.departments.services import active_departments
 from jxjd.errors import Problem, field_error
 from jxjd.extensions import db
 from jxjd.transactions import attempt, commit_request
@@ -38,7 +39,7 @@ FORM_SECTIONS: list[tuple[str, list[tuple[str, str, str]]]] = [
         [
             ("unit_name", "单位名称", "text"),
             ("credit_code", "统一社会信用代码", "text"),
-            ("department", "主管部门", "text"),
+            ("department", "主管部门", "department"),
             ("address", "单位地址", "text"),
             ("postcode", "邮编", "text"),
             ("email", "E-mail", "email"),
@@ -128,6 +129,7 @@ def _labels() -> dict[str, Any]:
         "educations": EDUCATIONS,
         "titles": TITLES,
         "action_labels": services.ACTION_LABELS,
+        "department_options": active_departments,
     }
 
 

@@ -393,6 +393,7 @@ class ApplicationSummarySchema(Schema):
     unit_name = fields.String()
     credit_code = fields.String()
     department = fields.String()
+    department_code = fields.Function(lambda a: a.dept.code if a.dept is not None else None)
     specialties = fields.List(fields.Nested(ApplicationSpecialtySchema))
     notice_until = fields.Date(allow_none=True)
     base_id = fields.Integer(allow_none=True)

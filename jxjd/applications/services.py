@@ -30,6 +30,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import ACTIVE_STATUSES, Base
 from jxjd.bases.services import (
     DuplicateCreditCode,
+    SameDepartment,
     barred_error,
     change_base_status,
     create_base,
@@ -46,6 +47,7 @@ from jxjd.common.ids import (
     normalize_id_number,
 )
 from jxjd.common.time import local_today, utcnow
+from jxjd.departments.services import resolve_department
 from jxjd.errors import Conflict, InvalidTransition, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.rules.services import rules_for
@@ -71,7 +73,10 @@ ACTION_LABELS = {
     "notice": "公示",
     "recognize": "认定",
     "reject": "不予认定",
+    "reassign": "调整主管部门",
 }
+# An application that is still under way may be moved to another department (admin).
+REASSIGNABLE = ("draft", "submitted", "recommended", "under_review", "on_notice")
 
 
 class NoticeNotOver(Conflict):
@@ -215,7 +220,8 @@ def _apply_fields(actor: Actor, app: Application, data: dict[str, Any]) -> None:
     """Set every field of the form from `data` (a replacement: what is absent becomes empty)."""
     app.unit_name = _text(data.get("unit_name"))
     app.credit_code = _form_code(actor, data.get("credit_code"))
-    app.department = _text(data.get("department"))
+    department = _text(data.get("department"))
+    app.dept = resolve_department(department) if department else None
     app.address = _text(data.get("address"))
     app.postcode = _text(data.get("postcode"))
     app.email = _text(data.get("email"))
@@ -459,6 +465,33 @@ def recommend_application(actor: Actor, app: Application, opinion: str) -> Appli
     return app
 
 
+def reassign_application_department(
+    actor: Actor, app: Application, department: str, reason: str
+) -> Application:
+    """Move an application under way to another competent department (admin; kept and audited)."""
+    authorize(actor, "department.reassign", app)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([field_error("missing_reason", "须说明调整原因", field="reason")])
+    target = resolve_department(department)
+    if target.id == app.department_id:
+        raise SameDepartment(f"申请 {app.id} 已由 {target.name} 主管")
+    before = app.department
+    _move(
+        actor,
+        app,
+        None,
+        "reassign",
+        allowed=REASSIGNABLE,
+        values={"department_id": target.id},
+        from_department=before,
+        to_department=target.name,
+        reason=reason,
+    )
+    db.session.expire(app, ["dept"])
+    return app
+
+
 def add_review(
     actor: Actor, app: Application, *, reviewer: str, score: int, opinion: str
 ) -> ApplicationReview:
@@ -586,7 +619,9 @@ def _recognized_base(actor: Actor, app: Application, today: date, plaque: str) -
         raise ValidationFailed([refused])
     if existing is not None and existing.status == "applying":
         # A base row registered ahead as "applying" becomes the recognized base.
-        existing.name, existing.department = app.unit_name, app.department
+        existing.name = app.unit_name
+        if app.dept is not None:  # an application is recommended by its department first
+            existing.dept = app.dept
         existing.address = app.address
         existing.contact_name, existing.contact_phone = contact["name"], contact["phone"]
         existing.contact_email = contact["email"]

@@ -34,13 +34,14 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import Issuable, issue_certificates
 from jxjd.common.db import begin_immediate_on_sqlite, chunked, insert_ignoring_conflicts
 from jxjd.common.enums import BASE_STATUSES, RESULTS
-from jxjd.common.ids import mask_id_number
+from jxjd.common.ids import mask_id_number, normalize_id_number
 from jxjd.common.paging import Page, page_of
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
 from jxjd.credentials.status import allocate_entries
 from jxjd.errors import Problem, ValidationFailed, field_error
 from jxjd.extensions import db
+from jxjd.people.models import Person
 from jxjd.people.services import (
     NewPerson,
     PersonRef,
@@ -436,19 +437,46 @@ def _close_upload(
     db.session.flush()
 
 
-def list_records(session: TrainingSession, page: Page | None = None) -> list[AttendanceRecord]:
-    """A session's attendance records in upload order (one page of them, if given)."""
-    return list(
-        db.session.scalars(
-            page_of(
-                sa.select(AttendanceRecord)
-                .options(
-                    so.selectinload(AttendanceRecord.person),
-                    so.selectinload(AttendanceRecord.certificate),
+def _search(query: sa.Select, text: str) -> sa.Select:
+    """Records whose name or employer contains `text`, or whose ID number or serial it is."""
+    text = text.strip()
+    matches = [
+        AttendanceRecord.name.contains(text, autoescape=True),
+        AttendanceRecord.employer.contains(text, autoescape=True),
+        AttendanceRecord.id.in_(
+            sa.select(Certificate.record_id).where(
+                # Old serials as typed; new (Crockford) ones in any case, hyphens ignored.
+                sa.or_(
+                    Certificate.serial == text,
+                    sa.func.upper(Certificate.serial)
+                    == text.replace("-", "").replace(" ", "").upper(),
                 )
-                .where(AttendanceRecord.session_id == session.id)
-                .order_by(AttendanceRecord.id),
-                page,
             )
+        ),
+    ]
+    number = normalize_id_number(text)
+    if len(number) == 18:
+        digest = id_hashes([number])[0]
+        matches.append(
+            AttendanceRecord.person_id.in_(sa.select(Person.id).where(Person.id_hash == digest))
         )
+    return query.where(sa.or_(*matches))
+
+
+def list_records(
+    session: TrainingSession, page: Page | None = None, search: str | None = None
+) -> list[AttendanceRecord]:
+    """A session's attendance records in upload order (one page of them, if given), optionally
+    those matching `search` (name, employer, ID number or certificate serial)."""
+    query = (
+        sa.select(AttendanceRecord)
+        .options(
+            so.selectinload(AttendanceRecord.person),
+            so.selectinload(AttendanceRecord.certificate),
+        )
+        .where(AttendanceRecord.session_id == session.id)
+        .order_by(AttendanceRecord.id)
     )
+    if search and search.strip():
+        query = _search(query, search)
+    return list(db.session.scalars(page_of(query, page)))

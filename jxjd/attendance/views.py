@@ -7,6 +7,7 @@ import base64
 from flask import current_app, render_template, request
 
 from jxjd.attendance import bp, services
+from jxjd.attendance.exporting import trainees_xlsx
 from jxjd.attendance.importing import (
     Roster,
     build_error_report_xlsx,
@@ -16,7 +17,7 @@ from jxjd.attendance.importing import (
 )
 from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_session
-from jxjd.common.paging import current_page, paged
+from jxjd.common.paging import Page, current_page, paged
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
@@ -203,6 +204,7 @@ def session_page(session_id: int):
             result, problem, report_href = outcome
         session = get_session(actor, session_id)
     certificates = certificates_of_session(session)
+    search, listing = _trainee_listing()
     return render_template(
         "attendance/session.html",
         session=session,
@@ -210,5 +212,27 @@ def session_page(session_id: int):
         problem=problem,
         report_href=report_href,
         certificates=certificates,
-        records=services.list_records(session),
+        records=services.list_records(session, listing, search),
+        search=search,
+        listing=listing,
     ), (problem.status if problem and result is None else 200)
+
+
+TRAINEES_PER_PAGE = 50
+
+
+def _trainee_listing() -> tuple[str, Page]:
+    """The trainee list's search text and page (?q=&page=; a bad page number is page 1)."""
+    raw = request.args.get("page", "1")
+    number = int(raw) if raw.isdecimal() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    return (request.args.get("q") or "").strip()[:100], Page(number=number, size=TRAINEES_PER_PAGE)
+
+
+@bp.get("/sessions/<int:session_id>/trainees.xlsx")
+@page("session.read")
+def trainees_xlsx_page(session_id: int):
+    """The session's trainee list (the search applied) as an Excel workbook."""
+    session = get_session(current_actor(), session_id)
+    search = (request.args.get("q") or "").strip()[:100]
+    records = services.list_records(session, search=search)
+    return xlsx_response(trainees_xlsx(session, records), f"学员名单-{session.id}.xlsx")

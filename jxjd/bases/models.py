@@ -6,9 +6,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from jxjd.common.enums import CHANGE_STATUSES  # noqa: F401 - the filing's states, importable here
 from jxjd.common.types import UTCDateTime
+from jxjd.departments.models import Department
 from jxjd.extensions import Model
 
 ACTIVE_STATUSES = ("recognized", "rectifying")
@@ -31,7 +33,8 @@ class Base(Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     # At most one base per unit, ever: a barred or revoked unit cannot come back under a new row.
     credit_code: so.Mapped[str] = so.mapped_column(sa.String(18), unique=True)
-    department: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
+    # The competent department (主管部门), a row of the departments table (ISSUE11 item 7).
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
     contact_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
@@ -41,12 +44,25 @@ class Base(Model):
     plaque_number: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
+    dept: so.Mapped[Department] = so.relationship(lazy="joined")
     specialties: so.Mapped[list[BaseSpecialty]] = so.relationship(
         back_populates="base", cascade="all, delete-orphan", order_by="BaseSpecialty.position"
     )
     status_changes: so.Mapped[list[BaseStatusChange]] = so.relationship(
         back_populates="base", order_by="BaseStatusChange.id"
     )
+
+    @hybrid_property
+    def department(self) -> str:
+        """The department's name (what the API has always shown and dept actors are bound to)."""
+        return self.dept.name if self.dept is not None else ""
+
+    @department.inplace.expression
+    @classmethod
+    def _department_expression(cls) -> sa.ColumnElement[str]:
+        return (
+            sa.select(Department.name).where(Department.id == cls.department_id).scalar_subquery()
+        )
 
     @property
     def is_active(self) -> bool:

@@ -12,6 +12,7 @@ from jxjd.bases.models import CHANGE_FIELDS, CHANGE_STATUSES
 from jxjd.bases.schemas import BaseChangeAcceptArgs, BaseChangeArgs, BaseChangeRejectArgs
 from jxjd.common.enums import BASE_STATUSES
 from jxjd.common.schema import load
+from jxjd.departments.services import active_departments
 from jxjd.errors import Problem, field_error
 from jxjd.transactions import attempt
 from jxjd.web import page
@@ -19,7 +20,12 @@ from jxjd.web import page
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"change_statuses": CHANGE_STATUSES, "change_fields": CHANGE_FIELDS}
+    return {
+        "change_statuses": CHANGE_STATUSES,
+        "change_fields": CHANGE_FIELDS,
+        "base_moves": services.TRANSITIONS,
+        "department_options": active_departments,
+    }
 
 
 @bp.get("/bases")

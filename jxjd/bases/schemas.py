@@ -96,6 +96,7 @@ class BaseSchema(Schema):
     name = fields.String()
     credit_code = fields.String()
     department = fields.String()
+    department_code = fields.Function(lambda b: b.dept.code if b.dept is not None else None)
     address = fields.String()
     status = fields.String()
     contact = fields.Function(

@@ -15,6 +15,7 @@ from jxjd.common.enums import AUDIENCES, BASE_STATUSES, LEVELS
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, utcnow
+from jxjd.departments.services import find_department, resolve_department
 from jxjd.errors import Conflict, Problem, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.states import Machine, transition
@@ -166,6 +167,7 @@ def create_base(actor: Actor, data: dict[str, Any]) -> Base:
     blank = _blank_fields(data, {"name": "基地名称", "department": "主管部门"})
     if blank:
         raise ValidationFailed(blank)
+    department = resolve_department(data["department"])
     code = checked_credit_code(data["credit_code"])
     specialties = normalized_specialties(data.get("specialties") or [])
     ensure_code_accepted(code)
@@ -174,7 +176,7 @@ def create_base(actor: Actor, data: dict[str, Any]) -> Base:
     base = Base(
         name=data["name"].strip(),
         credit_code=code,
-        department=data["department"].strip(),
+        dept=department,
         address=(data.get("address") or "").strip(),
         status=status,
         contact_name=contact.get("name", ""),
@@ -228,7 +230,8 @@ def list_bases_for(
     if status:
         query = query.where(Base.status == status)
     if department:
-        query = query.where(Base.department == department)
+        found = find_department(department)
+        query = query.where(Base.department_id == (found.id if found else None))
     return list(db.session.scalars(page_of(query, page)))
 
 
@@ -261,6 +264,34 @@ def replace_specialties(actor: Actor, base: Base, specialties: list[dict]) -> Ba
     _set_specialties(base, new)
     record_event(
         actor, "base.specialties", "base", base.id, before=before, after=[s["name"] for s in new]
+    )
+    db.session.flush()
+    return base
+
+
+class SameDepartment(Conflict):
+    code, title = "same_department", "已属于该主管部门"
+
+
+def reassign_base_department(actor: Actor, base: Base, department: str, reason: str) -> Base:
+    """Move a base to another competent department (admin), keeping why in the audit trail."""
+    authorize(actor, "department.reassign", base)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([field_error("missing_reason", "须说明调整原因", field="reason")])
+    target = resolve_department(department)
+    if target.id == base.department_id:
+        raise SameDepartment(f"{base.name} 已由 {target.name} 主管")
+    before = base.department
+    base.dept = target
+    record_event(
+        actor,
+        "base.department",
+        "base",
+        base.id,
+        from_department=before,
+        to_department=target.name,
+        reason=reason,
     )
     db.session.flush()
     return base

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from jxjd.certificates import qr
 from jxjd.certificates.fields import SHORTENABLE, IssueContext, session_values, signed_payload
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
+from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore
 from jxjd.common.db import chunked, execute_dml
 from jxjd.common.enums import CERTIFICATE_STATUSES
@@ -33,7 +33,7 @@ from jxjd.sessions.models import TrainingSession
 from jxjd.states import Machine, transition
 
 MAX_QR_TEXT = 800
-SERIAL_BYTES = 16  # 128 random bits → 22 URL-safe characters
+SERIAL_LENGTH = 26  # Crockford characters: 130 random bits (older serials: 22 URL-safe ones)
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ def signing_keys() -> SigningKeys:
 
 
 def new_serial() -> str:
-    """A fresh serial: 128 random bits, URL-safe, never reused (unique column)."""
-    return secrets.token_urlsafe(SERIAL_BYTES)
+    """A fresh serial (CONTRACT §13): 26 Crockford characters (130 random bits) that people can
+    type (no I, L, O, U; case, hyphens and spaces ignored on look-up), never reused."""
+    return crockford.random_code(SERIAL_LENGTH)
 
 
 def verify_url(serial: str, token: str) -> str:
@@ -88,7 +89,7 @@ def _sign_fitting(key: ActiveKey, payload: dict[str, Any], base_url_len: int) ->
 
 def _qr_prefix_len() -> int:
     """The length of the QR text before the token."""
-    return len(current_app.config["JXJD_PUBLIC_URL"]) + len("/v/") + 22 + len("?t=")
+    return len(current_app.config["JXJD_PUBLIC_URL"]) + len("/v/") + SERIAL_LENGTH + len("?t=")
 
 
 def issue_certificates(session: Any, base_name: str, items: list[Issuable], now: datetime) -> int:

@@ -87,6 +87,18 @@ TITLES = {
     "none": "无",
 }
 
+# The checks a new session passes (CONTRACT §5), in contract order, named for the page.
+SESSION_CHECKS = {
+    "base_not_active": "基地处于可开展培训的状态",
+    "specialty_not_recognized": "专业在认定范围内",
+    "level_not_recognized": "培训层次在认定范围内",
+    "audience_not_recognized": "培训对象在认定范围内",
+    "plan_not_filed": "当年度培训计划已备案",
+    "not_in_plan": "班次属于已备案计划中的培训项目",
+    "invalid_dates": "培训日期有效",
+    "invalid_hours": "学时有效且不超过每天上限",
+}
+
 # Every enumeration by the kind templates, exports and messages name it: label(kind, value).
 ALL_LABELS = {
     "level": LEVELS,
@@ -106,6 +118,7 @@ ALL_LABELS = {
     "change_status": CHANGE_STATUSES,
     "education": EDUCATIONS,
     "title": TITLES,
+    "session_check": SESSION_CHECKS,
 }
 
 

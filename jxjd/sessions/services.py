@@ -99,6 +99,12 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
             )
         )
 
+    _check_plan(out, base, data, start)
+    return out
+
+
+def _check_plan(out: CheckOutcome, base: Base, data: dict[str, Any], start: date) -> None:
+    """plan_not_filed and not_in_plan (第十九条); the matched item, or a warning when it runs over."""
     plan = current_filed_plan(base.id, start.year)
     if plan is None:
         out.errors.append(
@@ -108,9 +114,15 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 field="start_date",
             )
         )
-        # not_in_plan is checked against "that filed plan" (CONTRACT §5): with none, there
-        # is nothing to check the item against, and plan_not_filed already says why.
-        return out
+        # CONTRACT §5 lists both: with no filed plan the session cannot be in one either.
+        out.errors.append(
+            field_error(
+                "not_in_plan",
+                f"没有已备案的 {start.year} 年度计划，班次无法对应计划中的培训项目",
+                field="plan_item_id",
+            )
+        )
+        return
     item = next((i for i in plan.items if i.id == data.get("plan_item_id")), None)
     if item is None:
         message = (
@@ -119,7 +131,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
             else f"培训项目 {data['plan_item_id']} 不在 {start.year} 年度已备案计划中"
         )
         out.errors.append(field_error("not_in_plan", message, field="plan_item_id"))
-        return out
+        return
     differing = [label for key, label in MATCHED_FIELDS.items() if getattr(item, key) != data[key]]
     if differing:
         out.errors.append(
@@ -129,7 +141,7 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 field="plan_item_id",
             )
         )
-        return out
+        return
     out.plan_item = item
     existing = (
         db.session.scalar(sa.select(sa.func.count()).where(TrainingSession.plan_item_id == item.id))
@@ -142,7 +154,6 @@ def check_session(base: Base, data: dict[str, Any]) -> CheckOutcome:
                 "message": f"计划项目“{item.title}”计划 {item.sessions} 期，本班次为第 {existing + 1} 期",
             }
         )
-    return out
 
 
 def schedule_session(actor: Actor, base: Base, data: dict[str, Any]) -> TrainingSession:

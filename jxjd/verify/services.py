@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from jxjd.certificates.models import Certificate
-from jxjd.certificates.services import signing_keys
+from jxjd.certificates.services import SERIAL_LENGTH, signing_keys
 from jxjd.certificates.signing import SigningKeys, VerificationKey, verify_token
+from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore
 from jxjd.extensions import db
 from jxjd.transcripts import services as transcripts
@@ -36,7 +37,7 @@ REASONS = {
     "outside_key_window": "签发时间不在签名密钥的有效期内，证书可能是伪造的。",
     "serial_mismatch": "链接中的证书编号与签名内容不一致。",
     "payload_mismatch": "签名内容与登记的证书信息不一致。",
-    "unknown_serial": "未找到该编号的证书，请核对证书编号。",
+    "unknown_serial": "系统中没有这个编号的证书。这不代表证书是伪造的：请核对证书编号是否输入有误。",
     "revoked": "证书已撤销。",
     # A transcript stays valid as of its issue; the notice names the years that changed since.
     "record_changed": "认定单签发后学时记录已有变更，认定单仅证明签发时的学时情况。",
@@ -167,11 +168,20 @@ def find_certificate(serial: str) -> StoredCertificate | None:
     The public look-up is the service's hottest path and only reads: it takes a pooled
     connection for one Core query instead of an ORM session (about 100 µs less per request).
     """
-    if not isinstance(serial, str) or not _SERIAL_RE.fullmatch(serial):
+    if not isinstance(serial, str):
         return None
+    # As typed (older, case-sensitive serials), then as a Crockford serial (CONTRACT §13): any
+    # case, hyphens and spaces ignored; a new serial is all capitals, so the two cannot collide.
+    typed = crockford.normalize(serial)
+    tried = [serial] + ([typed] if crockford.is_canonical(typed, SERIAL_LENGTH) else [])
     with db.engine.connect() as conn:
-        row = conn.execute(_BY_SERIAL, {"serial": serial}).first()
-    return None if row is None else StoredCertificate(**row._mapping)
+        for candidate in dict.fromkeys(tried):
+            if not _SERIAL_RE.fullmatch(candidate):
+                continue
+            row = conn.execute(_BY_SERIAL, {"serial": candidate}).first()
+            if row is not None:
+                return StoredCertificate(**row._mapping)
+    return None
 
 
 def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]:

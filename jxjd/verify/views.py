@@ -11,6 +11,7 @@ from limits import RateLimitItem, parse
 from werkzeug.exceptions import TooManyRequests as HTTPTooManyRequests
 
 from jxjd import metrics
+from jxjd.common.time import utcnow
 from jxjd.errors import BadRequest, TooManyRequests, render_problem, wants_json
 from jxjd.extensions import limiter
 from jxjd.openapi import doc
@@ -105,7 +106,14 @@ def verify_page(serial: str):
     """The page a phone opens after scanning a certificate's QR code."""
     token = request.args.get("t", "").strip() or None
     outcome = _verify(token, serial)
-    html = render_template("verify/result.html", v=outcome, check_labels=CHECK_LABELS)
+    html = render_template(
+        "verify/result.html",
+        v=outcome,
+        check_labels=CHECK_LABELS,
+        checked_at=utcnow(),
+        typed_serial=serial,
+        serial_value=serial,  # the re-check form keeps what was typed
+    )
     return _no_store(current_app.make_response(html))
 
 

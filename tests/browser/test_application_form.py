@@ -76,7 +76,10 @@ def test_applicant_reads_failed_conditions_then_submits_on_a_phone(
 
     # First attempt: two teachers (one with only 大专), 800 trainees a year.
     for name, value in UNIT.items():
-        page.fill(f"#f-{name}", value)
+        if name == "department":  # a select over the department table (ISSUE11 item 7)
+            page.select_option("#f-department", label=value)
+        else:
+            page.fill(f"#f-{name}", value)
     page.fill("#f-capacity-yearly_trainees", "800")
     page.fill("#specialties-0-name", SPECIALTY)
     page.check("input[name=specialties-0-levels][value=senior]")

@@ -136,6 +136,6 @@ def test_home_page_form_verifies_by_serial(client, certificate, live_url, phone_
     phone_page.fill("input[name=serial]", "NoSuchCertificate00000")
     phone_page.click("form.verify-form button[type=submit]")
     phone_page.wait_for_url("**/v/NoSuchCertificate00000")
-    assert verdict(phone_page) == "证书无效"
-    assert "未找到该证书" in phone_page.content()
+    assert verdict(phone_page) == "未查到证书"
+    assert "请核对证书编号" in phone_page.content()
     phone_page.screenshot(path=artifacts / "verify-not-found-phone.png", full_page=True)

@@ -31,7 +31,9 @@ def test_a_bad_body_for_ones_own_object_is_422(client, create_base, create_plan_
 
 
 def test_the_wrong_role_is_403_before_anything_is_looked_up(client, make_headers):
-    resp = client.post("/api/v1/plans/999999/file", headers=make_headers("dept", department="某厅"))
+    resp = client.post(
+        "/api/v1/plans/999999/file", headers=make_headers("dept", department="湖南省财政厅")
+    )
     assert_problem(resp, 403, "forbidden")
 
 

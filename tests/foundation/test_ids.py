@@ -16,6 +16,7 @@ from jxjd.common.ids import (
     normalize_credit_code,
     normalize_id_number,
 )
+from jxjd.common.time import local_today
 
 
 def _with_check(first17: str) -> str:
@@ -86,7 +87,9 @@ def test_leap_day_birth_date_is_accepted():
 
 
 def test_future_birth_date_is_refused():
-    tomorrow = date.today() + timedelta(days=1)
+    # "Today" is Beijing's date (the service's clock), not the machine's UTC date: from 16:00
+    # UTC they differ, and a birth date of UTC-tomorrow is Beijing-today, which is valid.
+    tomorrow = local_today() + timedelta(days=1)
     value = _with_check(f"430104{tomorrow:%Y%m%d}001")
     assert "超出合理范围" in id_number_problem(value)
 

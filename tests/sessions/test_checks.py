@@ -204,10 +204,14 @@ def test_session_without_any_plan_is_refused(client, create_base, base_headers, 
     other = create_base()
     item = create_plan_in(other, "filed").items[0]  # a real item, of somebody else's plan
     body = _refused_with(
-        _post(client, base, base_headers(base), session_payload(item)), ["plan_not_filed"]
+        _post(client, base, base_headers(base), session_payload(item)),
+        ["plan_not_filed", "not_in_plan"],
     )
     assert body["errors"][0]["field"] == "start_date"
     assert "尚未备案" in body["errors"][0]["message"]
+    # ISSUE11 item 4: with no filed plan, not_in_plan is listed too (CONTRACT §5), in words.
+    assert body["errors"][1]["field"] == "plan_item_id"
+    assert "没有已备案的" in body["errors"][1]["message"]
 
 
 @pytest.mark.parametrize("status", ["draft", "submitted", "reviewed", "returned"])
@@ -217,14 +221,15 @@ def test_session_under_a_plan_not_yet_filed_is_refused(
     base = create_base()
     item = create_plan_in(base, status).items[0]
     _refused_with(
-        _post(client, base, base_headers(base), session_payload(item)), ["plan_not_filed"]
+        _post(client, base, base_headers(base), session_payload(item)),
+        ["plan_not_filed", "not_in_plan"],
     )
 
 
 def test_session_in_a_year_without_a_filed_plan_is_refused(client, ready):
     base, item, headers = ready()
     payload = session_payload(item, start_date="2028-03-01", end_date="2028-03-03")
-    _refused_with(_post(client, base, headers, payload), ["plan_not_filed"])
+    _refused_with(_post(client, base, headers, payload), ["plan_not_filed", "not_in_plan"])
 
 
 # ---- not_in_plan ---------------------------------------------------------------------------
@@ -381,7 +386,7 @@ def test_scope_plan_and_hours_failures_are_listed_together(
     )
     _refused_with(
         _post(client, base, base_headers(base), payload),
-        ["level_not_recognized", "invalid_hours", "plan_not_filed"],
+        ["level_not_recognized", "invalid_hours", "plan_not_filed", "not_in_plan"],
     )
 
 

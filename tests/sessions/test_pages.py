@@ -63,6 +63,10 @@ def test_a_session_without_a_filed_plan_shows_the_failed_checks_in_chinese(
     assert "尚未备案" in html
     assert "学时超过每天 8 学时的上限" in html
     assert "plan_not_filed" in html
+    # Every check named in words, the failed ones with why (ISSUE11 item 4).
+    assert "逐项检查结果" in html
+    assert '<span class="badge bad">未通过</span> 班次属于已备案计划中的培训项目' in html
+    assert '<span class="badge ok">通过</span> 专业在认定范围内' in html
     assert _count_sessions() == 0
 
 

@@ -84,9 +84,25 @@ def test_token_for_another_serial_page_is_invalid(client, issue_certificates):
 
 def test_unknown_serial_page_is_not_found_and_offers_the_form(client):
     html = page(client, "AAAAAAAAAAAAAAAAAAAAAA")
-    assert verdict(html) == "证书无效"  # CONTRACT §7: one of the three verdicts
-    assert "未找到该证书" in html
-    assert 'name="serial"' in html
+    # CONTRACT §13 amends §7: an unknown serial is 未查到证书, never 证书无效 (a typo is no forgery).
+    assert verdict(html) == "未查到证书"
+    assert "证书无效" not in html and "请核对证书编号" in html
+    assert 'name="serial"' in html and 'value="AAAAAAAAAAAAAAAAAAAAAA"' in html  # kept
+    assert "核验机构：湖南省人力资源和社会保障厅" in html and "核验时间：" in html
+
+
+def test_new_serials_are_crockford_and_found_in_any_case_with_hyphens(client, certificate):
+    from jxjd.common.crockford import ALPHABET, group
+
+    serial = certificate["serial"]
+    assert len(serial) == 26 and set(serial) <= set(ALPHABET)
+    typed = group(serial.lower(), 4).replace("-", " - ", 1)
+    assert verdict(page(client, typed)) == "证书有效"
+    api = client.get("/api/v1/verify", query_string={"serial": serial.lower()}).get_json()
+    assert api["result"] == "valid" and api["certificate"]["serial"] == serial
+    # One character off is not found (and never "invalid").
+    wrong = serial[:-1] + ("0" if serial[-1] != "0" else "1")
+    assert verdict(page(client, wrong)) == "未查到证书"
 
 
 def test_home_page_has_the_verify_by_serial_form(client):

@@ -19,7 +19,7 @@ from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Conflict, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.plans.models import OPEN_STATUSES, Plan, PlanItem
-from jxjd.states import Machine, transition
+from jxjd.states import Machine, lock, transition
 
 # CONTRACT §4: a base submits a draft (or a returned version), its department reviews it (or
 # returns it), the HR department files it. A filed plan never changes: the next version follows.
@@ -276,6 +276,44 @@ def file_plan(actor: Actor, plan: Plan) -> Plan:
         then=supersede,
     )
     db.session.flush()
+    return plan
+
+
+def delete_plan(actor: Actor, plan: Plan) -> None:
+    """Delete a draft or returned version (never one under review or filed); audited."""
+    authorize(actor, "plan.delete", plan)
+    current = lock(plan)  # the plan's row first, then the audit chain: the transitions' order
+    if current not in ("draft", "returned"):
+        raise PLAN_MACHINE.refuse(plan, current, "删除；只能删除草稿或退回的版本")
+    record_event(
+        actor,
+        "plan.delete",
+        "plan",
+        plan.id,
+        base_id=plan.base_id,
+        year=plan.year,
+        version=plan.version,
+        from_status=current,
+        items=len(plan.items),
+    )
+    db.session.delete(plan)
+    db.session.flush()
+
+
+def plan_to_copy(actor: Actor, base: Base, year: int) -> Plan:
+    """The plan of `year` to start the next year's from: the filed one in force, else the latest."""
+    authorize(actor, "plan.read", base)
+    plan = current_filed_plan(base.id, year) or db.session.scalar(
+        sa.select(Plan)
+        .options(so.selectinload(Plan.items))
+        .where(Plan.base_id == base.id, Plan.year == year)
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
+    if plan is None or not plan.items:
+        raise ValidationFailed(
+            [field_error("nothing_to_copy", f"{year} 年度没有可复制的计划项目", field="year")]
+        )
     return plan
 
 

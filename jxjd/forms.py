@@ -27,8 +27,9 @@ from jxjd.transactions import attempt
 
 T = TypeVar("T")
 
-# Where an error goes: its field path → (input name, label for the summary), or None (summary).
-Placer = Callable[[str], "tuple[str, str] | None"]
+# Where an error goes: the error (its "field" is an API path) → (input name, label for the
+# summary; "" when the message names its place itself), or None for the summary only.
+Placer = Callable[[Mapping[str, Any]], "tuple[str, str] | None"]
 
 
 @dataclass
@@ -38,6 +39,8 @@ class FormErrors:
     problem: Problem | None = None
     by_field: dict[str, list[str]] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
+    # The same messages with their place ("第 2 位教师的职称：…"), for an error shown per row.
+    located: dict[str, list[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return self.problem is not None
@@ -68,7 +71,12 @@ def message_of(error: Mapping[str, Any]) -> str:
 
 def by_names(labels: Mapping[str, str]) -> Placer:
     """A placer for flat forms whose input names are the API's field names."""
-    return lambda path: (path, labels[path]) if path in labels else None
+
+    def place(error: Mapping[str, Any]) -> tuple[str, str] | None:
+        path = error.get("field") or ""
+        return (path, labels[path]) if path in labels else None
+
+    return place
 
 
 def place_errors(problem: Problem | None, place: Placer | Mapping[str, str] | None) -> FormErrors:
@@ -81,14 +89,16 @@ def place_errors(problem: Problem | None, place: Placer | Mapping[str, str] | No
         return errors
     for error in problem.errors:
         message = message_of(error)
-        where = placer(error.get("field") or "") if placer is not None else None
+        where = placer(error) if placer is not None else None
         row = f"第 {error['row']} 行：" if error.get("row") else ""
         if where is None:
             errors.summary.append(f"{row}{message}")
             continue
         name, label = where
+        text = f"{label}：{message}" if label and label not in message else message
         errors.by_field.setdefault(name, []).append(message)
-        errors.summary.append(f"{label}：{message}" if label and label not in message else message)
+        errors.located.setdefault(name, []).append(text)
+        errors.summary.append(text)
     return errors
 
 

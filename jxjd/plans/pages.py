@@ -9,6 +9,7 @@ every typed value and each error beside its input.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -91,7 +92,8 @@ def _items(rows: Rows) -> tuple[list[dict[str, Any]], list[int]]:
 def _placer(where: list[int]):
     """Errors of items[k].field go beside that row's input; the year beside the year."""
 
-    def place(path: str) -> tuple[str, str] | None:
+    def place(error: Mapping[str, Any]) -> tuple[str, str] | None:
+        path = error.get("field") or ""
         if path == "year":
             return "year", "年度"
         if path == "items_file":

@@ -70,6 +70,9 @@ def _year_error(field: str, message: str) -> dict[str, Any]:
     return field_error("invalid_year_range", message, field=field)
 
 
+YEAR_LABELS = {"from": "起始年份", "to": "截止年份"}
+
+
 def year_range(
     from_year: Any, to_year: Any, *, default_span: int = DEFAULT_SPAN_YEARS
 ) -> tuple[int, int]:
@@ -84,10 +87,12 @@ def year_range(
         try:
             value = int(str(raw).strip())
         except ValueError:
-            errors.append(_year_error(field, f"{field} 应为四位年份"))
+            errors.append(_year_error(field, f"{YEAR_LABELS[field]}应为四位年份"))
             continue
         if not MIN_YEAR <= value <= MAX_YEAR:
-            errors.append(_year_error(field, f"{field} 应在 {MIN_YEAR}—{MAX_YEAR} 之间"))
+            errors.append(
+                _year_error(field, f"{YEAR_LABELS[field]}应在 {MIN_YEAR}—{MAX_YEAR} 之间")
+            )
         values[field] = value
     if errors:
         raise ValidationFailed(errors)

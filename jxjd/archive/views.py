@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from jxjd.access import can
 from jxjd.archive import bp, exporting, services
@@ -23,6 +32,7 @@ from jxjd.certificates.services import certificates_of_person, qr_image
 from jxjd.common.paging import current_page, paged
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Gone, NotFound, TooManyRequests, ValidationFailed
+from jxjd.forms import FormErrors, submit, typed
 from jxjd.openapi import Body, doc
 from jxjd.people.services import checked_id_number
 from jxjd.throttle import Counter, client_key, refuse_if_over
@@ -334,21 +344,50 @@ def _grant_from_form(person) -> str | None:
     return code
 
 
+GRANT_LABELS = {
+    "employer_name": "用人单位名称",
+    "employer_credit_code": "用人单位统一社会信用代码",
+    "from": "起始年份",
+    "to": "截止年份",
+    "days": "有效天数",
+}
+NEW_GRANT_CODE = "jxjd_new_grant_code"  # shown once, on the page the create redirects to
+
+
+def _grants_html(person, new_code: str | None, errors: FormErrors | None) -> str:
+    grants = [services.grant_dict(g) for g in services.grants_of(person)]
+    return render_template(
+        "archive/grants.html",
+        grants=grants,
+        new_code=new_code,
+        typed=typed({"days": 30}, keys=GRANT_LABELS),
+        errors=errors or FormErrors(),
+    )
+
+
 @bp.route("/me/grants", methods=["GET", "POST"])
 @page("grant.manage")
 def me_grants_page():
     """Create, list and withdraw my share codes; see who used them."""
     person = _me()
-    new_code = None
-    if request.method == "POST":
-        new_code, problem = attempt(lambda: _grant_from_form(person))
-        if problem is not None:
-            flash(problem.detail, "error")
-        elif new_code is None:
+    if request.method == "GET":
+        return _grants_html(person, session.pop(NEW_GRANT_CODE, None), None)
+
+    def done(code: str | None):
+        if code is None:
             flash("已撤回授权", "success")
-            return redirect(url_for("archive.me_grants_page"))
-    grants = [services.grant_dict(g) for g in services.grants_of(person)]
-    return render_template("archive/grants.html", grants=grants, new_code=new_code)
+        else:
+            # Post/redirect/get: a reload of the next page makes no second code.
+            session[NEW_GRANT_CODE] = code
+            flash("已生成授权码", "success")
+        return redirect(url_for("archive.me_grants_page"))
+
+    return submit(
+        lambda: _grant_from_form(person),
+        done=done,
+        again=lambda errors: _grants_html(person, None, errors),
+        place=GRANT_LABELS,
+    )
 
 
 @bp.get("/me/registration/<int:year>")

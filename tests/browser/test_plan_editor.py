@@ -158,7 +158,9 @@ def test_a_base_files_a_five_item_plan_after_a_failed_try_and_edits_it_when_retu
     page.wait_for_url("**/plans")
     db.session.remove()
     plan = db.session.get(Plan, plan.id)
-    services.review_plan(dept_actor(plan.base), plan, approve=False, comment="第3项学时偏少，请调整")
+    services.review_plan(
+        dept_actor(plan.base), plan, approve=False, comment="第3项学时偏少，请调整"
+    )
     db.session.commit()
 
     page.reload()

@@ -17,8 +17,9 @@ from jxjd.accounts import activation, bp
 from jxjd.accounts.services import authenticate, change_password, end_sessions
 from jxjd.accounts.views import letter_page, register, send_otp
 from jxjd.auth import current_actor
-from jxjd.errors import Conflict, TooManyRequests, ValidationFailed
+from jxjd.errors import Conflict, TooManyRequests, ValidationFailed, field_error
 from jxjd.extensions import limiter
+from jxjd.forms import FormErrors, place_errors
 from jxjd.transactions import attempt
 from jxjd.web import page, safe_next
 
@@ -41,8 +42,9 @@ def login_page():
     if request.method == "POST":
         account = authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if account is None:
-            flash("用户名或密码不正确", "error")
-            return render_template("accounts/login.html"), 401
+            # The username comes back as typed; the password never does.
+            typed = request.form.get("username", "")
+            return render_template("accounts/login.html", username=typed, failed=True), 401
         # A new session: nothing from before sign-in (a CSRF token planted or seen then) carries on.
         session.clear()
         g.pop("csrf_token", None)
@@ -90,18 +92,34 @@ def password_page():
     return render_template("accounts/password.html", errors=errors), 422 if errors else 200
 
 
-def _register_step(typed: dict[str, str]) -> tuple[list[str], str | None, int]:
-    """One press of the register form: (errors, notice, status); None errors mean registered."""
+REGISTER_LABELS = {
+    "id_number": "身份证号",
+    "name": "姓名",
+    "code": "验证码",
+    "username": "用户名",
+    "password": "密码",
+    "password2": "再次输入密码",
+}
+# The register form's failures shown beside the form; any other problem is the error page's.
+REGISTER_PROBLEMS = (ValidationFailed, TooManyRequests, activation.RegistrationRefused, Conflict)
+
+
+def _register_step(typed: dict[str, str]) -> str | None:
+    """One press of the register form: the notice after a code request, None once registered."""
     form = request.form
     if form.get("action") == "otp":
-        if not typed["id_number"].strip() or not typed["name"].strip():
-            return ["请先填写身份证号和姓名，再获取短信验证码"], None, 422
+        missing = [key for key in ("id_number", "name") if not typed[key].strip()]
+        if missing:
+            what = "和".join(REGISTER_LABELS[key] for key in missing)
+            message = f"请先填写{what}，再获取短信验证码"
+            raise ValidationFailed([field_error("required", message, field=missing[0])])
         send_otp(typed["id_number"][:32], typed["name"][:50])
-        return [], activation.OTP_ACCEPTED["message"], 200
+        return activation.OTP_ACCEPTED["message"]
     if form.get("password", "") != form.get("password2", ""):
-        return ["两次输入的密码不一致"], None, 422
+        mismatch = field_error("password_mismatch", "两次输入的密码不一致", field="password2")
+        raise ValidationFailed([mismatch])
     register({**typed, "password": form.get("password", "")})
-    return None, None, 201
+    return None
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -110,26 +128,21 @@ def register_page():
     """A professional opens their account: an SMS code or an activation code, then a login."""
     typed = {k: request.form.get(k, "") for k in REGISTER_FIELDS}
     if request.method == "GET":
-        return render_template("accounts/register.html", form=typed)
-    headers: dict[str, str] = {}
-    outcome, problem = attempt(lambda: _register_step(typed))
-    if outcome is not None:
-        errors, notice, status = outcome
-        if errors is None:
-            flash("注册成功，请用新设置的用户名和密码登录", "success")
-            return redirect(url_for("accounts.login_page", next=url_for("archive.me_page")))
-    elif isinstance(problem, TooManyRequests):
-        retry = problem.extra.get("retry_after", 60)
-        errors, notice, status = [f"尝试次数过多，请 {retry} 秒后再试"], None, 429
-        headers = {"Retry-After": str(retry)}
-    elif isinstance(problem, ValidationFailed):
-        errors, notice, status = [e["message"] for e in problem.errors or []], None, 422
-    elif isinstance(problem, activation.RegistrationRefused | Conflict):
-        errors, notice, status = [problem.detail], None, problem.status
-    else:
+        return render_template("accounts/register.html", form=typed, errors=FormErrors())
+    notice, problem = attempt(lambda: _register_step(typed))
+    if problem is None and notice is None:
+        flash("注册成功，请用新设置的用户名和密码登录", "success")
+        return redirect(url_for("accounts.login_page", next=url_for("archive.me_page")))
+    if problem is not None and not isinstance(problem, REGISTER_PROBLEMS):
         raise problem
+    headers: dict[str, str] = {}
+    if isinstance(problem, TooManyRequests):
+        retry = problem.extra.get("retry_after", 60)
+        problem = TooManyRequests(f"尝试次数过多，请 {retry} 秒后再试")
+        headers = {"Retry-After": str(retry)}
+    errors = place_errors(problem, REGISTER_LABELS)
     html = render_template("accounts/register.html", form=typed, errors=errors, notice=notice)
-    return html, status, headers
+    return html, (problem.status if problem else 200), headers
 
 
 @bp.route("/activation-codes", methods=["GET", "POST"])

@@ -343,7 +343,9 @@ def review_args(level: Any, year: Any) -> tuple[str, int]:
     if level not in LEVELS:
         errors.append(
             field_error(
-                "invalid_choice", "level 须为 senior、intermediate 或 junior", field="level"
+                "invalid_choice",
+                "评审层次（level）须为高级 senior、中级 intermediate 或初级 junior",
+                field="level",
             )
         )
     try:
@@ -351,7 +353,7 @@ def review_args(level: Any, year: Any) -> tuple[str, int]:
         if not MIN_YEAR <= review_year <= MAX_YEAR:
             raise ValueError
     except ValueError:
-        errors.append(field_error("invalid_year_range", "year 应为四位年份", field="year"))
+        errors.append(field_error("invalid_year_range", "评审年度应为四位年份", field="year"))
         review_year = 0
     if errors:
         raise ValidationFailed(errors)

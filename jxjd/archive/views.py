@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import (
     Response,
     current_app,
@@ -32,7 +35,7 @@ from jxjd.certificates.services import certificates_of_person, qr_image
 from jxjd.common.paging import current_page, paged
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Gone, NotFound, TooManyRequests, ValidationFailed
-from jxjd.forms import FormErrors, submit, typed
+from jxjd.forms import FormErrors, place_errors, submit, typed
 from jxjd.openapi import Body, doc
 from jxjd.people.services import checked_id_number
 from jxjd.throttle import Counter, client_key, refuse_if_over
@@ -420,6 +423,21 @@ def _shared_from_form(actor) -> dict:
     return _shared_lookup(actor, form.get("code", ""), level, year, viewer)
 
 
+SHARED_LABELS = {
+    "code": "授权码",
+    "viewer_unit": "查询单位",
+    "viewer_name": "查询人姓名",
+    "level": "职称评审层次",
+    "year": "评审年度",
+}
+
+
+def _shared_place(error: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The /shared form's inputs for the look-up's errors (the viewer is `viewer.unit` there)."""
+    name = (error.get("field") or "").replace("viewer.", "viewer_")
+    return (name, SHARED_LABELS[name]) if name in SHARED_LABELS else None
+
+
 @bp.route("/shared", methods=["GET", "POST"])
 @page("grant.lookup")
 def shared_page():
@@ -428,26 +446,23 @@ def shared_page():
     Employer and admin accounts look up as themselves; anyone else says which unit and who
     they are, and that is what the person sees in their access list.
     """
-    data = error = None
-    status = 200
+    data = problem = None
     headers: dict[str, str] = {}
-    form = request.form if request.method == "POST" else {}
     actor = current_actor(optional=True)
     signed_in = actor is not None and can(actor, "grant.lookup")
     if request.method == "POST":
         data, problem = attempt(lambda: _shared_from_form(actor if signed_in else None))
         if isinstance(problem, TooManyRequests):
             retry = problem.extra.get("retry_after", 60)
-            error, status = SHARE_LIMITED.format(retry=retry), 429
+            problem = TooManyRequests(SHARE_LIMITED.format(retry=retry))
             headers["Retry-After"] = str(retry)
-        elif problem is not None:
-            error, status = problem.detail, problem.status
     page_html = render_template(
         "archive/shared.html",
         data=data,
-        error=error,
+        errors=place_errors(problem, _shared_place),
         signed_in=signed_in,
-        form={k: form.get(k, "") for k in ("code", "viewer_unit", "viewer_name", "level", "year")},
+        form=typed(keys=("code", "viewer_unit", "viewer_name", "level", "year")),
     )
+    status = problem.status if problem is not None else 200
     resp = current_app.make_response((page_html, status, headers))
     return _no_store(resp)

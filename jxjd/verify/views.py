@@ -100,7 +100,9 @@ def verify_page(serial: str):
     """The page a phone opens after scanning a certificate's QR code."""
     token = request.args.get("t", "").strip() or None
     outcome = _verify(token, serial)
-    html = render_template("verify/result.html", v=outcome, check_labels=CHECK_LABELS)
+    html = render_template(
+        "verify/result.html", v=outcome, check_labels=CHECK_LABELS, serial_value=serial
+    )
     return _no_store(current_app.make_response(html))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -14,12 +15,14 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from jxjd.accounts import activation, bp
+from jxjd.accounts.models import ActivationCode
 from jxjd.accounts.services import authenticate, change_password, end_sessions
 from jxjd.accounts.views import letter_page, register, send_otp
 from jxjd.auth import current_actor
 from jxjd.errors import Conflict, TooManyRequests, ValidationFailed, field_error
-from jxjd.extensions import limiter
-from jxjd.forms import FormErrors, place_errors
+from jxjd.extensions import db, limiter
+from jxjd.forms import FormErrors, place_errors, submit
+from jxjd.people.models import Person
 from jxjd.transactions import attempt
 from jxjd.web import page, safe_next
 
@@ -145,19 +148,49 @@ def register_page():
     return html, (problem.status if problem else 200), headers
 
 
+ACTIVATION_LABELS = {"id_number": "身份证号", "name": "姓名"}
+LETTER = "jxjd_activation_letter"  # the code of the letter just made, for the page it opens
+
+
+def _activation_html(errors: FormErrors | None) -> str:
+    form = {k: request.form.get(k, "") for k in ACTIVATION_LABELS}
+    return render_template("accounts/activation.html", form=form, errors=errors or FormErrors())
+
+
 @bp.route("/activation-codes", methods=["GET", "POST"])
 @page("activation.create")
 def activation_page():
     """An admin or department makes an activation code and prints the letter."""
-    typed = {k: request.form.get(k, "") for k in ("id_number", "name")}
-    if request.method == "POST":
-        letter, problem = attempt(
-            lambda: activation.create_activation_code(
-                current_actor(), typed["id_number"], typed["name"]
-            )
-        )
-        if problem is None:
-            return letter_page(letter)
-        html = render_template("accounts/activation.html", form=typed, error=problem.detail)
-        return html, problem.status
-    return render_template("accounts/activation.html", form=typed, error=None)
+    if request.method == "GET":
+        return _activation_html(None)
+    typed = {k: request.form.get(k, "") for k in ACTIVATION_LABELS}
+
+    def done(letter: activation.Letter):
+        # Post/redirect/get: reloading the letter never makes a new code (which would void this one).
+        session[LETTER] = {"id": letter.row.id, "code": letter.code}
+        return redirect(url_for("accounts.activation_letter_page"))
+
+    return submit(
+        lambda: activation.create_activation_code(
+            current_actor(), typed["id_number"], typed["name"]
+        ),
+        done=done,
+        again=_activation_html,
+        place=ACTIVATION_LABELS,
+    )
+
+
+@bp.get("/activation-codes/letter")
+@page("activation.create")
+def activation_letter_page():
+    """The letter just made, to print; its code lives only in this browser's session."""
+    kept = session.get(LETTER) or {}
+    row = db.session.get(ActivationCode, kept.get("id", 0))
+    person = db.session.get(Person, row.person_id) if row is not None else None
+    if row is None or row.used_at is not None or person is None:
+        flash("没有待打印的激活通知书，请重新生成", "error")
+        return redirect(url_for("accounts.activation_page"))
+    letter = activation.Letter(person=person, code=kept["code"], expires_at=row.expires_at, row=row)
+    resp = make_response(letter_page(letter))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from jxjd.audit.services import record_event
-from jxjd.errors import InvalidTransition, Problem
+from jxjd.errors import InvalidTransition, NotFound, Problem
 from jxjd.extensions import db
 
 MACHINES: dict[type, Machine] = {}
@@ -78,7 +78,9 @@ class Machine:
         db.session.flush()  # the object's own pending changes go first, under the same lock
         row = db.session.execute(
             sa.select(table).where(table.c.id == obj.id).with_for_update()
-        ).one()
+        ).one_or_none()
+        if row is None:  # deleted meanwhile (a draft plan): nothing left to move
+            raise NotFound(f"{self.noun}不存在或已被删除")
         _set_loaded(obj, row._mapping)
         return self.state(obj)
 

@@ -200,12 +200,16 @@ def update_plan(actor: Actor, plan: Plan, items: list[dict[str, Any]]) -> Plan:
 def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
     """draft|returned → submitted; late when after 1 December of the year before."""
     authorize(actor, "plan.submit", plan)
-    if not plan.items:
-        raise ValidationFailed(
-            [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
-        )
     require_live_base(db.session.get(Base, plan.base_id), "提交年度培训计划")
     late = is_late(plan.year, today or local_today())
+
+    def not_empty(_previous: str) -> None:
+        # Checked under the plan's lock: a version deleted meanwhile is a 404, not "empty".
+        if not plan.items:
+            raise ValidationFailed(
+                [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
+            )
+
     transition(
         plan,
         "submitted",
@@ -213,6 +217,7 @@ def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
         event="plan.submit",
         verb=_label("submitted"),
         values={"submitted_at": utcnow(), "late": late},
+        then=not_empty,
         late=late,
     )
     return plan
@@ -280,11 +285,21 @@ def file_plan(actor: Actor, plan: Plan) -> Plan:
 
 
 def delete_plan(actor: Actor, plan: Plan) -> None:
-    """Delete a draft or returned version (never one under review or filed); audited."""
+    """Delete a draft or returned version (never one under review or filed); audited.
+
+    One conditional DELETE decides (the database removes the items with it): a submit that
+    comes first leaves nothing to delete, and this one gets the 409.
+    """
     authorize(actor, "plan.delete", plan)
+    deletable = ("draft", "returned")
     current = lock(plan)  # the plan's row first, then the audit chain: the transitions' order
-    if current not in ("draft", "returned"):
-        raise PLAN_MACHINE.refuse(plan, current, "删除；只能删除草稿或退回的版本")
+    items = len(plan.items)
+    table = Plan.__table__
+    deleted = db.session.execute(
+        sa.delete(table).where(table.c.id == plan.id, table.c.status.in_(deletable))
+    )
+    if deleted.rowcount != 1:
+        raise PLAN_MACHINE.refuse(plan, lock(plan), "删除；只能删除草稿或退回的版本")
     record_event(
         actor,
         "plan.delete",
@@ -294,10 +309,11 @@ def delete_plan(actor: Actor, plan: Plan) -> None:
         year=plan.year,
         version=plan.version,
         from_status=current,
-        items=len(plan.items),
+        items=items,
     )
-    db.session.delete(plan)
-    db.session.flush()
+    for item in list(plan.items):
+        db.session.expunge(item)
+    db.session.expunge(plan)
 
 
 def plan_to_copy(actor: Actor, base: Base, year: int) -> Plan:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from jxjd.audit.models import AuditEvent
 from jxjd.extensions import db
 from jxjd.plans.models import Plan, PlanItem
 from tests.fixtures.auth import csrf_token_from
-from tests.fixtures.plans import item_payload
+from tests.fixtures.plans import base_actor, item_payload
 
 ROW = {
     "title": "人工智能应用高级研修班",
@@ -300,3 +301,72 @@ def test_another_bases_plan_is_not_editable(client, desk, create_base, create_pl
     assert client.get(f"/plans/{other.id}/edit").status_code == 403
     assert post(f"/plans/{other.id}/delete", {}).status_code == 302
     assert len(_plans()) == 1
+
+
+def _race(app, plan_id: int, actor, steps) -> list[str | None]:
+    """Run the steps on the plan from two threads released together; "ok" or each problem's code."""
+    from jxjd.errors import Problem
+
+    db.session.remove()
+    barrier = threading.Barrier(len(steps))
+    outcomes: list[str | None] = [None] * len(steps)
+
+    def run(index: int, step) -> None:
+        with app.app_context():
+            plan = db.session.get(Plan, plan_id)
+            barrier.wait(timeout=10)
+            try:
+                step(actor, plan)
+                db.session.commit()
+                outcomes[index] = "ok"
+            except Problem as problem:
+                db.session.rollback()
+                outcomes[index] = problem.code
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(steps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def _events(plan_id: int, after: int) -> dict[str, int]:
+    """Plan events of this round (a deleted plan's id may come back on SQLite)."""
+    return {
+        action: db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == action,
+                AuditEvent.target_id == str(plan_id),
+                AuditEvent.id > after,
+            )
+        )
+        for action in ("plan.delete", "plan.submit")
+    }
+
+
+def test_deleting_and_submitting_at_once_do_one_of_the_two(app, create_base, create_plan_in):
+    """Many rounds: the plan is deleted (the submit finds nothing: 404) or submitted (the delete
+    gets 409), never both, and never a 500."""
+    from jxjd.common.crypto import app_keystore
+    from jxjd.plans import services
+
+    app_keystore().ensure_all()
+    for _ in range(10):
+        base = create_base()
+        actor = base_actor(base)
+        plan_id = create_plan_in(base, "draft").id
+        after = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+        outcomes = _race(app, plan_id, actor, (services.delete_plan, services.submit_plan))
+        left = db.session.get(Plan, plan_id)
+        if outcomes == ["ok", "not_found"]:
+            assert left is None and _events(plan_id, after) == {"plan.delete": 1, "plan.submit": 0}
+        else:
+            assert outcomes == ["invalid_transition", "ok"], outcomes
+            assert left.status == "submitted"
+            assert _events(plan_id, after) == {"plan.delete": 0, "plan.submit": 1}
+        db.session.remove()

@@ -223,6 +223,7 @@ def _register_page_hooks(app: Flask) -> None:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
+    from jxjd.forms import message_of
     from jxjd.web import NAV_ITEMS, can, limited, nav_allowed
 
     app.jinja_env.globals.update(
@@ -233,6 +234,7 @@ def _register_page_hooks(app: Flask) -> None:
         can=can,
         limited=limited,
         url_endpoints=app.view_functions,
+        form_message=message_of,
     )
     app.jinja_env.filters["localtime"] = lambda v: (
         to_local(v).strftime("%Y-%m-%d %H:%M") if v else ""

@@ -204,6 +204,9 @@ POLICY: dict[str, Rule] = {
     ),
     "plan.read": Rule("read plans", BASE_READERS, "无权查看其他基地的计划"),
     "plan.update": Rule("revise a draft plan", BASE_WRITERS, "只有基地本身或省人社厅可以修改计划"),
+    "plan.delete": Rule(
+        "delete a draft or returned plan", BASE_WRITERS, "只有基地本身或省人社厅可以删除计划"
+    ),
     "plan.submit": Rule("submit a plan", {"base": OWN_BASE}, "只有基地本身可以提交年度计划"),
     "plan.review": Rule(
         "review a submitted plan",

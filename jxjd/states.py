@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from jxjd.audit.services import record_event
 from jxjd.common.db import execute_dml
-from jxjd.errors import InvalidTransition, Problem
+from jxjd.errors import InvalidTransition, NotFound, Problem
 from jxjd.extensions import Model, db
 
 MACHINES: dict[type, Machine] = {}
@@ -79,7 +79,9 @@ class Machine:
         db.session.flush()  # the object's own pending changes go first, under the same lock
         row = db.session.execute(
             sa.select(table).where(table.c.id == obj.id).with_for_update()
-        ).one()
+        ).one_or_none()
+        if row is None:  # deleted meanwhile (a draft plan): nothing left to move
+            raise NotFound(f"{self.noun}不存在或已被删除")
         _set_loaded(obj, dict(row._mapping))
         return self.state(obj)
 

@@ -39,13 +39,17 @@
 
   // <button data-add="kind">: a new row from <template id="tpl-kind"> into #rows-kind.
   document.querySelectorAll("[data-add]").forEach(function (button) {
-    button.addEventListener("click", function () {
+    button.addEventListener("click", function (event) {
+      event.preventDefault(); // a submit button without script (the server adds the row)
       var kind = button.getAttribute("data-add");
       var list = document.getElementById("rows-" + kind);
       var next = Number(list.getAttribute("data-next"));
       var html = document.getElementById("tpl-" + kind).innerHTML.replace(/__i__/g, String(next));
       list.insertAdjacentHTML("beforeend", html);
       list.setAttribute("data-next", String(next + 1));
+      // The form tells the server how many numbered rows to read.
+      var count = document.getElementById(list.getAttribute("data-count-input") || "");
+      if (count) { count.value = String(next + 1); }
       var added = list.lastElementChild.querySelector("input[type=text]");
       if (added) { added.focus(); }
     });
@@ -74,6 +78,16 @@
 
   // <button data-remove> inside a row's <fieldset>: drop that row.
   document.addEventListener("click", function (event) {
-    if (event.target.matches("[data-remove]")) { event.target.closest("fieldset").remove(); }
+    if (event.target.matches("[data-remove]")) {
+      event.preventDefault();
+      event.target.closest("fieldset").remove();
+    }
+  });
+
+  // <button data-confirm="…">: ask before a destructive submit.
+  document.querySelectorAll("[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
   });
 })();

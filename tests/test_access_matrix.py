@@ -61,6 +61,8 @@ plan.read                   | department's other base's plan      | admin dept
 plan.read                   | other department's plan             | admin
 plan.update                 | own base's plan                     | admin base
 plan.update                 | department's other base's plan      | admin
+plan.delete                 | own base's plan                     | admin base
+plan.delete                 | department's other base's plan      | admin
 plan.submit                 | own base's plan                     | base
 plan.submit                 | department's other base's plan      |
 plan.review                 | own base's plan                     | admin dept

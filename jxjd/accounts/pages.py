@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -14,11 +15,14 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from jxjd.accounts import activation, bp
+from jxjd.accounts.models import ActivationCode
 from jxjd.accounts.services import authenticate, change_password, end_sessions
 from jxjd.accounts.views import letter_page, register, send_otp
 from jxjd.auth import current_actor
-from jxjd.errors import Conflict, TooManyRequests, ValidationFailed
-from jxjd.extensions import limiter
+from jxjd.errors import Conflict, TooManyRequests, ValidationFailed, field_error
+from jxjd.extensions import db, limiter
+from jxjd.forms import FormErrors, place_errors, submit
+from jxjd.people.models import Person
 from jxjd.transactions import attempt
 from jxjd.web import page, safe_next
 
@@ -41,8 +45,9 @@ def login_page():
     if request.method == "POST":
         account = authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if account is None:
-            flash("用户名或密码不正确", "error")
-            return render_template("accounts/login.html"), 401
+            # The username comes back as typed; the password never does.
+            typed = request.form.get("username", "")
+            return render_template("accounts/login.html", username=typed, failed=True), 401
         # A new session: nothing from before sign-in (a CSRF token planted or seen then) carries on.
         session.clear()
         g.pop("csrf_token", None)
@@ -90,18 +95,34 @@ def password_page():
     return render_template("accounts/password.html", errors=errors), 422 if errors else 200
 
 
-def _register_step(typed: dict[str, str]) -> tuple[list[str] | None, str | None, int]:
-    """One press of the register form: (errors, notice, status); None errors mean registered."""
+REGISTER_LABELS = {
+    "id_number": "身份证号",
+    "name": "姓名",
+    "code": "验证码",
+    "username": "用户名",
+    "password": "密码",
+    "password2": "再次输入密码",
+}
+# The register form's failures shown beside the form; any other problem is the error page's.
+REGISTER_PROBLEMS = (ValidationFailed, TooManyRequests, activation.RegistrationRefused, Conflict)
+
+
+def _register_step(typed: dict[str, str]) -> str | None:
+    """One press of the register form: the notice after a code request, None once registered."""
     form = request.form
     if form.get("action") == "otp":
-        if not typed["id_number"].strip() or not typed["name"].strip():
-            return ["请先填写身份证号和姓名，再获取短信验证码"], None, 422
+        missing = [key for key in ("id_number", "name") if not typed[key].strip()]
+        if missing:
+            what = "和".join(REGISTER_LABELS[key] for key in missing)
+            message = f"请先填写{what}，再获取短信验证码"
+            raise ValidationFailed([field_error("required", message, field=missing[0])])
         send_otp(typed["id_number"][:32], typed["name"][:50])
-        return [], str(activation.OTP_ACCEPTED["message"]), 200
+        return str(activation.OTP_ACCEPTED["message"])
     if form.get("password", "") != form.get("password2", ""):
-        return ["两次输入的密码不一致"], None, 422
+        mismatch = field_error("password_mismatch", "两次输入的密码不一致", field="password2")
+        raise ValidationFailed([mismatch])
     register({**typed, "password": form.get("password", "")})
-    return None, None, 201
+    return None
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -110,41 +131,66 @@ def register_page():
     """A professional opens their account: an SMS code or an activation code, then a login."""
     typed = {k: request.form.get(k, "") for k in REGISTER_FIELDS}
     if request.method == "GET":
-        return render_template("accounts/register.html", form=typed)
-    headers: dict[str, str] = {}
-    outcome, problem = attempt(lambda: _register_step(typed))
-    if outcome is not None:
-        errors, notice, status = outcome
-        if errors is None:
-            flash("注册成功，请用新设置的用户名和密码登录", "success")
-            return redirect(url_for("accounts.login_page", next=url_for("archive.me_page")))
-    elif isinstance(problem, TooManyRequests):
-        retry = problem.extra.get("retry_after", 60)
-        errors, notice, status = [f"尝试次数过多，请 {retry} 秒后再试"], None, 429
-        headers = {"Retry-After": str(retry)}
-    elif isinstance(problem, ValidationFailed):
-        errors, notice, status = [e["message"] for e in problem.errors or []], None, 422
-    elif isinstance(problem, activation.RegistrationRefused | Conflict):
-        errors, notice, status = [problem.detail], None, problem.status
-    else:
+        return render_template("accounts/register.html", form=typed, errors=FormErrors())
+    notice, problem = attempt(lambda: _register_step(typed))
+    if problem is None and notice is None:
+        flash("注册成功，请用新设置的用户名和密码登录", "success")
+        return redirect(url_for("accounts.login_page", next=url_for("archive.me_page")))
+    if problem is not None and not isinstance(problem, REGISTER_PROBLEMS):
         raise problem
+    headers: dict[str, str] = {}
+    if isinstance(problem, TooManyRequests):
+        retry = problem.extra.get("retry_after", 60)
+        problem = TooManyRequests(f"尝试次数过多，请 {retry} 秒后再试")
+        headers = {"Retry-After": str(retry)}
+    errors = place_errors(problem, REGISTER_LABELS)
     html = render_template("accounts/register.html", form=typed, errors=errors, notice=notice)
-    return html, status, headers
+    return html, (problem.status if problem else 200), headers
+
+
+ACTIVATION_LABELS = {"id_number": "身份证号", "name": "姓名"}
+LETTER = "jxjd_activation_letter"  # the code of the letter just made, for the page it opens
+
+
+def _activation_html(errors: FormErrors | None) -> str:
+    form = {k: request.form.get(k, "") for k in ACTIVATION_LABELS}
+    return render_template("accounts/activation.html", form=form, errors=errors or FormErrors())
 
 
 @bp.route("/activation-codes", methods=["GET", "POST"])
 @page("activation.create")
 def activation_page():
     """An admin or department makes an activation code and prints the letter."""
-    typed = {k: request.form.get(k, "") for k in ("id_number", "name")}
-    if request.method == "POST":
-        letter, problem = attempt(
-            lambda: activation.create_activation_code(
-                current_actor(), typed["id_number"], typed["name"]
-            )
-        )
-        if problem is None:
-            return letter_page(letter)
-        html = render_template("accounts/activation.html", form=typed, error=problem.detail)
-        return html, problem.status
-    return render_template("accounts/activation.html", form=typed, error=None)
+    if request.method == "GET":
+        return _activation_html(None)
+    typed = {k: request.form.get(k, "") for k in ACTIVATION_LABELS}
+
+    def done(letter: activation.Letter):
+        # Post/redirect/get: reloading the letter never makes a new code (which would void this one).
+        session[LETTER] = {"id": letter.row.id, "code": letter.code}
+        return redirect(url_for("accounts.activation_letter_page"))
+
+    return submit(
+        lambda: activation.create_activation_code(
+            current_actor(), typed["id_number"], typed["name"]
+        ),
+        done=done,
+        again=_activation_html,
+        place=ACTIVATION_LABELS,
+    )
+
+
+@bp.get("/activation-codes/letter")
+@page("activation.create")
+def activation_letter_page():
+    """The letter just made, to print; its code lives only in this browser's session."""
+    kept = session.get(LETTER) or {}
+    row = db.session.get(ActivationCode, kept.get("id", 0))
+    person = db.session.get(Person, row.person_id) if row is not None else None
+    if row is None or row.used_at is not None or person is None:
+        flash("没有待打印的激活通知书，请重新生成", "error")
+        return redirect(url_for("accounts.activation_page"))
+    letter = activation.Letter(person=person, code=kept["code"], expires_at=row.expires_at, row=row)
+    resp = make_response(letter_page(letter))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -27,8 +27,8 @@ from jxjd.common.params import form_integer
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
 from jxjd.departments.services import active_departments
-from jxjd.errors import Problem, field_error
-from jxjd.extensions import db
+from jxjd.errors import ValidationFailed, field_error
+from jxjd.forms import FormErrors, Placer, message_of, place_errors, submit
 from jxjd.transactions import attempt, commit_request
 from jxjd.web import page
 
@@ -117,7 +117,6 @@ ROW_FIELDS = {
     "specialties": ("name", "levels", "audiences"),
 }
 _ROW_KEY = re.compile(r"^(managers|teachers|specialties)-([0-9]{1,6})-(\w+)$")
-_ROW_FIELD = re.compile(r"^(managers|teachers|specialties)\[(\d+)\]")
 _UNIT = re.compile(r"（[^）]*）$")  # "占地面积（㎡）" → "占地面积"
 _SPLIT = re.compile(r"[、,，;；\s]+")
 
@@ -242,75 +241,41 @@ COLUMN_LABELS = {
 _ROW_PATH = re.compile(r"^(managers|teachers|specialties)\[(\d+)\](?:\.(\w+))?")
 
 
-def error_text(error: dict[str, Any]) -> str:
-    """One error as a plain Chinese sentence that says where it is."""
-    field, message = error.get("field") or "", error["message"]
-    if field and message.startswith(f"{field}："):
-        message = message[len(field) + 1 :]
-    if not field:
-        return message
-    if field in SCALAR_FIELDS:
-        where = SCALAR_FIELDS[field][0]
-        return message if _UNIT.sub("", where) in message else f"{where}：{message}"
-    match = _ROW_PATH.match(field)
-    if match:
-        kind, index, column = match.group(1), int(match.group(2)), match.group(3)
-        row = f"第{index + 1}{ROW_NOUNS[kind]}"
-        if message.startswith(row):
-            return message
-        if kind == "specialties" and column == "name" and "专业" in message:
-            return message
-        return f"{row}的{COLUMN_LABELS.get(column, column)}：{message}" if column else message
-    return message
-
-
-def _placed_errors(
-    errors: list[dict[str, Any]], data: dict[str, Any]
-) -> tuple[dict[str, list[str]], dict[tuple[str, int], list[str]]]:
-    """Errors placed next to their input: by field name, or by table row."""
-    by_field: dict[str, list[str]] = {}
-    by_row: dict[tuple[str, int], list[str]] = {}
+def _place(data: dict[str, Any]) -> Placer:
+    """Where each error of the 申请表 goes: beside its input, or at the foot of its table row."""
     specialty_rows = {s.get("name"): i for i, s in enumerate(data.get("specialties") or [])}
-    for e in errors:
-        field = e.get("field") or ""
-        match = _ROW_FIELD.match(field)
+
+    def place(error: Mapping[str, Any]) -> tuple[str, str] | None:
+        field = error.get("field") or ""
+        if field in SCALAR_FIELDS:
+            return field, _UNIT.sub("", SCALAR_FIELDS[field][0])
+        match = _ROW_PATH.match(field)
         if match:
-            by_row.setdefault((match.group(1), int(match.group(2))), []).append(e["text"])
-        elif field in SCALAR_FIELDS:
-            by_field.setdefault(field, []).append(e["text"])
-        elif e["code"] == "too_few_teachers" and field in specialty_rows:
-            by_row.setdefault(("specialties", specialty_rows[field]), []).append(e["text"])
-    return by_field, by_row
+            kind, index, column = match.group(1), int(match.group(2)), match.group(3)
+            row = f"第{index + 1}{ROW_NOUNS[kind]}"
+            label = f"{row}的{COLUMN_LABELS.get(column, column)}" if column else row
+            message = message_of(error)
+            # A message that already says which row (or which specialty) needs no label.
+            if message.startswith(row) or (kind == "specialties" and "专业" in message):
+                label = ""
+            return f"{kind}-{index}", label
+        if error.get("code") == "too_few_teachers" and field in specialty_rows:
+            return f"specialties-{specialty_rows[field]}", ""
+        return None
+
+    return place
 
 
-def _render_form(
-    app: Application | None,
-    data: dict[str, Any],
-    errors: list[dict[str, Any]] | None = None,
-    problem: Problem | None = None,
-    status: int = 200,
-):
-    errors = [dict(e, text=error_text(e)) for e in errors or []]
-    by_field, by_row = _placed_errors(errors, data)
-    html = render_template(
+def _render_form(app: Application | None, data: dict[str, Any], errors: FormErrors | None = None):
+    return render_template(
         "applications/form.html",
         app=app,
         data=data,
         get=_get_path,
         rows=_rows_for_form(data, app),
         sections=FORM_SECTIONS,
-        errors=errors,
-        problem=problem,
-        by_field=by_field,
-        by_row=by_row,
+        errors=errors or FormErrors(),
     )
-    return html, status
-
-
-def _problem_errors(problem: Problem) -> list[dict[str, Any]]:
-    if problem.errors:
-        return [dict(e) for e in problem.errors]
-    return [field_error(problem.code, problem.detail)]
 
 
 def _save(app: Application | None, data: dict[str, Any]) -> Application:
@@ -322,27 +287,44 @@ def _save(app: Application | None, data: dict[str, Any]) -> Application:
 
 
 def _save_and_maybe_submit(app: Application | None, data: dict[str, Any]):
-    """Save the draft (create or replace), then submit when asked; errors go back to the form."""
-    saved, problem = attempt(lambda: _save(app, data))
-    if problem is not None:
-        return _render_form(app, data, _problem_errors(problem), problem, problem.status)
-    assert saved is not None  # no problem: the draft was saved
-    if request.form.get("action") != "submit":
-        flash("草稿已保存，可随时继续填写", "success")
-        return redirect(url_for("applications.edit_page", application_id=saved.id))
-    # The draft is kept even when the submit check fails: it is committed first.
-    commit_request()
-    _, problem = attempt(lambda: services.submit_application(current_actor(), saved))
-    if problem is not None:
-        app = db.session.get_one(Application, saved.id)
-        flash("草稿已保存，但提交检查未通过，请按提示修改后再提交", "error")
-        # The saved draft, not the posted form: its teacher rows carry the new row ids and the
-        # masked ID numbers, so numbers left blank on the next submit are kept, not lost.
-        return _render_form(
-            app, _values_from(app), _problem_errors(problem), problem, problem.status
-        )
-    flash("申请已提交，等待主管部门推荐", "success")
-    return redirect(url_for("applications.detail_page", application_id=saved.id))
+    """Save the draft (create or replace), then submit when asked; errors go back to the form.
+
+    A draft that saved but failed the submit check is committed and the browser sent to it
+    (post/redirect/get), where the failed conditions are listed: reloading never saves twice.
+    """
+    submitting = request.form.get("action") == "submit"
+
+    def done(saved: Application):
+        if not submitting:
+            flash("草稿已保存，可随时继续填写", "success")
+            return redirect(url_for("applications.edit_page", application_id=saved.id))
+        commit_request()  # the draft is kept even when the submit check fails
+        _, problem = attempt(lambda: services.submit_application(current_actor(), saved))
+        if problem is not None:
+            flash("草稿已保存，但提交检查未通过，请按提示修改后再提交", "error")
+            return redirect(url_for("applications.edit_page", application_id=saved.id, check=1))
+        flash("申请已提交，等待主管部门推荐", "success")
+        return redirect(url_for("applications.detail_page", application_id=saved.id))
+
+    return submit(
+        lambda: _save(app, data),
+        done=done,
+        again=lambda errors: _render_form(app, data, errors),
+        place=_place(data),
+    )
+
+
+def _check_errors(app: Application) -> FormErrors:
+    """The submit check's failed conditions of a saved draft, placed beside the form's inputs."""
+    problems, live_base = services.submission_problems(app)
+    if live_base is not None:
+        message = f"统一社会信用代码 {live_base.credit_code} 已是省级继续教育基地，不能重复申请"
+        problems.insert(0, field_error("duplicate_credit_code", message, field="credit_code"))
+    if not problems:
+        return FormErrors()
+    failed = ValidationFailed(problems, detail=f"申请未通过提交检查，共{len(problems)}项问题")
+    data = _values_from(app)
+    return place_errors(failed, _place(data))
 
 
 # ---- pages for applicants, departments and the HR department ---------------------------------
@@ -385,7 +367,9 @@ def edit_page(application_id: int):
         return redirect(url_for("applications.detail_page", application_id=app.id))
     if request.method == "POST":
         return _save_and_maybe_submit(app, form_to_data(request.form))
-    return _render_form(app, _values_from(app))
+    # After a failed submit (or ?check=1) the saved draft comes with what is still missing.
+    errors = _check_errors(app) if request.args.get("check") else None
+    return _render_form(app, _values_from(app), errors)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -416,8 +400,7 @@ def _act(application_id: int, action: Callable[[Actor, Application], Any], done:
     if problem is None:
         flash(done, "success")
     else:
-        messages = [e["message"] for e in problem.errors or []] or [problem.detail]
-        flash("；".join(messages), "error")
+        flash("；".join(place_errors(problem, None).summary) or problem.detail, "error")
     return redirect(url_for("applications.detail_page", application_id=application_id))
 
 

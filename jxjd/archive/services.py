@@ -71,6 +71,9 @@ def _year_error(field: str, message: str) -> dict[str, Any]:
     return field_error("invalid_year_range", message, field=field)
 
 
+YEAR_LABELS = {"from": "起始年份", "to": "截止年份"}
+
+
 def year_range(
     from_year: Any, to_year: Any, *, default_span: int = DEFAULT_SPAN_YEARS
 ) -> tuple[int, int]:
@@ -85,10 +88,12 @@ def year_range(
         try:
             value = int(str(raw).strip())
         except ValueError:
-            errors.append(_year_error(field, f"{field} 应为四位年份"))
+            errors.append(_year_error(field, f"{YEAR_LABELS[field]}应为四位年份"))
             continue
         if not MIN_YEAR <= value <= MAX_YEAR:
-            errors.append(_year_error(field, f"{field} 应在 {MIN_YEAR}—{MAX_YEAR} 之间"))
+            errors.append(
+                _year_error(field, f"{YEAR_LABELS[field]}应在 {MIN_YEAR}—{MAX_YEAR} 之间")
+            )
         values[field] = value
     if errors:
         raise ValidationFailed(errors)
@@ -341,7 +346,9 @@ def review_args(level: Any, year: Any) -> tuple[str, int]:
     if level not in LEVELS:
         errors.append(
             field_error(
-                "invalid_choice", "level 须为 senior、intermediate 或 junior", field="level"
+                "invalid_choice",
+                "评审层次（level）须为高级 senior、中级 intermediate 或初级 junior",
+                field="level",
             )
         )
     try:
@@ -349,7 +356,7 @@ def review_args(level: Any, year: Any) -> tuple[str, int]:
         if not MIN_YEAR <= review_year <= MAX_YEAR:
             raise ValueError
     except ValueError:
-        errors.append(field_error("invalid_year_range", "year 应为四位年份", field="year"))
+        errors.append(field_error("invalid_year_range", "评审年度应为四位年份", field="year"))
         review_year = 0
     if errors:
         raise ValidationFailed(errors)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Mapping
+from typing import Any
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from jxjd.access import can
 from jxjd.archive import bp, exporting, services
@@ -25,6 +37,7 @@ from jxjd.common.enums import LEVELS
 from jxjd.common.paging import current_page, paged
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import Gone, NotFound, TooManyRequests, ValidationFailed
+from jxjd.forms import FormErrors, place_errors, submit, typed
 from jxjd.openapi import Body, doc
 from jxjd.people.services import checked_id_number
 from jxjd.throttle import Counter, client_key, refuse_if_over
@@ -357,19 +370,17 @@ def _grant_from_form(person) -> str | None:
     return code
 
 
-@bp.route("/me/grants", methods=["GET", "POST"])
-@page("grant.manage")
-def me_grants_page():
-    """Create, list and withdraw my share codes; see who used them."""
-    person = _me()
-    new_code = None
-    if request.method == "POST":
-        new_code, problem = attempt(lambda: _grant_from_form(person))
-        if problem is not None:
-            flash(problem.detail, "error")
-        elif new_code is None:
-            flash("已撤回授权", "success")
-            return redirect(url_for("archive.me_grants_page"))
+GRANT_LABELS = {
+    "employer_name": "用人单位名称",
+    "employer_credit_code": "用人单位统一社会信用代码",
+    "from": "起始年份",
+    "to": "截止年份",
+    "days": "有效天数",
+}
+NEW_GRANT_CODE = "jxjd_new_grant_code"  # shown once, on the page the create redirects to
+
+
+def _grants_html(person, new_code: str | None, errors: FormErrors | None) -> str:
     grants = [services.grant_dict(g) for g in services.grants_of(person)]
     share_link = share_qr = None
     if new_code is not None:
@@ -383,6 +394,33 @@ def me_grants_page():
         new_code=new_code,
         share_link=share_link,
         share_qr=share_qr,
+        typed=typed({"days": 30}, keys=GRANT_LABELS),
+        errors=errors or FormErrors(),
+    )
+
+
+@bp.route("/me/grants", methods=["GET", "POST"])
+@page("grant.manage")
+def me_grants_page():
+    """Create, list and withdraw my share codes; see who used them."""
+    person = _me()
+    if request.method == "GET":
+        return _grants_html(person, session.pop(NEW_GRANT_CODE, None), None)
+
+    def done(code: str | None):
+        if code is None:
+            flash("已撤回授权", "success")
+        else:
+            # Post/redirect/get: a reload of the next page makes no second code.
+            session[NEW_GRANT_CODE] = code
+            flash("已生成授权码", "success")
+        return redirect(url_for("archive.me_grants_page"))
+
+    return submit(
+        lambda: _grant_from_form(person),
+        done=done,
+        again=lambda errors: _grants_html(person, None, errors),
+        place=GRANT_LABELS,
     )
 
 
@@ -416,6 +454,21 @@ def _shared_from_form(actor) -> dict:
     return _shared_lookup(actor, form.get("code", ""), level, year, viewer)
 
 
+SHARED_LABELS = {
+    "code": "授权码",
+    "viewer_unit": "查询单位",
+    "viewer_name": "查询人姓名",
+    "level": "职称评审层次",
+    "year": "评审年度",
+}
+
+
+def _shared_place(error: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The /shared form's inputs for the look-up's errors (the viewer is `viewer.unit` there)."""
+    name = (error.get("field") or "").replace("viewer.", "viewer_")
+    return (name, SHARED_LABELS[name]) if name in SHARED_LABELS else None
+
+
 @bp.route("/shared", methods=["GET", "POST"])
 @page("grant.lookup")
 def shared_page():
@@ -424,26 +477,23 @@ def shared_page():
     Employer and admin accounts look up as themselves; anyone else says which unit and who
     they are, and that is what the person sees in their access list.
     """
-    data = error = None
-    status = 200
+    data = problem = None
     headers: dict[str, str] = {}
-    form = request.form if request.method == "POST" else {}
     actor = current_actor(optional=True)
     signed_in = actor is not None and can(actor, "grant.lookup")
     if request.method == "POST":
         data, problem = attempt(lambda: _shared_from_form(actor if signed_in else None))
         if isinstance(problem, TooManyRequests):
             retry = problem.extra.get("retry_after", 60)
-            error, status = SHARE_LIMITED.format(retry=retry), 429
+            problem = TooManyRequests(SHARE_LIMITED.format(retry=retry))
             headers["Retry-After"] = str(retry)
-        elif problem is not None:
-            error, status = problem.detail, problem.status
     page_html = render_template(
         "archive/shared.html",
         data=data,
-        error=error,
+        errors=place_errors(problem, _shared_place),
         signed_in=signed_in,
-        form={k: form.get(k, "") for k in ("code", "viewer_unit", "viewer_name", "level", "year")},
+        form=typed(keys=("code", "viewer_unit", "viewer_name", "level", "year")),
     )
+    status = problem.status if problem is not None else 200
     resp = current_app.make_response((page_html, status, headers))
     return _no_store(resp)

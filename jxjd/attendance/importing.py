@@ -24,17 +24,17 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jxjd.attendance.workbook import (
+from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
+from jxjd.common.phones import is_mobile, normalize_phone
+from jxjd.common.text import KINDS, text_problem, too_long_message
+from jxjd.common.time import local_today
+from jxjd.common.workbook import (
     HEADER_ALLOWANCE,
     MAX_COLUMNS,
     NOT_A_WORKBOOK_DETAIL,
     read_xlsx_rows,
     sheet_too_large,
 )
-from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
-from jxjd.common.phones import is_mobile, normalize_phone
-from jxjd.common.text import KINDS, text_problem, too_long_message
-from jxjd.common.time import local_today
 from jxjd.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from jxjd.bases.schemas import BaseChangeAcceptArgs, BaseChangeArgs, BaseChangeR
 from jxjd.common.enums import BASE_STATUSES
 from jxjd.common.schema import load
 from jxjd.departments.services import active_departments
-from jxjd.errors import Problem, field_error
+from jxjd.forms import FormErrors, place_errors, submit
 from jxjd.transactions import attempt
 from jxjd.web import page
 
@@ -45,10 +45,14 @@ def base_page(base_id: int):
     return render_template("bases/detail.html", base=base)
 
 
-def _problem_errors(problem: Problem) -> list[dict[str, Any]]:
-    if problem.errors:
-        return [dict(e) for e in problem.errors]
-    return [field_error(problem.code, problem.detail)]
+CHANGE_LABELS = {
+    "name": "新的机构名称",
+    "address": "新的地址",
+    "contact.name": "新的联系人",
+    "contact.phone": "新的联系电话",
+    "contact.email": "新的电子邮箱",
+    "note": "变更说明",
+}
 
 
 def _change_from_form() -> dict[str, Any]:
@@ -74,23 +78,28 @@ def base_changes_page(base_id: int):
     """A base's change filings (history) and the form to file a new one."""
     actor = current_actor()
     base = services.get_base(actor, base_id)
-    errors: list[dict[str, Any]] = []
-    status = 200
-    if request.method == "POST":
-        _, problem = attempt(
-            lambda: changes.file_base_change(
-                actor, services.get_base(actor, base_id, "base_change.file"), _change_from_form()
-            )
+
+    def changes_html(errors: FormErrors | None) -> str:
+        items = changes.list_changes_for_base(base)
+        return render_template(
+            "bases/changes.html", base=base, items=items, errors=errors or FormErrors()
         )
-        if problem is None:
-            flash("变更已报送，待省人社厅备案", "success")
-            return redirect(url_for("bases.base_changes_page", base_id=base_id))
-        errors, status = _problem_errors(problem), problem.status
-        base = services.get_base(actor, base_id)
-    html = render_template(
-        "bases/changes.html", base=base, items=changes.list_changes_for_base(base), errors=errors
+
+    if request.method == "GET":
+        return changes_html(None)
+
+    def done(_change: Any):
+        flash("变更已报送，待省人社厅备案", "success")
+        return redirect(url_for("bases.base_changes_page", base_id=base_id))
+
+    return submit(
+        lambda: changes.file_base_change(
+            actor, services.get_base(actor, base_id, "base_change.file"), _change_from_form()
+        ),
+        done=done,
+        again=changes_html,
+        place=CHANGE_LABELS,
     )
-    return html, status
 
 
 @bp.get("/base-changes")
@@ -118,8 +127,7 @@ def _decide_page(change_id: int, accept: bool):
     if problem is None:
         flash("已予备案，基地信息已更新" if accept else "已不予备案", "success")
     else:
-        messages = [e["message"] for e in problem.errors or []] or [problem.detail]
-        flash("；".join(messages), "error")
+        flash("；".join(place_errors(problem, None).summary) or problem.detail, "error")
     return redirect(url_for("bases.changes_page"))
 
 

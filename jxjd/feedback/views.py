@@ -14,6 +14,7 @@ from jxjd.errors import NotFound
 from jxjd.extensions import db
 from jxjd.feedback import bp, services
 from jxjd.feedback.schemas import FeedbackArgs, FeedbackSchema, FeedbackSummarySchema
+from jxjd.forms import place_errors, typed
 from jxjd.openapi import Body, doc
 from jxjd.sessions.models import TrainingSession
 from jxjd.sessions.services import get_session
@@ -61,6 +62,9 @@ def session_feedback(session_id: int):
     return services.session_summary(get_session(current_actor(), session_id))
 
 
+FEEDBACK_LABELS = {"rating": "总体评分", "comment": "意见和建议"}
+
+
 @bp.route("/feedback/<serial>", methods=["GET", "POST"])
 @page("feedback.rate")
 def feedback_page(serial: str):
@@ -68,7 +72,7 @@ def feedback_page(serial: str):
     actor = current_actor()
     cert = certificate_for(actor, serial, "feedback.rate")
     session = db.session.get(TrainingSession, cert.session_id)
-    errors: list[dict] = []
+    problem = None
     if request.method == "POST":
         form: dict[str, Any] = request.form.to_dict()
         form["rating"] = form_integer(form.get("rating", ""))
@@ -81,11 +85,11 @@ def feedback_page(serial: str):
         if problem is None:
             flash("感谢您的评价")
             return redirect(url_for("feedback.feedback_page", serial=serial))
-        errors = problem.errors or [{"message": problem.detail}]
     return render_template(
         "feedback/rate.html",
         cert=cert,
         session=session,
         entry=services.feedback_for_certificate(cert),
-        errors=errors,
-    )
+        errors=place_errors(problem, FEEDBACK_LABELS),
+        form=typed(keys=FEEDBACK_LABELS),
+    ), (problem.status if problem is not None else 200)

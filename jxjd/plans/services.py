@@ -13,13 +13,14 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.bases.services import require_live_base
+from jxjd.common.db import execute_dml
 from jxjd.common.enums import AUDIENCES, LEVELS, PLAN_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, utcnow
 from jxjd.errors import Conflict, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.plans.models import OPEN_STATUSES, Plan, PlanItem
-from jxjd.states import Machine, transition
+from jxjd.states import Machine, lock, transition
 
 # CONTRACT §4: a base submits a draft (or a returned version), its department reviews it (or
 # returns it), the HR department files it. A filed plan never changes: the next version follows.
@@ -200,12 +201,16 @@ def update_plan(actor: Actor, plan: Plan, items: list[dict[str, Any]]) -> Plan:
 def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
     """draft|returned → submitted; late when after 1 December of the year before."""
     authorize(actor, "plan.submit", plan)
-    if not plan.items:
-        raise ValidationFailed(
-            [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
-        )
     require_live_base(db.session.get_one(Base, plan.base_id), "提交年度培训计划")
     late = is_late(plan.year, today or local_today())
+
+    def not_empty(_previous: str) -> None:
+        # Checked under the plan's lock: a version deleted meanwhile is a 404, not "empty".
+        if not plan.items:
+            raise ValidationFailed(
+                [field_error("empty_plan", "计划至少包含一个培训项目", field="items")]
+            )
+
     transition(
         plan,
         "submitted",
@@ -213,6 +218,7 @@ def submit_plan(actor: Actor, plan: Plan, *, today: date | None = None) -> Plan:
         event="plan.submit",
         verb=_label("submitted"),
         values={"submitted_at": utcnow(), "late": late},
+        then=not_empty,
         late=late,
     )
     return plan
@@ -276,6 +282,55 @@ def file_plan(actor: Actor, plan: Plan) -> Plan:
         then=supersede,
     )
     db.session.flush()
+    return plan
+
+
+def delete_plan(actor: Actor, plan: Plan) -> None:
+    """Delete a draft or returned version (never one under review or filed); audited.
+
+    One conditional DELETE decides (the database removes the items with it): a submit that
+    comes first leaves nothing to delete, and this one gets the 409.
+    """
+    authorize(actor, "plan.delete", plan)
+    deletable = ("draft", "returned")
+    current = lock(plan)  # the plan's row first, then the audit chain: the transitions' order
+    items = len(plan.items)
+    table = Plan.__table__
+    deleted = execute_dml(
+        sa.delete(table).where(table.c.id == plan.id, table.c.status.in_(deletable))
+    )
+    if deleted != 1:
+        raise PLAN_MACHINE.refuse(plan, lock(plan), "删除；只能删除草稿或退回的版本")
+    record_event(
+        actor,
+        "plan.delete",
+        "plan",
+        plan.id,
+        base_id=plan.base_id,
+        year=plan.year,
+        version=plan.version,
+        from_status=current,
+        items=items,
+    )
+    for item in list(plan.items):
+        db.session.expunge(item)
+    db.session.expunge(plan)
+
+
+def plan_to_copy(actor: Actor, base: Base, year: int) -> Plan:
+    """The plan of `year` to start the next year's from: the filed one in force, else the latest."""
+    authorize(actor, "plan.read", base)
+    plan = current_filed_plan(base.id, year) or db.session.scalar(
+        sa.select(Plan)
+        .options(so.selectinload(Plan.items))
+        .where(Plan.base_id == base.id, Plan.year == year)
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
+    if plan is None or not plan.items:
+        raise ValidationFailed(
+            [field_error("nothing_to_copy", f"{year} 年度没有可复制的计划项目", field="year")]
+        )
     return plan
 
 

@@ -126,7 +126,7 @@ def _check_plan(out: CheckOutcome, base: Base, data: dict[str, Any], start: date
     item = next((i for i in plan.items if i.id == data.get("plan_item_id")), None)
     if item is None:
         message = (
-            "须指定所属年度计划中的培训项目（plan_item_id）"
+            "须选择所属年度已备案计划中的培训项目"
             if data.get("plan_item_id") is None
             else f"培训项目 {data['plan_item_id']} 不在 {start.year} 年度已备案计划中"
         )

@@ -12,11 +12,11 @@ from jxjd.common.paging import current_page, paged
 from jxjd.common.params import form_integer, query_year
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
+from jxjd.forms import FormErrors, submit, typed
 from jxjd.openapi import Body, doc
 from jxjd.plans.services import filed_plans_by_year
 from jxjd.sessions import bp, services
 from jxjd.sessions.schemas import SessionArgs, SessionSchema
-from jxjd.transactions import attempt
 from jxjd.web import page
 
 
@@ -65,18 +65,22 @@ def _form_session() -> dict:
     return load(SessionArgs(), raw)
 
 
-@bp.route("/sessions", methods=["GET", "POST"])
-@page("base.desk", performs=("session.create",))
-def sessions_page():
-    """A base's sessions and the form that creates one, showing failed checks in words."""
-    actor = current_actor()
-    base = get_base(actor, actor.base_id)
-    problem = None
-    if request.method == "POST":
-        session, problem = attempt(lambda: services.schedule_session(actor, base, _form_session()))
-        if problem is None:
-            flash(f"已登记培训班次“{session.title}”", "success")
-            return redirect(url_for("sessions.sessions_page"))
+SESSION_LABELS = {
+    "plan_item_id": "所属计划项目",
+    "title": "班次名称",
+    "specialty": "专业",
+    "category": "科目类别",
+    "level": "培训层次",
+    "audience": "培训对象",
+    "form": "培训形式",
+    "start_date": "开始日期",
+    "end_date": "结束日期",
+    "hours": "学时",
+    "location": "地点",
+}
+
+
+def _sessions_html(base, errors: FormErrors | None) -> str:
     year = query_year()
     sessions = services.list_sessions(base)
     plans = filed_plans_by_year(base.id, {s.year for s in sessions} | _nearby_years())
@@ -85,9 +89,30 @@ def sessions_page():
         base=base,
         sessions=services.list_sessions(base, year),
         plans=plans,
-        problem=problem,
-        form=request.form if problem else {},
-    ), (problem.status if problem else 200)
+        errors=errors or FormErrors(),
+        form=typed(keys=SESSION_LABELS),
+    )
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+@page("base.desk", performs=("session.create",))
+def sessions_page():
+    """A base's sessions and the form that creates one, showing failed checks in words."""
+    actor = current_actor()
+    base = get_base(actor, actor.base_id)
+    if request.method == "GET":
+        return _sessions_html(base, None)
+
+    def done(session):
+        flash(f"已登记培训班次“{session.title}”", "success")
+        return redirect(url_for("sessions.sessions_page"))
+
+    return submit(
+        lambda: services.schedule_session(actor, base, _form_session()),
+        done=done,
+        again=lambda errors: _sessions_html(base, errors),
+        place=SESSION_LABELS,
+    )
 
 
 def _nearby_years() -> set[int]:

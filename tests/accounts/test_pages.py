@@ -139,7 +139,12 @@ def test_admin_prints_an_activation_letter_from_the_page(client, trained, make_a
             "name": ZHANG["name"],
         },
     )
-    letter = resp.get_data(as_text=True)
+    # Post/redirect/get: the letter opens on a GET, and reloading it makes no new code.
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/activation-codes/letter")
+    letter = client.get(resp.headers["Location"])
+    again = client.get(resp.headers["Location"]).get_data(as_text=True)
+    resp, letter = letter, letter.get_data(as_text=True)
+    assert again == letter
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     assert (
         "css/letter.css" in letter

@@ -153,8 +153,11 @@ def test_submitting_from_the_form_shows_the_failed_conditions_in_chinese(signed_
         **{"capacity.yearly_trainees": "800", "teachers-1-education": "associate"},
     )
     resp = _post(client, "/applications/new", {**data, "action": "submit"})
-    assert resp.status_code == 422
-    html = resp.get_data(as_text=True)
+    # The draft is saved and the browser sent to it (post/redirect/get): a reload saves nothing.
+    assert resp.status_code == 302
+    application = db.session.scalars(db.select(Application)).one()
+    assert resp.headers["Location"].endswith(f"/applications/{application.id}/edit?check=1")
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "以下条件未满足" in html
     assert "每年培训人数为800人" in html
     assert "专业“电子信息”只有3名教师" in html

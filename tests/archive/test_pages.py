@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from jxjd.archive.models import Grant
+from jxjd.extensions import db
 from tests.archive.conftest import ZHANG
 from tests.fixtures.auth import csrf_token_from
 
@@ -65,12 +69,16 @@ def test_grants_page_creates_lists_and_withdraws(client, make_account, login, ma
             "days": "10",
         },
     )
-    html = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "只显示这一次" in html
+    # Post/redirect/get: the code shows once on the page the create redirects to.
+    assert resp.status_code == 302
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "只显示这一次" in html
     code = html.split('id="new-code"')[1].split(">")[1].split("<")[0]
     # A link to send (the code in the fragment, never in a logged query string) and its QR code.
     assert f'value="https://jxjd.example.cn/shared#c={code}"' in html
     assert '<figure class="share-qr">\n<svg' in html and 'data-copy="share-link"' in html
+    assert "只显示这一次" not in client.get("/me/grants").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Grant)) == 1
     assert (
         client.get(
             f"/api/v1/shared/{code}", headers=make_headers("employer", name="甲公司")
@@ -86,6 +94,22 @@ def test_grants_page_creates_lists_and_withdraws(client, make_account, login, ma
     )
     assert resp.status_code == 302
     assert "已撤回" in client.get("/me/grants").get_data(as_text=True)
+
+
+def test_a_refused_grant_form_keeps_what_was_typed(client, make_account, login):
+    _signed_in_person(client, make_account, login)
+    token = csrf_token_from(client.get("/me/grants").get_data(as_text=True))
+    typed = {"employer_name": "甲公司", "employer_credit_code": "91430000ABCDEFGH12", "days": "12"}
+    resp = client.post(
+        "/me/grants",
+        data={"csrf_token": token, "action": "create", "from": "二〇二四", "to": "2025", **typed},
+    )
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    for name, value in {**typed, "from": "二〇二四", "to": "2025"}.items():
+        assert f'name="{name}" value="{value}"' in html
+    assert 'id="from-error">起始年份应为四位年份<' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Grant)) == 0
 
 
 def test_registration_print_page_and_xlsx(client, earn, make_account, login):

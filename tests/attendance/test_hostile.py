@@ -114,7 +114,7 @@ def test_a_dimension_within_the_caps_is_fine():
 
 
 def test_inflation_is_counted_whatever_the_zip_directory_says(monkeypatch):
-    from jxjd.attendance import workbook
+    from jxjd.common import workbook
 
     data = hostile.workbook(hostile.sheet_xml(hostile.HEADER_ROW + hostile.DATA_ROW))
     forged = hostile.forge_size(data, hostile.SHEET, 10)  # claims 10 bytes

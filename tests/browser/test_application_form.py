@@ -113,6 +113,11 @@ def test_applicant_reads_failed_conditions_then_submits_on_a_phone(
         assert f"已保存：{TEACHERS[i][1][:6]}********{TEACHERS[i][1][-4:]}" in placeholder
     assert fits_the_phone(page)
     page.screenshot(path=str(artifacts / "application-form-errors.png"), full_page=True)
+    # The failed submit ended on a GET of the saved draft: reloading it saves no second draft.
+    page.reload()
+    assert "以下条件未满足" in page.locator("#problems").inner_text()
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
 
     # Fix: 1200 trainees, teacher 2 a master's degree, two more teachers (the saved ID numbers
     # of teachers 1 and 2 are left blank, as the placeholder invites).

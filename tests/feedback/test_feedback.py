@@ -156,7 +156,9 @@ def test_a_rating_that_is_not_a_plain_integer_is_refused_on_the_page(
     html = client.get(f"/feedback/{serial}").get_data(as_text=True)
     resp = client.post(
         f"/feedback/{serial}",
-        data={"rating": rating, "comment": "", "csrf_token": csrf_token_from(html)},
+        data={"rating": rating, "comment": "课程很实用", "csrf_token": csrf_token_from(html)},
     )
-    assert resp.status_code == 200
-    assert 'name="rating"' in resp.get_data(as_text=True)  # not rated: the form again
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert 'name="rating"' in page  # not rated: the form again, with the comment as typed
+    assert ">课程很实用</textarea>" in page and 'id="rating-error">应为数字<' in page

@@ -62,11 +62,14 @@ def test_a_session_without_a_filed_plan_shows_the_failed_checks_in_chinese(
     html = resp.get_data(as_text=True)
     assert "尚未备案" in html
     assert "学时超过每天 8 学时的上限" in html
-    assert "plan_not_filed" in html
     # Every check named in words, the failed ones with why (ISSUE11 item 4).
     assert "逐项检查结果" in html
     assert '<span class="badge bad">未通过</span> 班次属于已备案计划中的培训项目' in html
     assert '<span class="badge ok">通过</span> 专业在认定范围内' in html
+    # Sentences only, never codes; what was typed is still in the form.
+    assert "plan_not_filed" not in html and "（plan" not in html
+    assert 'name="hours" step="0.5" value="30"' in html
+    assert 'name="end_date" value="2027-03-02"' in html
     assert _count_sessions() == 0
 
 
@@ -124,5 +127,7 @@ def test_a_forged_plan_item_id_is_not_in_plan(
     for forged in ("²", "abc", "-1"):
         resp = client.post("/sessions", data=_form(token, forged))
         assert resp.status_code == 422
-        assert "not_in_plan" in resp.get_data(as_text=True)
+        html = resp.get_data(as_text=True)
+        assert 'id="plan_item_id-error">须选择所属年度已备案计划中的培训项目<' in html
+        assert "not_in_plan" not in html
     assert _count_sessions() == 0

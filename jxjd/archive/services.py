@@ -117,7 +117,6 @@ def _hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], De
         sa.select(TrainingSession.year, TrainingSession.category, sa.func.sum(counted_hours()))
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
-        .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
         .where(AttendanceRecord.person_id == person_id, TrainingSession.year.in_(years))
         .group_by(TrainingSession.year, TrainingSession.category)
     )

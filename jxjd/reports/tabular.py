@@ -13,10 +13,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from jxjd.attendance.counting import counted_hours
-from jxjd.attendance.models import AttendanceRecord
-from jxjd.certificates.models import Certificate
-from jxjd.common.types import Hours, hours_json
+from jxjd.attendance.models import AttendanceRecord, BaseYearTally
+from jxjd.common.types import hours_json
 from jxjd.extensions import db
 from jxjd.plans.models import Plan, PlanItem
 from jxjd.sessions.models import TrainingSession
@@ -35,8 +33,10 @@ def _frame(rows: list[Any], columns: list[str], index: list[str]) -> pd.DataFram
 def figures_frame(base_ids: list[int], years: list[int]) -> pd.DataFrame:
     """Sessions, distinct trainees, person-times and trainee-hours per (base_id, year).
 
-    Two grouped queries for any number of bases and years; every pair is present (zeros where
-    nothing happened). Trainee-hours are exact Decimals (revoked certificates count 0).
+    Two queries for any number of bases and years, neither reading a record: sessions are
+    counted per (base, year) on their index, the rest read from the tallies kept in step with
+    the records (attendance.tallies). Every pair is present (zeros where nothing happened).
+    Trainee-hours are exact Decimals (revoked certificates count 0).
     """
     index = pd.MultiIndex.from_product([base_ids, years], names=_KEYS)
     frame = pd.DataFrame(index=index)
@@ -48,20 +48,11 @@ def figures_frame(base_ids: list[int], years: list[int]) -> pd.DataFrame:
             .where(*where)
             .group_by(session.base_id, session.year)
         ).all()
+        tally = BaseYearTally
         attendance = db.session.execute(
             sa.select(
-                session.base_id,
-                session.year,
-                sa.func.count(sa.distinct(AttendanceRecord.person_id)),
-                sa.func.count(AttendanceRecord.id),
-                # Read the sum back as Hours: SQLite sums floats (24 + 1.1 + 6 + 2.2 ≠ 33.3).
-                sa.type_coerce(sa.func.coalesce(sa.func.sum(counted_hours()), 0), Hours),
-            )
-            .select_from(AttendanceRecord)
-            .join(session, session.id == AttendanceRecord.session_id)
-            .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
-            .where(*where)
-            .group_by(session.base_id, session.year)
+                tally.base_id, tally.year, tally.trainees, tally.person_times, tally.trainee_hours
+            ).where(tally.base_id.in_(base_ids), tally.year.in_(years))
         ).all()
         frame = frame.join(_frame(sessions, [*_KEYS, "sessions"], _KEYS)).join(
             _frame(attendance, [*_KEYS, "trainees", "person_times", "trainee_hours"], _KEYS)

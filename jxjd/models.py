@@ -9,7 +9,7 @@ from jxjd.attendance.models import (  # noqa: F401, E402
     BasePersonYearTally,
     BaseYearTally,
 )
-from jxjd.audit.models import AuditEvent, AuditHead  # noqa: F401
+from jxjd.audit.models import AccessLogEntry, AuditEvent, AuditHead  # noqa: F401
 from jxjd.bases.models import Base, BaseChange, BaseSpecialty, BaseStatusChange  # noqa: F401
 from jxjd.certificates.models import Certificate  # noqa: F401, E402
 from jxjd.credentials.models import CredentialStatus, StatusList  # noqa: F401

@@ -193,3 +193,46 @@ def test_the_migration_backfills_flags_and_tallies_set_based(client, uploaded, a
         db.session.execute(sa.select(AttendanceRecord.id, AttendanceRecord.counted)).all()
     ) == (flags)
     db.session.rollback()
+
+
+def test_concurrent_uploads_at_one_base_count_each_trainee_once(app, open_session):
+    """Two sessions of one base uploaded at once, sharing people: distinct trainees stay exact."""
+    import io
+    import threading
+
+    from jxjd.common.crypto import app_keystore
+    from tests.fixtures.attendance import roster_xlsx
+
+    first = open_session()
+    second = open_session(base=first.base, title="人工智能应用高级研修班（第二期）")
+    shared = trainees(30)
+    rosters = [(first, shared + trainees(10)), (second, trainees(5) + shared[::-1])]
+    app_keystore().ensure_all()
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def run(target, people) -> None:
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        resp = client.post(
+            f"/api/v1/sessions/{target.id}/attendance",
+            data={"file": (io.BytesIO(roster_xlsx(people)), "名单.xlsx")},
+            headers=target.headers,
+            content_type="multipart/form-data",
+        )
+        statuses.append(resp.status_code)
+
+    threads = [threading.Thread(target=run, args=roster) for roster in rosters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [200, 200]
+    db.session.expire_all()
+    tally = db.session.get(BaseYearTally, (first.base.id, PAST_YEAR))
+    assert (tally.trainees, tally.person_times) == (45, 75)
+    assert tally.trainee_hours == Decimal(24 * 75)
+    maintained = tallies()
+    rebuild_tallies()
+    assert tallies() == maintained
+    db.session.rollback()

@@ -236,3 +236,14 @@ def test_concurrent_uploads_at_one_base_count_each_trainee_once(app, open_sessio
     rebuild_tallies()
     assert tallies() == maintained
     db.session.rollback()
+
+
+def test_the_rebuild_command_recomputes_what_a_bulk_load_left_out(app, uploaded):
+    maintained = tallies()
+    db.session.execute(sa.delete(BasePersonYearTally))
+    db.session.execute(sa.delete(BaseYearTally))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tallies", "rebuild"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert tallies() == maintained

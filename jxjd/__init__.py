@@ -245,6 +245,7 @@ def _register_page_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from jxjd.accounts.cli import account_cli, token_cli
+    from jxjd.attendance.cli import tallies_cli
     from jxjd.audit.cli import audit_cli
     from jxjd.backup.cli import backup_command, restore_command
     from jxjd.demo import demo_command
@@ -259,3 +260,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(tallies_cli)

@@ -3,8 +3,13 @@
 from jxjd.accounts.models import Account, ActivationCode, ApiToken  # noqa: F401
 from jxjd.applications.models import Application, PlaqueSequence  # noqa: F401
 from jxjd.archive.models import Grant, GrantAccess  # noqa: F401
-from jxjd.attendance.models import AttendanceRecord, AttendanceUpload  # noqa: F401, E402
-from jxjd.audit.models import AuditEvent, AuditHead  # noqa: F401
+from jxjd.attendance.models import (  # noqa: F401, E402
+    AttendanceRecord,
+    AttendanceUpload,
+    BasePersonYearTally,
+    BaseYearTally,
+)
+from jxjd.audit.models import AccessLogEntry, AuditEvent, AuditHead  # noqa: F401
 from jxjd.bases.models import Base, BaseChange, BaseSpecialty, BaseStatusChange  # noqa: F401
 from jxjd.certificates.models import Certificate  # noqa: F401, E402
 from jxjd.credentials.models import CredentialStatus, StatusList  # noqa: F401

@@ -15,7 +15,7 @@ from jxjd.access import NOBODY, authorize, can
 from jxjd.archive.models import Grant, GrantAccess
 from jxjd.attendance.counting import counted_hours
 from jxjd.attendance.models import AttendanceRecord
-from jxjd.audit.services import record_event
+from jxjd.audit.services import log_access, record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
@@ -123,7 +123,6 @@ def _hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], De
         sa.select(TrainingSession.year, TrainingSession.category, sa.func.sum(counted_hours()))
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
-        .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
         .where(AttendanceRecord.person_id == person_id, TrainingSession.year.in_(years))
         .group_by(TrainingSession.year, TrainingSession.category)
     )
@@ -287,14 +286,14 @@ def get_person(actor: Actor) -> Person:
 
 
 def query_archive(actor: Actor, id_number: str, from_year: int, to_year: int) -> dict[str, Any]:
-    """An admin or department reads a person's archive by ID number (audited)."""
+    """An admin or department reads a person's archive by ID number (in the access log)."""
     authorize(actor, "archive.query")
     person = find_person(id_number)
     if person is None or not can(actor, "archive.query", person):
         # A department reads the archives of people trained at its own bases (CONTRACT §1); the
         # same answer for "unknown" and "not yours" tells it nothing about anyone else.
         raise UnknownPerson("未找到该身份证号对应人员的学时记录")
-    record_event(actor, "archive.query", "person", person.id, from_year=from_year, to_year=to_year)
+    log_access(actor, "archive.query", person.id, from_year=from_year, to_year=to_year)
     return year_summary(person, from_year, to_year)
 
 

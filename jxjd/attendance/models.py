@@ -52,6 +52,9 @@ class AttendanceRecord(Model):
     result: so.Mapped[str] = so.mapped_column(sa.String(8))
     # What the archive counts: the hours on a pass, 0 on a fail.
     credited_hours: so.Mapped[Decimal] = so.mapped_column(Hours)
+    # False once the record's certificate is revoked (set in the revoking transaction), so the
+    # counted-hours rule (attendance.counting) reads the record alone, never the certificates.
+    counted: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     name_differs: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
@@ -61,3 +64,37 @@ class AttendanceRecord(Model):
     )
 
     __table_args__ = (sa.UniqueConstraint("session_id", "person_id"),)
+
+
+# Sums of hours over many records: wider than one record's Hours.
+TallyHours = sa.Numeric(14, 1)
+
+
+class BaseYearTally(Model):
+    """A base's delivered training in one year (the §9 figures), kept in step with its records.
+
+    Maintained in the transactions that store records and revoke certificates
+    (attendance.tallies); reports read one row per base instead of scanning the records.
+    """
+
+    __tablename__ = "base_year_tallies"
+
+    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    trainees: so.Mapped[int] = so.mapped_column(default=0)
+    person_times: so.Mapped[int] = so.mapped_column(default=0)
+    trainee_hours: so.Mapped[Decimal] = so.mapped_column(TallyHours, default=Decimal(0))
+
+
+class BasePersonYearTally(Model):
+    """One person's records and counted hours at one base in one year (distinct trainees)."""
+
+    __tablename__ = "base_person_year_tallies"
+
+    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), primary_key=True)
+    person_times: so.Mapped[int] = so.mapped_column(default=0)
+    counted_hours: so.Mapped[Decimal] = so.mapped_column(TallyHours, default=Decimal(0))
+
+    __table_args__ = (sa.Index("ix_base_person_year_tallies_person_year", "person_id", "year"),)

@@ -27,6 +27,7 @@ import sqlalchemy.orm as so
 from jxjd.access import authorize
 from jxjd.attendance.importing import RawRow, Roster, RosterRow, row_prefix, validate_rows
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
+from jxjd.attendance.tallies import tally_new_records
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
@@ -348,6 +349,11 @@ def store_records(
     for batch in chunked(rows):
         for record_id, person_id in db.session.execute(insert, list(batch)):
             inserted[person_id] = record_id
+    tally_new_records(
+        session.base_id,
+        session.year,
+        ((p, v["credited_hours"]) for v in rows if (p := v["person_id"]) in inserted),
+    )
     raced = [record for record in records if record.person_id not in inserted]
     if raced:
         _reconcile_concurrent(session, raced, result, mode)

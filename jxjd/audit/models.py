@@ -51,3 +51,25 @@ class AuditHead(Model):
     # HMAC over (count, last_hash): a head moved back (events cut off the end) does not verify.
     # NULL for a chain that has never had a keyed event.
     mac: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+
+
+class AccessLogEntry(Model):
+    """One logged read of personal data (an archive query): who, what, when. Append-only.
+
+    Reads are not state changes: they go here rather than into the audit chain, so a read never
+    waits on the chain's head row. Entries are only ever inserted.
+    """
+
+    __tablename__ = "access_log"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    actor_role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    actor_ref: so.Mapped[str] = so.mapped_column(sa.String(64))
+    action: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Whose data was read (for the person's "who looked" list).
+    person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people.id"))
+    summary: so.Mapped[dict] = so.mapped_column(sa.JSON)
+
+    __table_args__ = (sa.Index("ix_access_log_person_id_at", "person_id", "at"),)

@@ -22,7 +22,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, has_app_context
 
-from jxjd.audit.models import CHAIN_HMAC, CHAIN_SHA256, GENESIS_HASH, AuditEvent, AuditHead
+from jxjd.audit.models import (
+    CHAIN_HMAC,
+    CHAIN_SHA256,
+    GENESIS_HASH,
+    AccessLogEntry,
+    AuditEvent,
+    AuditHead,
+)
 from jxjd.common.crypto import app_keystore
 from jxjd.common.db import execute_dml
 from jxjd.common.files import append_private
@@ -80,6 +87,21 @@ def audit_key() -> bytes:
 def _jsonable(value: Any) -> Any:
     """Summary values as JSON-safe primitives (dates and decimals as strings)."""
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def log_access(actor: Actor, action: str, person_id: int | None, **summary: Any) -> None:
+    """Append one read of personal data to the access log: no chain, no lock on the head."""
+    db.session.execute(
+        sa.insert(AccessLogEntry).values(
+            at=utcnow(),
+            actor_role=actor.role,
+            actor_name=actor.name[:200],
+            actor_ref=actor.ref,
+            action=action,
+            person_id=person_id,
+            summary=_jsonable(summary),
+        )
+    )
 
 
 def record_event(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +24,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore
-from jxjd.common.db import chunked, execute_dml
+from jxjd.common.db import chunked
 from jxjd.common.enums import CERTIFICATE_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
@@ -329,6 +330,23 @@ def _reason(reason: str) -> str:
     return reason
 
 
+# Called in the revoking transaction with the attendance record ids whose certificates were just
+# revoked (attendance clears their `counted` flag and its tallies; it imports this package, so
+# it registers here rather than being imported).
+REVOCATION_LISTENERS: list[Callable[[list[int]], None]] = []
+
+
+def on_revocation(listener: Callable[[list[int]], None]) -> Callable[[list[int]], None]:
+    """Register a function to run, in the same transaction, whenever certificates are revoked."""
+    REVOCATION_LISTENERS.append(listener)
+    return listener
+
+
+def _revoked(record_ids: list[int]) -> None:
+    for listener in REVOCATION_LISTENERS:
+        listener(record_ids)
+
+
 def revoke_certificate(actor: Actor, cert: Certificate, *, reason: str) -> Certificate:
     """Revoke one certificate; its hours stop counting, the record stays."""
     authorize(actor, "certificate.revoke", cert)
@@ -341,6 +359,7 @@ def revoke_certificate(actor: Actor, cert: Certificate, *, reason: str) -> Certi
         verb="撤销",
         target=("certificate", cert.serial),
         values={"revoked_reason": reason, "revoked_by": actor.name},
+        then=lambda _previous: _revoked([cert.record_id]),
         reason=reason,
     )
     return cert
@@ -351,19 +370,23 @@ def revoke_session_certificates(actor: Actor, session: TrainingSession, *, reaso
     authorize(actor, "certificate.revoke_session", session)
     reason = _reason(reason)
     now = utcnow()
-    revoked = execute_dml(
-        sa.update(Certificate)
-        .where(Certificate.session_id == session.id, Certificate.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason, revoked_by=actor.name)
-        .execution_options(synchronize_session=False)
+    record_ids = list(
+        db.session.scalars(
+            sa.update(Certificate)
+            .where(Certificate.session_id == session.id, Certificate.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason, revoked_by=actor.name)
+            .returning(Certificate.record_id)
+            .execution_options(synchronize_session=False)
+        )
     )
+    _revoked(record_ids)
     record_event(
         actor,
         "certificate.revoke_session",
         "session",
         session.id,
         reason=reason,
-        count=revoked,
+        count=len(record_ids),
     )
     db.session.expire_all()
-    return revoked
+    return len(record_ids)

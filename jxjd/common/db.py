@@ -21,9 +21,14 @@ def insert_ignoring_conflicts(table: sa.Table | Any, *, conflict_target: Sequenc
     any other unique column (a primary key behind its sequence, say), so rows would vanish
     silently. With the target named, such a collision is an error, as it should be.
     """
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict_target))
+
+
+def dialect_insert(table: sa.Table | Any) -> Any:
+    """The database's own INSERT construct (PostgreSQL or SQLite), which knows ON CONFLICT."""
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing(index_elements=list(conflict_target))
+    return module.insert(table)
 
 
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -12,7 +12,7 @@ from typing import Any
 from jxjd.bases.models import Base
 from jxjd.common.types import hours_json
 from jxjd.plans.services import current_filed_plan
-from jxjd.reports.tabular import delivered_by_item, figures_frame, plan_rows, province_rows
+from jxjd.reports.tabular import delivered_rows, figures_rows, plan_rows, province_rows
 from jxjd.rules.services import rules_for
 
 
@@ -28,8 +28,7 @@ class Figures:
 
 def year_figures(base_ids: list[int], year: int) -> dict[int, Figures]:
     """Sessions, distinct trainees, person-times and trainee-hours per base for a year."""
-    frame = figures_frame(base_ids, [year]).droplevel("year")
-    return {int(base_id): Figures(**row) for base_id, row in frame.to_dict("index").items()}
+    return {base_id: Figures(**row) for (base_id, _), row in figures_rows(base_ids, [year]).items()}
 
 
 def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
@@ -41,7 +40,7 @@ def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
     plan = current_filed_plan(base.id, year)
     if plan is None:
         return []
-    return plan_rows(plan.items, delivered_by_item([base.id], [year]))
+    return plan_rows(plan.items, delivered_rows([base.id], [year]))
 
 
 def base_report(base: Base, year: int) -> dict[str, Any]:

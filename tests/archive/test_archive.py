@@ -235,16 +235,29 @@ def test_archive_without_a_token_is_401(client):
     assert_problem(client.get("/api/v1/me/archive"), 401, "unauthorized")
 
 
-def test_archive_query_is_audited(client, earn, admin_headers):
+def test_archive_query_is_logged_off_the_audit_chain(client, earn, admin_headers):
     import sqlalchemy as sa
 
-    from jxjd.audit.models import AuditEvent
+    from jxjd.audit.models import AccessLogEntry, AuditEvent, AuditHead
     from jxjd.extensions import db
+    from jxjd.people.services import find_person
 
     earn(ZHANG, "2025-03-03", "professional", 24)
-    client.post("/api/v1/archive/query", json={"id_number": ZHANG[0]}, headers=admin_headers)
-    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
-    assert "archive.query" in actions
+    head_before = db.session.get(AuditHead, 1, populate_existing=True).count
+    events_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    resp = client.post(
+        "/api/v1/archive/query",
+        json={"id_number": ZHANG[0], "from": 2025, "to": 2025},
+        headers=admin_headers,
+    )
+    assert resp.status_code == 200
+    # A read is not a state change: it never takes (or moves) the audit chain's head.
+    assert db.session.get(AuditHead, 1, populate_existing=True).count == head_before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events_before
+    (entry,) = db.session.scalars(sa.select(AccessLogEntry)).all()
+    assert (entry.action, entry.actor_role) == ("archive.query", "admin")
+    assert entry.person_id == find_person(ZHANG[0]).id
+    assert entry.summary == {"from_year": 2025, "to_year": 2025} and entry.at is not None
 
 
 def test_review_check_uses_the_configured_span(client, earn, person_headers):

@@ -22,6 +22,7 @@ from decimal import Decimal
 import pytest
 
 from jxjd.attendance.models import AttendanceRecord
+from jxjd.attendance.tallies import rebuild_tallies
 from jxjd.certificates.models import Certificate
 from jxjd.common.ids import id_check_char
 from jxjd.common.time import utcnow
@@ -39,7 +40,7 @@ def id_number(n: int) -> str:
 
 
 def attend(session, person, hours, result="pass", *, revoked=False) -> AttendanceRecord:
-    """An attendance record (and, on a pass, a certificate), inserted directly."""
+    """An attendance record (and, on a pass, a certificate), inserted directly (no tallies)."""
     hours = Decimal(str(hours))
     record = AttendanceRecord(
         session_id=session.id,
@@ -49,6 +50,7 @@ def attend(session, person, hours, result="pass", *, revoked=False) -> Attendanc
         hours=hours,
         result=result,
         credited_hours=hours if result == "pass" else Decimal(0),
+        counted=not revoked,
         created_at=utcnow(),
     )
     db.session.add(record)
@@ -113,6 +115,7 @@ def report_data(create_base, create_filed_plan, create_session) -> ReportData:
     attend(s4, people[6], 8)
     attend(s5, people[1], 6)
     attend(s5, people[6], 6)
+    rebuild_tallies()  # inserted directly, like a bulk load: the tallies are recomputed after
     db.session.commit()
     return ReportData(
         base_a, base_b, item1, item2, {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "s5": s5}

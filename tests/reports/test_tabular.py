@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from types import SimpleNamespace
 
-import pandas as pd
 import sqlalchemy as sa
 
 from jxjd.extensions import db
@@ -74,13 +73,16 @@ def _item(item_id: int, title: str, sessions: int = 2, trainees: int = 40):
 
 def _delivered(*rows):
     columns = ["base_id", "year", *ITEM_KEY, "actual_sessions", "actual_trainees"]
-    return pd.DataFrame(
-        [
-            (1, 2027, "电子信息", title, "professional", "senior", "public", s, t)
-            for title, s, t in rows
-        ],
-        columns=columns,
-    )
+    return [
+        dict(
+            zip(
+                columns,
+                (1, 2027, "电子信息", title, "professional", "senior", "public", s, t),
+                strict=True,
+            )
+        )
+        for title, s, t in rows
+    ]
 
 
 def test_plan_rows_list_items_in_plan_order_then_what_no_item_planned():

@@ -8,8 +8,9 @@ of 2,000 rows, whatever the roster's size):
 2. `store_roster`: people through people.services.ensure_people (the one way a person is made),
    their phone numbers, the upload's receipt row, the records, the certificates, the audit event.
 
-INSERT … ON CONFLICT (session_id, person_id) DO NOTHING, in person order, keeps concurrent
-uploads from duplicating a record or deadlocking; rows a concurrent upload stored first are
+Records go in with ids reserved up front and nothing read back (COPY on PostgreSQL, one
+executemany elsewhere), in person order, skipping (session_id, person_id) conflicts: concurrent
+uploads neither duplicate a record nor deadlock; rows a concurrent upload stored first are
 reconciled (identical → already recorded, different → conflict).
 """
 
@@ -31,7 +32,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.services import Issuable, issue_certificates
-from jxjd.common.db import begin_immediate_on_sqlite, chunked, insert_ignoring_conflicts
+from jxjd.common.db import begin_immediate_on_sqlite, bulk_insert, chunked, reserve_ids
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
 from jxjd.common.paging import Page, page_of
@@ -335,16 +336,21 @@ def store_records(
 
     Records a concurrent upload stored first are skipped by the insert and reconciled here.
     """
-    column = AttendanceRecord.__table__.c
-    insert = insert_ignoring_conflicts(
-        AttendanceRecord.__table__, conflict_target=["session_id", "person_id"]
-    ).returning(column.id, column.person_id)
-    inserted: dict[int, int] = {}
-    # Inserted in person order, a fixed lock order as for people; the receipt keeps file order.
-    rows = sorted((record.values for record in records), key=lambda values: values["person_id"])
-    for batch in chunked(rows):
-        for record_id, person_id in db.session.execute(insert, list(batch)):
-            inserted[person_id] = record_id
+    table = AttendanceRecord.__table__
+    # Ids reserved up front: the insert reads nothing back. In person order, a fixed lock order
+    # as for people; the receipt keeps file order.
+    ordered = sorted(records, key=lambda record: record.person_id)
+    for record, record_id in zip(ordered, reserve_ids(table, len(ordered)), strict=True):
+        record.values["id"] = record_id
+    stored = bulk_insert(
+        table, [record.values for record in ordered], conflict_target=["session_id", "person_id"]
+    )
+    inserted = {record.person_id: record.values["id"] for record in records}
+    if stored < len(records):  # a concurrent upload stored some of these people first
+        mine = existing_records(session.id, list(inserted))
+        inserted = {
+            pid: rid for pid, rid in inserted.items() if pid in mine and mine[pid].id == rid
+        }
     raced = [record for record in records if record.person_id not in inserted]
     if raced:
         _reconcile_concurrent(session, raced, result, mode)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import current_app, render_template, request
+from flask import after_this_request, current_app, render_template, request
 
 from jxjd.attendance import bp, services
 from jxjd.attendance.importing import (
@@ -16,6 +16,7 @@ from jxjd.attendance.importing import (
 )
 from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_session
+from jxjd.common.memory import release_memory
 from jxjd.common.paging import current_page, paged
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
@@ -25,6 +26,8 @@ from jxjd.openapi import doc
 from jxjd.sessions.services import get_session
 from jxjd.transactions import attempt
 from jxjd.web import page
+
+LARGE_UPLOAD_ROWS = 5000  # from this size on, memory is handed back after the upload
 
 
 def _mode() -> str:
@@ -104,7 +107,10 @@ def upload(session_id: int):
     actor = current_actor()
     session = get_session(actor, session_id, "attendance.upload")
     mode = _mode()
-    result = services.upload_roster(actor, session, _roster_from_request(), mode=mode)
+    roster = _roster_from_request()
+    if len(roster.rows) >= LARGE_UPLOAD_ROWS:
+        after_this_request(release_memory)  # the worker gives the roster's memory back
+    result = services.upload_roster(actor, session, roster, mode=mode)
     return result.to_dict()
 
 

@@ -98,14 +98,39 @@ def bulk_insert(
         return 0
     if _dialect() == "postgresql":
         return _copy_insert(table, rows, conflict_target)
+    return _executemany_insert(table, rows, conflict_target)
+
+
+def _executemany_insert(
+    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+) -> int:
+    """Elsewhere (SQLite): one positional executemany per batch, the columns' own bind processors."""
+    columns = list(rows[0])
     insert = (
         insert_ignoring_conflicts(table, conflict_target=conflict_target)
         if conflict_target
         else table.insert()
     )
+    dialect = db.session.get_bind().dialect
+    compiled = insert.values({name: sa.bindparam(name) for name in columns}).compile(
+        dialect=dialect
+    )
+    order = compiled.positiontup or columns
+    processors = [_bind_processor(table.c[name], dialect) for name in order]
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
     stored = 0
-    for batch in chunked(rows):
-        stored += db.session.execute(insert, list(batch)).rowcount
+    try:
+        for batch in chunked(rows):
+            cursor.executemany(
+                compiled.string,
+                [
+                    tuple(fn(row[name]) for name, fn in zip(order, processors, strict=True))
+                    for row in batch
+                ],
+            )
+            stored += cursor.rowcount
+    finally:
+        cursor.close()
     return stored
 
 
@@ -178,3 +203,8 @@ def _copy_columns(table: sa.Table, sample: Mapping[str, Any]) -> tuple[list[str]
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _bind_processor(column: sa.Column, dialect: Any) -> Any:
+    """What SQLAlchemy does to a value of this column before the driver gets it."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect) or _same

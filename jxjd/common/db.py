@@ -17,6 +17,7 @@ from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jxjd.extensions import db
+from jxjd.transactions import mark_written
 
 T = TypeVar("T")
 CHUNK = 2000
@@ -96,6 +97,7 @@ def bulk_insert(
     """
     if not rows:
         return 0
+    mark_written()  # past the ORM: tell the unit of work there is something to commit
     if _dialect() == "postgresql":
         return _copy_insert(table, rows, conflict_target)
     return _executemany_insert(table, rows, conflict_target)

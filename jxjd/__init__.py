@@ -39,6 +39,7 @@ FEATURES = (
     "feedback",
     "evaluations",
     "directory",
+    "jobs",
 )
 
 
@@ -242,6 +243,7 @@ def _register_cli(app: Flask) -> None:
     from jxjd.audit.cli import audit_cli
     from jxjd.backup.cli import backup_command, restore_command
     from jxjd.demo import demo_command
+    from jxjd.jobs.cli import jobs_cli
     from jxjd.keys.cli import keys_cli
     from jxjd.keys.services import guard_commands
 
@@ -253,3 +255,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_cli)

@@ -141,6 +141,16 @@ UNIT_GRANTS = Relation(
 )
 
 
+def job_owner(actor: Actor) -> str:
+    """Who started a background job, as its state records it: role and token/account ref."""
+    return f"{actor.role}:{actor.ref}"
+
+
+OWN_JOB = Relation(
+    "jobs it started", lambda actor, job: getattr(job, "owner", None) == job_owner(actor)
+)
+
+
 # ---- the policy --------------------------------------------------------------------------------
 
 
@@ -308,6 +318,12 @@ POLICY: dict[str, Rule] = {
     "account.register": Rule("open a person's account with a one-time code", EVERYONE),
     "metrics.read": Rule("read the service metrics (also with JXJD_METRICS_TOKEN)", ADMIN),
     "meta.read": Rule("read the home page, health and the API document", EVERYONE),
+    # background jobs (CONTRACT §15)
+    "job.read": Rule(
+        "follow a background job's progress and result",
+        {**{role: OWN_JOB for role in ROLES}, "admin": ANY},
+        "只有任务发起人或省人社厅可以查看该任务",
+    ),
 }
 
 

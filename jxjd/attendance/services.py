@@ -16,7 +16,7 @@ reconciled (identical → already recorded, different → conflict).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -131,6 +131,7 @@ def import_attendance(
     filename: str | None = None,
     sha256: str | None = None,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Validate and store a roster; strict refuses the whole upload on any row error.
 
@@ -146,16 +147,29 @@ def import_attendance(
         raise ValidationFailed(
             errors, detail=f"名单中有 {len(errors)} 处错误，整份名单未保存；请修正后重新上传"
         )
+    if progress is not None:
+        progress(40)  # checked; storing and signing take the rest
     return store_roster(actor, session, base, checked, mode=mode, filename=filename, sha256=sha256)
 
 
 def upload_roster(
-    actor: Actor, session: TrainingSession, roster: Roster, *, mode: str = "strict"
+    actor: Actor,
+    session: TrainingSession,
+    roster: Roster,
+    *,
+    mode: str = "strict",
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Store an uploaded roster: the one write path of the API (file or JSON) and the page."""
+    """Store an uploaded roster: the one write path of the API (file or JSON), the page, jobs."""
     begin_immediate_on_sqlite()  # SQLite: queue on the write lock now, not fail to upgrade later
     return import_attendance(
-        actor, session, roster.rows, mode=mode, filename=roster.filename, sha256=roster.sha256
+        actor,
+        session,
+        roster.rows,
+        mode=mode,
+        filename=roster.filename,
+        sha256=roster.sha256,
+        progress=progress,
     )
 
 

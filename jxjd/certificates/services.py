@@ -166,6 +166,12 @@ def certificates_of_person(person_id: int) -> list[Certificate]:
     )
 
 
+def qr_etag(cert: Certificate, kind: str) -> str:
+    """The entity tag of a QR image: a digest of the URL it encodes, and the format."""
+    url = verify_url(cert.serial, cert.token)
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:16]}-{kind}"
+
+
 def qr_image(cert: Certificate, kind: str) -> bytes:
     """The QR code of the verify URL as PNG or SVG; rendered once, then served from the cache."""
     url = verify_url(cert.serial, cert.token)

@@ -35,6 +35,7 @@ from jxjd.certificates.services import Issuable, issue_certificates
 from jxjd.common.db import begin_immediate_on_sqlite, bulk_insert, chunked, reserve_ids
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number
+from jxjd.common.memory import no_cycle_collection
 from jxjd.common.paging import Page, page_of
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
@@ -162,15 +163,16 @@ def upload_roster(
 ) -> ImportResult:
     """Store an uploaded roster: the one write path of the API (file or JSON), the page, jobs."""
     begin_immediate_on_sqlite()  # SQLite: queue on the write lock now, not fail to upgrade later
-    return import_attendance(
-        actor,
-        session,
-        roster.rows,
-        mode=mode,
-        filename=roster.filename,
-        sha256=roster.sha256,
-        progress=progress,
-    )
+    with no_cycle_collection():
+        return import_attendance(
+            actor,
+            session,
+            roster.rows,
+            mode=mode,
+            filename=roster.filename,
+            sha256=roster.sha256,
+            progress=progress,
+        )
 
 
 def check_upload_allowed(session: TrainingSession) -> Base:

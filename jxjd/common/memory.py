@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
+from collections.abc import Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,3 +25,18 @@ def release_memory(response: T) -> T:
     if _TRIM is not None:
         _TRIM(0)
     return response
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside: a bulk upload allocates tens of thousands of objects
+    that live until its end, and each generation-2 pass would walk all of them again. The
+    reference counts still free everything; the cycles are collected when it ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -159,9 +159,43 @@ def find_certificate(serial: str) -> StoredCertificate | None:
     """
     if not isinstance(serial, str) or not _SERIAL_RE.fullmatch(serial):
         return None
-    with db.engine.connect() as conn:
-        row = conn.execute(_BY_SERIAL, {"serial": serial}).first()
+    engine = _reader()
+    try:
+        row = _read_one(engine, serial)
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        row = _read_one(engine, serial)  # a pooled connection the server had closed: once more
     return None if row is None else StoredCertificate(**row._mapping)
+
+
+def _read_one(engine: sa.Engine, serial: str) -> sa.Row | None:
+    with engine.connect() as conn:
+        return conn.execute(_BY_SERIAL, {"serial": serial}).first()
+
+
+def _reader() -> sa.Engine:
+    """The engine of the public look-up: on PostgreSQL one round trip per look-up.
+
+    Its own pool in autocommit, without a ping per checkout: no BEGIN, no ROLLBACK, no SELECT 1
+    around the one indexed query (psycopg prepares it after a few runs). Each look-up reads the
+    latest committed state, so a revocation is seen at once. A connection the server closed is
+    retried once (find_certificate). SQLite reads a local file: the app's engine serves.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return db.engine
+    engines = current_app.extensions.setdefault("jxjd_verify_reader", {})
+    url = db.engine.url
+    if url not in engines:
+        options = {
+            k: v
+            for k, v in current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+            if k != "pool_pre_ping"
+        }
+        engines[url] = sa.create_engine(
+            url, **options, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+        )
+    return engines[url]
 
 
 def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]:

@@ -119,6 +119,8 @@ def _executemany_insert(
     )
     order = compiled.positiontup or columns
     processors = [_bind_processor(table.c[name], dialect) for name in order]
+    # Columns the rows leave out but SQLAlchemy fills in (a scalar Python-side default).
+    defaults = {name: _scalar_default(table.c[name]) for name in order if name not in columns}
     cursor = db.session.connection().connection.dbapi_connection.cursor()
     stored = 0
     try:
@@ -126,7 +128,10 @@ def _executemany_insert(
             cursor.executemany(
                 compiled.string,
                 [
-                    tuple(fn(row[name]) for name, fn in zip(order, processors, strict=True))
+                    tuple(
+                        fn(row[name] if name in row else defaults[name])
+                        for name, fn in zip(order, processors, strict=True)
+                    )
                     for row in batch
                 ],
             )
@@ -210,3 +215,9 @@ def _same(value: Any) -> Any:
 def _bind_processor(column: sa.Column, dialect: Any) -> Any:
     """What SQLAlchemy does to a value of this column before the driver gets it."""
     return column.type.dialect_impl(dialect).bind_processor(dialect) or _same
+
+
+def _scalar_default(column: sa.Column) -> Any:
+    """A column's scalar Python-side default (None when it has none)."""
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None

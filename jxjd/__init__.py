@@ -41,6 +41,7 @@ FEATURES = (
     "evaluations",
     "directory",
     "console",
+    "jobs",
 )
 
 
@@ -249,6 +250,7 @@ def _register_cli(app: Flask) -> None:
     from jxjd.audit.cli import audit_cli
     from jxjd.backup.cli import backup_command, restore_command
     from jxjd.demo import demo_command
+    from jxjd.jobs.cli import jobs_cli
     from jxjd.keys.cli import keys_cli
     from jxjd.keys.services import guard_commands
 
@@ -261,3 +263,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(tallies_cli)
+    app.cli.add_command(jobs_cli)

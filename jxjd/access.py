@@ -141,6 +141,16 @@ UNIT_GRANTS = Relation(
 )
 
 
+def job_owner(actor: Actor) -> str:
+    """Who started a background job, as its state records it: role and token/account ref."""
+    return f"{actor.role}:{actor.ref}"
+
+
+OWN_JOB = Relation(
+    "jobs it started", lambda actor, job: getattr(job, "owner", None) == job_owner(actor)
+)
+
+
 # ---- the policy --------------------------------------------------------------------------------
 
 
@@ -332,6 +342,12 @@ POLICY: dict[str, Rule] = {
     "meta.read": Rule("read the home page, health and the API document", EVERYONE),
     "meta.api_link": Rule(
         "see the API document in the menu", {"admin": ANY, "dept": ANY, "base": ANY}
+    ),
+    # background jobs (CONTRACT §15)
+    "job.read": Rule(
+        "follow a background job's progress and result",
+        {**{role: OWN_JOB for role in ROLES}, "admin": ANY},
+        "只有任务发起人或省人社厅可以查看该任务",
     ),
 }
 

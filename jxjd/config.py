@@ -68,6 +68,8 @@ class Config:
     JXJD_METRICS_TOKEN: str | None = os.environ.get("JXJD_METRICS_TOKEN") or None
     # The bin folder of pg_dump/pg_restore for `flask backup|restore` (None: from PATH).
     JXJD_PG_BIN: str | None = os.environ.get("JXJD_PG_BIN") or None
+    # Redis for background jobs (Prefer: respond-async); None: the rate limits' store if Redis.
+    JXJD_JOBS_REDIS: str | None = os.environ.get("JXJD_JOBS_REDIS") or None
 
 
 class TestConfig(Config):

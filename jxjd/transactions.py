@@ -37,6 +37,11 @@ def _executed(state: so.ORMExecuteState) -> None:
         state.session.info[_WROTE] = True
 
 
+def mark_written() -> None:
+    """Note a write made past the ORM (a COPY on the raw connection): the request commits."""
+    db.session.info[_WROTE] = True
+
+
 def begin_request() -> None:
     """Forget what an earlier unit of work in this app context wrote or queued."""
     db.session.info.pop(_WROTE, None)

@@ -7,10 +7,13 @@ taken down again at the end, so the database is left empty:
 
 (a) the full upload of an N-row .xlsx roster through the HTTP layer (Flask test client), strict
     mode, until every certificate is signed and the transaction committed;
-(b) the floor: the same file read with the same reader (read_roster_file), the same number of
-    Ed25519 signatures (ActiveKey.sign), and the same number of rows inserted into people,
-    attendance_records and certificates with one executemany per table;
-(r) reading the file alone (read_roster_file), best of five.
+(b) the floor: the same file read with the fastest reader there is (python-calamine, which
+    checks nothing), the same number of Ed25519 signatures made by hand over the same JWS
+    signing input (no PyJWT), and the same rows stored with one COPY (PostgreSQL) or one raw
+    executemany (SQLite) per table, ids reserved up front;
+(r) reading the file alone (read_roster_file, the app's bounded reader), best of five;
+(m) with --memory-rows N: this process's RSS before, at the peak of and after an N-row upload
+    (the row and size caps lifted via config), to show the worker gives the memory back.
 
 Every ID in the measured file is unique (strict mode passes); a few hundred of its people already
 attended an earlier session, so their person rows are reused. Usage:
@@ -97,7 +100,7 @@ def roster_xlsx(people: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def build_app(workdir: Path, database_url: str | None):
+def build_app(workdir: Path, database_url: str | None, max_rows: int = 20_000):
     """A fresh app on a new SQLite file (or an empty database), its schema built by the migrations."""
     import logging
 
@@ -114,7 +117,8 @@ def build_app(workdir: Path, database_url: str | None):
             "JXJD_KEY_DIR": str(workdir / "keys"),
             "JXJD_QR_CACHE_DIR": str(workdir / "qr-cache"),
             "JXJD_PUBLIC_URL": "https://jxjd.example.cn",
-            "MAX_UPLOAD_MB": 20,
+            "MAX_UPLOAD_MB": max(20, max_rows // 2000),
+            "JXJD_MAX_ROSTER_ROWS": max_rows,
         }
     )
     app.instance_path = str(workdir / "instance")
@@ -225,67 +229,106 @@ def upload(client, session_id: int, token: str, data: bytes) -> dict[str, Any]:
     return resp.get_json()
 
 
-def floor(data: bytes, session, people_new: int, records: int, signatures: int) -> float:
-    """Seconds for the unavoidable work: read, sign, one executemany per table, commit."""
+def _b64url(data: bytes) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _fastest_read(data: bytes) -> list[list[Any]]:
+    """The roster's data rows through python-calamine (Rust; no bounds, no checks)."""
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()[1:]
+
+
+def _raw_sign(private_key, kid: str, payload: dict[str, Any]) -> str:
+    """A compact EdDSA JWS built by hand: Ed25519 over header.payload, nothing else."""
+    import json
+
+    header = _b64url(json.dumps({"alg": "EdDSA", "kid": kid}, separators=(",", ":")).encode())
+    body = _b64url(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    signing_input = header + b"." + body
+    return (signing_input + b"." + _b64url(private_key.sign(signing_input))).decode("ascii")
+
+
+def _store_floor(tables: list[tuple[str, list[str], list[tuple]]]) -> None:
+    """One COPY (PostgreSQL) or one executemany (SQLite) per table, through the raw driver."""
+    from jxjd.extensions import db
+
+    raw = db.session.connection().connection.dbapi_connection
+    cursor = raw.cursor()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    for table, columns, rows in tables:
+        names = ", ".join(columns)
+        if postgres:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    cursor.close()
+
+
+def reserve_ids(table, count: int) -> list[int]:
+    """Ids taken before the insert: a sequence block on PostgreSQL, max + 1 … on SQLite."""
     import sqlalchemy as sa
 
-    from jxjd.attendance.importing import read_roster_file
+    from jxjd.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+        return sorted(db.session.scalars(sa.text(query), {"t": table.name, "n": count}))
+    start = (db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
+def floor(data: bytes, session, people_new: int, records: int, signatures: int) -> float:
+    """Seconds for the unavoidable work: fastest read, raw signing, one COPY/executemany, commit."""
+    import json
+
+    import sqlalchemy as sa
+
     from jxjd.attendance.models import AttendanceRecord
-    from jxjd.certificates.models import Certificate
     from jxjd.certificates.services import signing_keys
     from jxjd.extensions import db
     from jxjd.people.models import Person
 
-    # Primary keys are chosen up front so no statement has to read generated ids back.
-    first_person = (db.session.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
-    first_record = (db.session.scalar(sa.select(sa.func.max(AttendanceRecord.id))) or 0) + 1
-    key = signing_keys().active()
-    db.session.commit()
-    now = datetime.now(UTC)
-
-    started = time.perf_counter()
-    raw = read_roster_file(data, "学员名单.xlsx", max_bytes=len(data) + 1)
-    assert len(raw) == records
-    person_rows = [
-        {
-            "id": first_person + i,
-            "id_hash": secrets.token_hex(32),
-            "id_encrypted": os.urandom(47),
-            "id_masked": "430104********0015",
-            "name": str(raw[i].values["name"]),
-            "created_at": now,
-        }
-        for i in range(people_new)
-    ]
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    # Primary keys reserved up front (the sequences stay right), so nothing is read back.
+    person_ids_new = reserve_ids(Person.__table__, people_new)
+    record_ids = reserve_ids(AttendanceRecord.__table__, records)
     existing = [
         pid
         for (pid,) in db.session.execute(
             sa.select(Person.id).order_by(Person.id).limit(records - people_new)
         )
     ]
-    person_ids = existing + [r["id"] for r in person_rows]
-    record_rows = [
-        {
-            "id": first_record + i,
-            "session_id": session.id,
-            "person_id": person_ids[i],
-            "upload_id": None,
-            "name": str(raw[i].values["name"]),
-            "employer": raw[i].values.get("employer"),
-            "hours": Decimal(SESSION_HOURS),
-            "result": "pass",
-            "credited_hours": Decimal(SESSION_HOURS),
-            "name_differs": False,
-            "created_at": now,
-        }
-        for i in range(records)
+    key = signing_keys().active()
+    db.session.commit()
+    now = datetime.now(UTC)
+    when = now if postgres else now.isoformat(sep=" ")
+    hours = Decimal(SESSION_HOURS) if postgres else str(SESSION_HOURS)
+
+    started = time.perf_counter()
+    rows = _fastest_read(data)
+    assert len(rows) == records
+    person_ids = existing + person_ids_new
+    people = [
+        (pid, secrets.token_hex(32), os.urandom(47), "430104********0015", str(row[0]), when)
+        for pid, row in zip(person_ids_new, rows, strict=False)
     ]
-    cert_rows = []
+    record_rows = [
+        (rid, session.id, pid, str(row[0]), row[2], hours, "pass", hours, False, when)
+        for rid, pid, row in zip(record_ids, person_ids, rows, strict=True)
+    ]
+    certs = []
     for i in range(signatures):
         serial = secrets.token_urlsafe(16)
         payload = {
             "sn": serial,
-            "name": record_rows[i]["name"],
+            "name": record_rows[i][3],
             "id_masked": "430104********0015",
             "hours": SESSION_HOURS,
             "title": session.title,
@@ -295,35 +338,63 @@ def floor(data: bytes, session, people_new: int, records: int, signatures: int) 
             "end_date": session.end_date.isoformat(),
             "iat": int(now.timestamp()),
         }
-        cert_rows.append(
-            {
-                "serial": serial,
-                "record_id": first_record + i,
-                "person_id": person_ids[i],
-                "session_id": session.id,
-                "alg": "EdDSA",
-                "kid": key.kid,
-                "token": key.sign(payload),
-                "payload": payload,
-                "issued_at": now,
-            }
-        )
-    db.session.execute(Person.__table__.insert(), person_rows)
-    db.session.execute(AttendanceRecord.__table__.insert(), record_rows)
-    db.session.execute(Certificate.__table__.insert(), cert_rows)
-    db.session.commit()
-    elapsed = time.perf_counter() - started
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Explicit ids leave the sequences behind: move them on, or the next upload's rows
-        # would collide with these (an error now that every conflict target is named).
-        for table in ("people", "attendance_records"):
-            db.session.execute(
-                sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
-                )
+        token = _raw_sign(key.private_key, key.kid, payload)
+        stored = json.dumps(payload, ensure_ascii=False)
+        certs.append(
+            (
+                serial,
+                record_ids[i],
+                person_ids[i],
+                session.id,
+                "EdDSA",
+                key.kid,
+                token,
+                stored,
+                when,
             )
-        db.session.commit()
-    return elapsed
+        )
+    _store_floor(
+        [
+            (
+                "people",
+                ["id", "id_hash", "id_encrypted", "id_masked", "name", "created_at"],
+                people,
+            ),
+            (
+                "attendance_records",
+                [
+                    "id",
+                    "session_id",
+                    "person_id",
+                    "name",
+                    "employer",
+                    "hours",
+                    "result",
+                    "credited_hours",
+                    "name_differs",
+                    "created_at",
+                ],
+                record_rows,
+            ),
+            (
+                "certificates",
+                [
+                    "serial",
+                    "record_id",
+                    "person_id",
+                    "session_id",
+                    "alg",
+                    "kid",
+                    "token",
+                    "payload",
+                    "issued_at",
+                ],
+                certs,
+            ),
+        ]
+    )
+    db.session.commit()
+    return time.perf_counter() - started
 
 
 def drop_schema(app, database_url: str | None) -> None:
@@ -352,6 +423,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--memory-rows",
+        type=int,
+        default=0,
+        help="also upload this many rows (caps lifted) and print RSS before, peak and after",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="profile the first upload with pyinstrument"
     )
     parser.add_argument(
@@ -365,11 +442,69 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="jxjd-bench-") as tmp:
-        app = build_app(Path(tmp), args.database_url)
+        app = build_app(Path(tmp), args.database_url, max(20_000, args.memory_rows))
         try:
             run(app, args, rng)
+            if args.memory_rows:
+                memory(app, args, rng)
         finally:
             drop_schema(app, args.database_url)
+
+
+def _rss_mib() -> float:
+    """This process's resident set size now, MiB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory(app, args, rng: random.Random) -> None:
+    """RSS around one large upload: the worker should end where it began."""
+    import gc
+    import resource
+
+    import sqlalchemy as sa
+
+    from jxjd.auth import CLI
+    from jxjd.extensions import db
+    from jxjd.sessions.models import TrainingSession
+    from jxjd.sessions.services import schedule_session
+
+    first = db.session.scalars(
+        sa.select(TrainingSession).order_by(TrainingSession.id).limit(1)
+    ).one()
+    values = {
+        c: getattr(first, c)
+        for c in ("plan_item_id", "specialty", "category", "level", "audience", "form", "hours")
+    }
+    session = schedule_session(
+        CLI,
+        first.base,
+        {
+            **values,
+            "title": "内存测量班",
+            "start_date": date(2026, 1, 5),
+            "end_date": date(2026, 1, 7),
+            "location": "长沙",
+        },
+    )
+    db.session.commit()
+    token = base_token(first.base)
+    data = roster_xlsx(make_people(args.memory_rows, rng, set()))
+    client = app.test_client()
+    client.get("/api/v1/health")
+    gc.collect()
+    before = _rss_mib()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    body = upload(client, session.id, token, data)
+    took = time.perf_counter() - started
+    after = _rss_mib()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"(m) {args.memory_rows} rows ({len(data) / 2**20:.1f} MiB .xlsx) in {took:.2f} s, "
+        f"recorded {body['recorded']}: RSS before {before:.0f} MiB, peak "
+        f"{max(peak, peak_before):.0f} MiB, after {after:.0f} MiB (+{after - before:.0f} MiB)"
+    )
 
 
 def run(app, args, rng: random.Random) -> None:
@@ -437,8 +572,13 @@ def run(app, args, rng: random.Random) -> None:
     least = min(r[1] for r in results)
     print(f"(a) full upload via HTTP, strict, best: {full:6.3f} s  {n / full:6.0f} rows/s")
     print(f"(b) floor, best:                        {least:6.3f} s  {n / least:6.0f} rows/s")
-    print(f"ratio a/b (best/best): {full / least:.2f}")
-    print("target: (a) <= 2 s for 10,000 rows and a/b <= 2")
+    full_cpu = min(r[2] for r in results)
+    least_cpu = min(r[3] for r in results)
+    print(
+        f"ratio a/b (best/best): {full / least:.2f}  (cpu {full_cpu:.3f} / {least_cpu:.3f} s"
+        f" = {full_cpu / least_cpu:.2f}: wall time on a shared machine waits for the CPU)"
+    )
+    print("target: (a) <= 1.5 s for 10,000 rows on PostgreSQL and a/b <= 1.5")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,17 @@ def prepare(env: dict[str, str], certificates: int) -> list[str]:
     return tokens
 
 
+def drop_tables(database_url: str) -> None:
+    """Leave the given database empty again."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
     """Poll the health endpoint until gunicorn answers."""
     deadline = time.monotonic() + timeout
@@ -178,6 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty PostgreSQL database to run on (default: a temporary SQLite file); "
+        "its tables are dropped again at the end",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port for gunicorn (0: any free)")
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
@@ -185,11 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     tmp = Path(tempfile.mkdtemp(prefix="jxjd-bench-"))
-    port = free_port()
+    port = args.port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
         "JXJD_KEY_DIR": str(tmp / "keys"),
         "JXJD_QR_CACHE_DIR": str(tmp / "qr-cache"),
         "JXJD_PUBLIC_URL": url,
@@ -221,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nload average afterwards {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         return 0
     finally:
+        if args.database_url:
+            drop_tables(args.database_url)
         if args.keep:
             print(f"kept {tmp}")
         else:

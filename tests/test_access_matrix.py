@@ -27,6 +27,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.common.time import utcnow
 from jxjd.evaluations.models import Evaluation, EvaluationRound
 from jxjd.extensions import db
+from jxjd.jobs.services import JobState
 from jxjd.people.services import find_person
 from jxjd.transcripts.services import issue as issue_transcript
 from tests.fixtures.attendance import trainee
@@ -145,6 +146,9 @@ account.register            | —                                   | {EVERYONE}
 metrics.read                | —                                   | admin
 meta.read                   | —                                   | {EVERYONE}
 meta.api_link               | —                                   | admin dept base
+job.read                    | —                                   | {SIGNED_IN}
+job.read                    | job the base started                | admin base
+job.read                    | job the person started              | admin person
 """
 
 
@@ -287,6 +291,18 @@ def world(create_base, open_session, create_application) -> World:
             **applications,
         }
     )
+    for label, starter in (("job the base started", "base"), ("job the person started", "person")):
+        objects[label] = JobState(
+            id=label,
+            kind="attendance.upload",
+            owner=access.job_owner(actors[starter]),
+            status="queued",
+            progress=0,
+            result=None,
+            error=None,
+            created_at=None,
+            ended_at=None,
+        )
     return World(actors, objects)
 
 

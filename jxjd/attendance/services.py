@@ -8,14 +8,15 @@ of 2,000 rows, whatever the roster's size):
 2. `store_roster`: people through people.services.ensure_people (the one way a person is made),
    their phone numbers, the upload's receipt row, the records, the certificates, the audit event.
 
-INSERT … ON CONFLICT (session_id, person_id) DO NOTHING, in person order, keeps concurrent
-uploads from duplicating a record or deadlocking; rows a concurrent upload stored first are
+Records go in with ids reserved up front and nothing read back (COPY on PostgreSQL, one
+executemany elsewhere), in person order, skipping (session_id, person_id) conflicts: concurrent
+uploads neither duplicate a record nor deadlock; rows a concurrent upload stored first are
 reconciled (identical → already recorded, different → conflict).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -33,9 +34,10 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import Issuable, issue_certificates
-from jxjd.common.db import begin_immediate_on_sqlite, chunked, insert_ignoring_conflicts
+from jxjd.common.db import begin_immediate_on_sqlite, bulk_insert, chunked, reserve_ids
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number, normalize_id_number
+from jxjd.common.memory import no_cycle_collection
 from jxjd.common.paging import Page, page_of
 from jxjd.common.text import SINGLE_LINE_BAD
 from jxjd.common.time import local_today, utcnow
@@ -134,6 +136,7 @@ def import_attendance(
     filename: str | None = None,
     sha256: str | None = None,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Validate and store a roster; strict refuses the whole upload on any row error.
 
@@ -149,17 +152,31 @@ def import_attendance(
         raise ValidationFailed(
             errors, detail=f"名单中有 {len(errors)} 处错误，整份名单未保存；请修正后重新上传"
         )
+    if progress is not None:
+        progress(40)  # checked; storing and signing take the rest
     return store_roster(actor, session, base, checked, mode=mode, filename=filename, sha256=sha256)
 
 
 def upload_roster(
-    actor: Actor, session: TrainingSession, roster: Roster, *, mode: str = "strict"
+    actor: Actor,
+    session: TrainingSession,
+    roster: Roster,
+    *,
+    mode: str = "strict",
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Store an uploaded roster: the one write path of the API (file or JSON) and the page."""
+    """Store an uploaded roster: the one write path of the API (file or JSON), the page, jobs."""
     begin_immediate_on_sqlite()  # SQLite: queue on the write lock now, not fail to upgrade later
-    return import_attendance(
-        actor, session, roster.rows, mode=mode, filename=roster.filename, sha256=roster.sha256
-    )
+    with no_cycle_collection():
+        return import_attendance(
+            actor,
+            session,
+            roster.rows,
+            mode=mode,
+            filename=roster.filename,
+            sha256=roster.sha256,
+            progress=progress,
+        )
 
 
 def check_upload_allowed(session: TrainingSession) -> Base:
@@ -339,20 +356,25 @@ def store_records(
 
     Records a concurrent upload stored first are skipped by the insert and reconciled here.
     """
-    column = AttendanceRecord.__table__.c
-    insert = insert_ignoring_conflicts(
-        AttendanceRecord.__table__, conflict_target=["session_id", "person_id"]
-    ).returning(column.id, column.person_id)
-    inserted: dict[int, int] = {}
-    # Inserted in person order, a fixed lock order as for people; the receipt keeps file order.
-    rows = sorted((record.values for record in records), key=lambda values: values["person_id"])
-    for batch in chunked(rows):
-        for record_id, person_id in db.session.execute(insert, list(batch)):
-            inserted[person_id] = record_id
+    table = AttendanceRecord.__table__
+    # Ids reserved up front: the insert reads nothing back. In person order, a fixed lock order
+    # as for people; the receipt keeps file order.
+    ordered = sorted(records, key=lambda record: record.person_id)
+    for record, record_id in zip(ordered, reserve_ids(table, len(ordered)), strict=True):
+        record.values["id"] = record_id
+    stored = bulk_insert(
+        table, [record.values for record in ordered], conflict_target=["session_id", "person_id"]
+    )
+    inserted = {record.person_id: record.values["id"] for record in records}
+    if stored < len(records):  # a concurrent upload stored some of these people first
+        mine = existing_records(session.id, list(inserted))
+        inserted = {
+            pid: rid for pid, rid in inserted.items() if pid in mine and mine[pid].id == rid
+        }
     tally_new_records(
         session.base_id,
         session.year,
-        ((p, v["credited_hours"]) for v in rows if (p := v["person_id"]) in inserted),
+        ((r.person_id, r.values["credited_hours"]) for r in ordered if r.person_id in inserted),
     )
     raced = [record for record in records if record.person_id not in inserted]
     if raced:

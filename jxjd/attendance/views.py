@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import current_app, render_template, request
+from flask import after_this_request, current_app, render_template, request
 
 from jxjd.attendance import bp, services
 from jxjd.attendance.exporting import trainees_xlsx
@@ -17,15 +17,20 @@ from jxjd.attendance.importing import (
 )
 from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_session
+from jxjd.common.memory import release_memory
 from jxjd.common.paging import Page, current_page, paged
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
 from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
+from jxjd.jobs.services import accepted, start, wants_async
 from jxjd.openapi import doc
 from jxjd.sessions.services import get_session
 from jxjd.transactions import attempt
 from jxjd.web import page
+
+LARGE_UPLOAD_ROWS = 5000  # from this size on, memory is handed back after the upload
+UPLOAD_JOB = "jxjd.attendance.jobs.upload_job"
 
 
 def _mode() -> str:
@@ -101,11 +106,22 @@ def template(session_id: int):
     errors=(404, 413, 415, 422),
 )
 def upload(session_id: int):
-    """Store a session's roster; strict refuses the whole file on any row error."""
+    """Store a session's roster; strict refuses the whole file on any row error.
+
+    With `Prefer: respond-async` the file is checked for shape here and stored by a job: 202
+    and Location: /api/v1/jobs/{id}, whose result is this answer's body.
+    """
     actor = current_actor()
     session = get_session(actor, session_id, "attendance.upload")
     mode = _mode()
-    result = services.upload_roster(actor, session, _roster_from_request(), mode=mode)
+    roster = _roster_from_request()
+    if len(roster.rows) >= LARGE_UPLOAD_ROWS:
+        after_this_request(release_memory)  # the worker gives the roster's memory back
+    if wants_async():
+        job_id = start(actor, "attendance.upload", UPLOAD_JOB, actor, session.id, roster, mode)
+        if job_id is not None:  # without a queue, answered at once as without the header
+            return accepted(job_id)
+    result = services.upload_roster(actor, session, roster, mode=mode)
     return result.to_dict()
 
 

@@ -24,7 +24,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore
-from jxjd.common.db import chunked
+from jxjd.common.db import bulk_insert
 from jxjd.common.enums import CERTIFICATE_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
@@ -94,7 +94,7 @@ def _qr_prefix_len() -> int:
 
 
 def issue_certificates(session: Any, base_name: str, items: list[Issuable], now: datetime) -> int:
-    """Sign and store one certificate per item with a single executemany; returns the count."""
+    """Sign and store one certificate per item (COPY or one executemany); returns the count."""
     if not items:
         return 0
     key = signing_keys().active()
@@ -119,9 +119,7 @@ def issue_certificates(session: Any, base_name: str, items: list[Issuable], now:
                 "issued_at": now,
             }
         )
-    for batch in chunked(rows):
-        db.session.execute(Certificate.__table__.insert(), list(batch))
-    return len(rows)
+    return bulk_insert(Certificate.__table__, rows)
 
 
 # ---- reading, access, QR cache, revocation ---------------------------------------------------
@@ -168,6 +166,12 @@ def certificates_of_person(person_id: int) -> list[Certificate]:
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         )
     )
+
+
+def qr_etag(cert: Certificate, kind: str) -> str:
+    """The entity tag of a QR image: a digest of the URL it encodes, and the format."""
+    url = verify_url(cert.serial, cert.token)
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:16]}-{kind}"
 
 
 def qr_image(cert: Certificate, kind: str) -> bytes:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import builtins
 import contextlib
+import functools
 import json
 import os
 import re
@@ -191,12 +192,26 @@ class ActiveKey:
         (a vc+jwt sets typ, cty and a DID URL kid).
         """
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if self.alg == ALGORITHM and not headers:
+            # The same bytes PyJWS makes (sorted compact header, base64url segments), signed
+            # with Ed25519 directly: Ed25519 is deterministic, so the token is byte-identical.
+            signing_input = self._header_segment + b"." + _b64url(body).encode("ascii")
+            signature = self.private_key.sign(signing_input)
+            return (signing_input + b"." + _b64url(signature).encode("ascii")).decode("ascii")
         return _JWS.encode(
             body,
             self.private_key,
             algorithm=self.alg,
             headers={"kid": self.kid, "typ": None, **(headers or {})},
         )
+
+    @functools.cached_property
+    def _header_segment(self) -> bytes:
+        """The base64url protected header of a plain EdDSA token: {"alg","kid"}, sorted."""
+        header = json.dumps(
+            {"alg": self.alg, "kid": self.kid}, separators=(",", ":"), sort_keys=True
+        )
+        return _b64url(header.encode("utf-8")).encode("ascii")
 
 
 class SigningKeys:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from jxjd.auth import current_actor
 from jxjd.certificates import services
@@ -69,12 +69,16 @@ def get_certificate(serial: str):
 
 
 def _qr(serial: str, kind: str, mimetype: str) -> Response:
+    """The QR image; 304 when the client holds it already (the ETag names the URL it encodes)."""
     cert = services.certificate_for(current_actor(), serial)
-    return Response(
-        services.qr_image(cert, kind),
-        mimetype=mimetype,
-        headers={"Cache-Control": "private, max-age=86400"},
-    )
+    etag = services.qr_etag(cert, kind)
+    # An identified answer is no-store (auth.no_store_when_identified: no shared or disk cache
+    # keeps a person's certificate), so a client revalidates: a re-signed certificate encodes
+    # another URL, hence another tag, and an image the client holds costs no file read.
+    headers = {"ETag": f'"{etag}"'}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(services.qr_image(cert, kind), mimetype=mimetype, headers=headers)
 
 
 @bp.get("/api/v1/certificates/<serial>/qr.png")

@@ -1,14 +1,23 @@
-"""Database helpers for the bulk paths: INSERT … ON CONFLICT (target) DO NOTHING, chunking."""
+"""Database helpers for the bulk paths: ids reserved up front, COPY or one executemany, chunking.
+
+The bulk writers (people, attendance records, certificates) read nothing back: their ids are
+reserved before the insert (`reserve_ids`), and `bulk_insert` stores the rows with psycopg's
+COPY on PostgreSQL or one executemany elsewhere, skipping rows whose named conflict target is
+taken (never a bare ON CONFLICT DO NOTHING).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
+from psycopg import sql
+from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jxjd.extensions import db
+from jxjd.transactions import mark_written
 
 T = TypeVar("T")
 CHUNK = 2000
@@ -57,3 +66,179 @@ def begin_immediate_on_sqlite() -> None:
     dbapi = connection.connection.dbapi_connection
     if dbapi is not None and not dbapi.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def reserve_ids(table: sa.Table, count: int) -> list[int]:
+    """Primary keys for `count` new rows of `table`, taken before the insert.
+
+    PostgreSQL: a block from the table's sequence (one query; concurrent callers get disjoint
+    blocks). SQLite: the next ids after the largest stored one; the upload holds the write lock
+    (begin_immediate_on_sqlite), and a writer that did not would fail on commit, never collide
+    silently.
+    """
+    if count <= 0:
+        return []
+    if _dialect() == "postgresql":
+        return sorted(
+            db.session.scalars(
+                sa.text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"table": table.name, "count": count},
+            )
+        )
+    start = (db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
+def bulk_insert(
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict_target: Sequence[str] | None = None,
+) -> int:
+    """Insert rows (all with the same keys) without reading anything back; the count stored.
+
+    With `conflict_target`, rows whose target columns are already taken are skipped (the caller
+    compares the count and reads back only when a concurrent writer won some rows).
+    """
+    if not rows:
+        return 0
+    mark_written()  # past the ORM: tell the unit of work there is something to commit
+    if _dialect() == "postgresql":
+        return _copy_insert(table, rows, conflict_target)
+    return _executemany_insert(table, rows, conflict_target)
+
+
+def _executemany_insert(
+    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+) -> int:
+    """Elsewhere (SQLite): one positional executemany per batch, the columns' own bind processors."""
+    columns = list(rows[0])
+    insert = (
+        insert_ignoring_conflicts(table, conflict_target=conflict_target)
+        if conflict_target
+        else table.insert()
+    )
+    dialect = db.session.get_bind().dialect
+    compiled = insert.values({name: sa.bindparam(name) for name in columns}).compile(
+        dialect=dialect
+    )
+    order = compiled.positiontup or columns
+    processors = [_bind_processor(table.c[name], dialect) for name in order]
+    # Columns the rows leave out but SQLAlchemy fills in (a scalar Python-side default).
+    defaults = {name: _scalar_default(table.c[name]) for name in order if name not in columns}
+    cursor = _raw_connection().cursor()
+    stored = 0
+    try:
+        for batch in chunked(rows):
+            cursor.executemany(
+                compiled.string,
+                [
+                    tuple(
+                        fn(row[name] if name in row else defaults[name])
+                        for name, fn in zip(order, processors, strict=True)
+                    )
+                    for row in batch
+                ],
+            )
+            stored += cursor.rowcount
+    finally:
+        cursor.close()
+    return stored
+
+
+def _copy_insert(
+    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+) -> int:
+    """PostgreSQL: COPY the rows in; through a per-connection staging table when conflicts may occur."""
+    columns, convert = _copy_columns(table, rows[0])
+    names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
+    target = sql.Identifier(table.name)
+    cursor = _raw_connection().cursor()
+    try:
+        into = target
+        if conflict_target:
+            into = sql.Identifier(f"_stage_{table.name}")
+            # Kept for the connection's life and emptied at commit: no catalog churn per upload.
+            # Only the copied columns, no defaults or constraints: it depends on nothing.
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS "
+                    "AS SELECT {} FROM {} WITH NO DATA"
+                ).format(into, names, target)
+            )
+        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(into, names)) as copy:
+            for row in rows:
+                copy.write_row(
+                    [fn(row.get(name)) for name, fn in zip(columns, convert, strict=True)]
+                )
+        if not conflict_target:
+            return len(rows)
+        keys = sql.SQL(", ").join(sql.Identifier(name) for name in conflict_target)
+        # In conflict-target order: concurrent writers take the unique-index locks alike.
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY {keys} "
+                "ON CONFLICT ({keys}) DO NOTHING"
+            ).format(target=target, names=names, stage=into, keys=keys)
+        )
+        stored = cursor.rowcount
+        cursor.execute(sql.SQL("TRUNCATE {}").format(into))
+        return stored
+    finally:
+        cursor.close()
+
+
+def _copy_columns(table: sa.Table, sample: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """The columns to COPY (those given, plus any with a scalar default) and each's converter."""
+    columns: list[str] = []
+    convert: list[Callable[..., Any]] = []
+    for column in table.columns:
+        default = column.default
+        if column.name in sample:
+            pass
+        elif default is not None and default.is_scalar:
+            value = cast(Any, default).arg
+            columns.append(column.name)
+            convert.append(lambda _ignored, value=value: value)
+            continue
+        else:
+            continue
+        columns.append(column.name)
+        kind = column.type
+        if isinstance(kind, sa.TypeDecorator):
+            convert.append(lambda value, kind=kind: kind.process_bind_param(value, None))
+        elif isinstance(kind, sa.JSON):
+            convert.append(lambda value: None if value is None else Json(value))
+        else:
+            convert.append(_same)
+    return columns, convert
+
+
+def _raw_connection() -> Any:
+    """The driver's connection under the session's (for COPY and the raw executemany)."""
+    dbapi = db.session.connection().connection.dbapi_connection
+    if dbapi is None:
+        raise RuntimeError("the session's connection is closed")
+    return dbapi
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _bind_processor(column: sa.Column, dialect: Any) -> Any:
+    """What SQLAlchemy does to a value of this column before the driver gets it."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect) or _same
+
+
+def _scalar_default(column: sa.Column) -> Any:
+    """A column's scalar Python-side default (None when it has none)."""
+    default = column.default
+    return cast(Any, default).arg if default is not None and default.is_scalar else None

@@ -1,8 +1,9 @@
 """Finding and creating people by ID number: the one place a person row is made.
 
-`ensure_people` creates people set-based (one INSERT per batch) and safely under concurrency:
-rows go in sorted by look-up hash (concurrent callers take the unique-index locks in the same
-order) with ON CONFLICT (id_hash) DO NOTHING, and whoever lost a race reads the winner's row.
+`ensure_people` creates people set-based (ids reserved up front, then COPY on PostgreSQL or one
+executemany elsewhere, nothing read back) and safely under concurrency: rows go in sorted by
+look-up hash (concurrent callers take the unique-index locks in the same order) skipping
+id_hash conflicts, and whoever lost a race reads the winner's row.
 The roster upload, accounts and tokens for a person (`ensure_person`) all go through it.
 """
 
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
-from jxjd.common.db import chunked, insert_ignoring_conflicts
+from jxjd.common.db import bulk_insert, chunked, reserve_ids
 from jxjd.common.ids import id_number_problem, mask_id_number, normalize_id_number
 from jxjd.common.phones import mask_phone
 from jxjd.common.time import utcnow
@@ -79,38 +80,36 @@ def ensure_people(
     missing = sorted(digest for digest in wanted if digest not in found)
     if missing:
         found.update(_insert_people({digest: wanted[digest] for digest in missing}))
-        # RETURNING leaves out the rows a concurrent request stored first: read those.
-        raced = [digest for digest in missing if digest not in found]
-        if raced:
-            found.update(people_by_hash(raced))
     return {digest: found[digest] for digest in wanted}
 
 
 def _insert_people(new: Mapping[str, NewPerson]) -> dict[str, PersonRef]:
-    """INSERT … ON CONFLICT (id_hash) DO NOTHING in look-up-hash order; the rows it stored."""
+    """Store new people with ids reserved up front, skipping id_hash conflicts; all of them.
+
+    Nothing is read back unless a concurrent request stored some of the same people first:
+    then the winners' rows are read.
+    """
     cipher = FieldCipher(app_keystore().secret("field-encryption"))
     now = utcnow()
-    rows = [
+    # Sorted: concurrent callers take the unique-index locks in the same order (in any other
+    # order, two rosters listing the same people differently deadlock).
+    ordered = sorted(new.items())
+    ids = reserve_ids(Person.__table__, len(ordered))
+    rows: list[dict[str, Any]] = [
         {
+            "id": pid,
             "id_hash": digest,
             "id_encrypted": cipher.encrypt(person.id_number, context=ID_CONTEXT),
             "id_masked": mask_id_number(person.id_number),
             "name": person.name,
             "created_at": now,
         }
-        # Sorted: concurrent callers take the unique-index locks in the same order (in any
-        # other order, two rosters listing the same people differently deadlock).
-        for digest, person in sorted(new.items())
+        for pid, (digest, person) in zip(ids, ordered, strict=True)
     ]
-    column = Person.__table__.c
-    insert = insert_ignoring_conflicts(Person.__table__, conflict_target=["id_hash"]).returning(
-        column.id, column.id_hash, column.name
-    )
-    stored: dict[str, PersonRef] = {}
-    for batch in chunked(rows):
-        for pid, digest, name in db.session.execute(insert, list(batch)):
-            stored[digest] = PersonRef(pid, name)
-    return stored
+    stored = bulk_insert(Person.__table__, rows, conflict_target=["id_hash"])
+    if stored < len(rows):  # some were stored first by a concurrent request: read who won
+        return people_by_hash(new)
+    return {row["id_hash"]: PersonRef(row["id"], row["name"]) for row in rows}
 
 
 def find_person(id_number: str) -> Person | None:

@@ -174,14 +174,48 @@ def find_certificate(serial: str) -> StoredCertificate | None:
     # case, hyphens and spaces ignored; a new serial is all capitals, so the two cannot collide.
     typed = crockford.normalize(serial)
     tried = [serial] + ([typed] if crockford.is_canonical(typed, SERIAL_LENGTH) else [])
-    with db.engine.connect() as conn:
-        for candidate in dict.fromkeys(tried):
-            if not _SERIAL_RE.fullmatch(candidate):
-                continue
-            row = conn.execute(_BY_SERIAL, {"serial": candidate}).first()
-            if row is not None:
-                return StoredCertificate(**row._mapping)
+    engine = _reader()
+    for candidate in dict.fromkeys(tried):
+        if not _SERIAL_RE.fullmatch(candidate):
+            continue
+        try:
+            row = _read_one(engine, candidate)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            row = _read_one(engine, candidate)  # a pooled connection the server had closed
+        if row is not None:
+            return StoredCertificate(**row._mapping)
     return None
+
+
+def _read_one(engine: sa.Engine, serial: str) -> sa.Row | None:
+    with engine.connect() as conn:
+        return conn.execute(_BY_SERIAL, {"serial": serial}).first()
+
+
+def _reader() -> sa.Engine:
+    """The engine of the public look-up: on PostgreSQL one round trip per look-up.
+
+    Its own pool in autocommit, without a ping per checkout: no BEGIN, no ROLLBACK, no SELECT 1
+    around the one indexed query (psycopg prepares it after a few runs). Each look-up reads the
+    latest committed state, so a revocation is seen at once. A connection the server closed is
+    retried once (find_certificate). SQLite reads a local file: the app's engine serves.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return db.engine
+    engines = current_app.extensions.setdefault("jxjd_verify_reader", {})
+    url = db.engine.url
+    if url not in engines:
+        options = {
+            k: v
+            for k, v in current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+            if k != "pool_pre_ping"
+        }
+        engines[url] = sa.create_engine(
+            url, **options, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+        )
+    return engines[url]
 
 
 def _check_token(token: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]:

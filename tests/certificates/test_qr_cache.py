@@ -113,3 +113,19 @@ def test_a_full_disk_leaves_no_zero_byte_temp_file(tmp_path):
     assert result.stdout.strip() == "skipped"
     assert "not writable" in result.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_a_qr_image_the_client_holds_is_answered_304_by_its_etag(client, one_certificate):
+    headers, serial = one_certificate
+    url = f"/api/v1/certificates/{serial}/qr.png"
+    first = client.get(url, headers=headers)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-store" and etag.endswith('-png"')
+    again = client.get(url, headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    svg = client.get(url.replace(".png", ".svg"), headers={**headers, "If-None-Match": etag})
+    assert svg.status_code == 200  # another format, another tag
+    other = client.get(url, headers={**headers, "If-None-Match": '"0000000000000000-png"'})
+    assert other.status_code == 200 and other.data == first.data
+    stranger = client.get(url, headers={"If-None-Match": etag})
+    assert stranger.status_code == 401  # the tag never stands in for authorization

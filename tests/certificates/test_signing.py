@@ -337,3 +337,28 @@ def test_sign_is_fast(keys: SigningKeys) -> None:
     for _ in range(1000):
         active.sign(PAYLOAD)
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        PAYLOAD,
+        {**PAYLOAD, "name": "欧阳·娜仁花", "title": "“引号” \\ 反斜杠 / 斜杠 \t", "hours": 1.5},
+        {"sn": "x", "emoji": "🀄", "nested": {"b": [1, 2.5, None, True]}, "iat": ACTIVE_KEY_IAT},
+    ],
+)
+def test_direct_ed25519_signing_is_byte_identical_to_pyjwt(
+    keys: SigningKeys, payload: dict[str, Any]
+) -> None:
+    """The fast path signs exactly the bytes PyJWS would: same header, payload and signature."""
+    from jxjd.certificates.signing import _JWS
+
+    active = keys.active()
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    through_pyjwt = _JWS.encode(
+        body, active.private_key, algorithm=ALGORITHM, headers={"kid": active.kid, "typ": None}
+    )
+    token = active.sign(payload)
+    assert token == through_pyjwt
+    assert json.loads(unb64url(token.split(".")[0])) == {"alg": ALGORITHM, "kid": active.kid}
+    assert verify_token(token, saved_jwks(keys)).valid

@@ -80,3 +80,15 @@ def test_a_collision_outside_the_conflict_target_is_an_error_not_a_skipped_row(a
 def test_the_conflict_target_must_be_named(app):
     with pytest.raises(TypeError):
         insert_ignoring_conflicts(Person.__table__)
+
+
+def test_people_stored_past_the_orm_are_committed_with_the_request(app):
+    """The bulk insert bypasses the ORM; the unit of work still knows to commit it."""
+    from jxjd.transactions import begin_request, commit_request
+
+    db.session.commit()
+    begin_request()
+    ensure_people(_wanted(2))
+    commit_request()
+    db.session.rollback()  # what was not committed would vanish here
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 2

@@ -1,0 +1,105 @@
+"""The store path reads nothing back: ids reserved up front, no RETURNING, no id collisions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from jxjd.attendance.importing import rows_from_json
+from jxjd.attendance.services import import_attendance
+from jxjd.certificates.models import Certificate
+from jxjd.extensions import db
+from jxjd.people.models import Person
+from tests.fixtures.attendance import count_rows, trainees
+from tests.fixtures.plans import base_actor
+
+
+def _statements() -> tuple[list[str], object]:
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    return seen, listen
+
+
+def test_an_upload_inserts_people_records_and_certificates_without_returning(open_session):
+    target = open_session()
+    seen, listen = _statements()
+    try:
+        result = import_attendance(
+            base_actor(target.base), target.session, rows_from_json(trainees(7))
+        )
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert (result.recorded, result.certificates_issued) == (7, 7)
+    bulk = [
+        s
+        for s in seen
+        if any(f"INSERT INTO {t}" in s for t in ("people", "attendance_records", "certificates"))
+    ]
+    assert not [s for s in bulk if "RETURNING" in s.upper()]
+    records = db.session.execute(
+        sa.text(
+            "SELECT r.id, r.person_id, c.record_id, c.person_id AS cert_person "
+            "FROM attendance_records r JOIN certificates c ON c.record_id = r.id"
+        )
+    ).all()
+    assert len(records) == 7 and all(r.person_id == r.cert_person for r in records)
+
+
+def test_reserved_ids_follow_rows_stored_by_the_ordinary_path(open_session):
+    """Ids reserved up front never collide with rows inserted through the ORM's own ids."""
+    target = open_session()
+    actor = base_actor(target.base)
+    import_attendance(actor, target.session, rows_from_json(trainees(3)))
+    db.session.add(
+        Person(
+            id_hash="f" * 64,
+            id_encrypted=b"x",
+            id_masked="430102********0011",
+            name="手工",
+            created_at=db.session.scalar(sa.select(sa.func.max(Person.created_at))),
+        )
+    )
+    db.session.flush()
+    other = open_session()
+    result = import_attendance(base_actor(other.base), other.session, rows_from_json(trainees(4)))
+    assert result.recorded == 4
+    assert count_rows("people", "certificates") == {"people": 8, "certificates": 7}
+    payloads = db.session.scalars(sa.select(Certificate.payload)).all()
+    assert all(isinstance(p, dict) and p["sn"] for p in payloads)
+
+
+def test_a_column_left_out_takes_its_default_on_every_database(open_session):
+    """bulk_insert fills in a scalar Python-side default the rows leave out (COPY or not)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.common.db import bulk_insert, reserve_ids
+    from jxjd.people.services import NewPerson, ensure_people, id_hashes
+    from tests.fixtures.attendance import new_id_number
+
+    target = open_session()
+    number = new_id_number()
+    (digest,) = id_hashes([number])
+    person = ensure_people({digest: NewPerson(number, "王伟")})[digest]
+    table = AttendanceRecord.__table__
+    (record_id,) = reserve_ids(table, 1)
+    row = {
+        "id": record_id,
+        "session_id": target.id,
+        "person_id": person.id,
+        "upload_id": None,
+        "name": "王伟",
+        "employer": None,
+        "hours": Decimal(24),
+        "result": "pass",
+        "credited_hours": Decimal(24),
+        "created_at": datetime.now(UTC),
+    }  # no name_differs: its default (False) applies
+    assert bulk_insert(table, [row], conflict_target=["session_id", "person_id"]) == 1
+    assert bulk_insert(table, [row], conflict_target=["session_id", "person_id"]) == 0
+    stored = db.session.get(AttendanceRecord, record_id)
+    assert stored.name_differs is False and stored.hours == Decimal(24)

@@ -8,7 +8,7 @@ from jxjd.audit.models import AuditEvent, AuditHead  # noqa: F401
 from jxjd.bases.models import Base, BaseChange, BaseSpecialty, BaseStatusChange  # noqa: F401
 from jxjd.certificates.models import Certificate  # noqa: F401, E402
 from jxjd.credentials.models import CredentialStatus, StatusList  # noqa: F401
-from jxjd.credits.models import Credit, CreditImport  # noqa: F401
+from jxjd.credits.models import Credit, CreditEvidence, CreditImport  # noqa: F401
 from jxjd.evaluations.models import Evaluation, EvaluationRound, EvaluationScore  # noqa: F401, E402
 from jxjd.feedback.models import SessionFeedback  # noqa: F401, E402
 from jxjd.keys.models import KeyFingerprint  # noqa: F401

@@ -56,7 +56,7 @@ class Credit(db.Model):
     decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     decided_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     opinion: so.Mapped[str | None] = so.mapped_column(sa.String(1000))
-    # Evidence (a claim's PDF or photo), stored outside the web root under its SHA-256.
+    # Evidence (a claim's PDF or photo): its checked type and digest; the bytes in credit_evidence.
     evidence_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     evidence_type: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     evidence_size: so.Mapped[int | None] = so.mapped_column()
@@ -84,3 +84,12 @@ class CreditImport(db.Model):
     already_recorded: so.Mapped[int] = so.mapped_column()
     rejected: so.Mapped[int] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+
+class CreditEvidence(db.Model):
+    """A claim's evidence file, in the database (every instance serves it; backups hold it)."""
+
+    __tablename__ = "credit_evidence"
+
+    credit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("credits.id"), primary_key=True)
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)

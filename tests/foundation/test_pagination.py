@@ -17,6 +17,7 @@ PAGED = {
     "plans.list_plans": "plans",
     "sessions.list_sessions": "sessions",
     "archive.list_grants": "grants",
+    "credits.list_credits": "credits",
 }
 
 

@@ -215,10 +215,17 @@ def new_credit(
 
 
 def credit_values(
-    actor: Actor, person_id: int, data: CreditInput, conversion: Conversion, now: datetime
+    actor: Actor,
+    person_id: int,
+    data: CreditInput,
+    conversion: Conversion,
+    now: datetime,
+    version: int | None = None,
 ) -> dict[str, Any]:
-    """The credits columns of a checked entry (the bulk import inserts these directly)."""
-    version = conversions_for(data.year).version
+    """The credits columns of a checked entry (the bulk import inserts these directly, with
+    the table `version` it read once)."""
+    if version is None:
+        version = conversions_for(data.year).version
     return {
         "person_id": person_id,
         "name": data.name,

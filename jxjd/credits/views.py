@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from jxjd.auth import current_actor
 from jxjd.common.paging import current_page, paged
 from jxjd.common.params import query_year
 from jxjd.common.schema import json_body, load
 from jxjd.common.types import hours_json
-from jxjd.credits import bp, services
+from jxjd.credits import bp, importing, services
 from jxjd.credits.evidence import Evidence, read_evidence
 from jxjd.credits.models import CREDIT_STATUSES, Credit
 from jxjd.credits.schemas import CreditArgs, CreditOut, DecisionArgs
@@ -161,3 +161,54 @@ def reject(credit_id: int, args: Body):
 def revoke(credit_id: int, args: Body):
     """approved → revoked: it stops counting."""
     return _decide(credit_id, "revoked", args)
+
+
+def _import_mode() -> str:
+    mode = request.args.get("mode", "strict")
+    if mode not in ("strict", "partial"):
+        raise ValidationFailed(
+            [field_error("invalid_mode", "mode 须为 strict 或 partial", field="mode")]
+        )
+    return mode
+
+
+def credits_frame_from_upload() -> tuple[Any, str, bytes]:
+    """The uploaded file (multipart field `file`) read into a bounded frame."""
+    upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+    if upload is None:
+        raise ValidationFailed(
+            [field_error("missing_file", "请选择要上传的文件（字段 file）", field="file")]
+        )
+    max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    try:
+        data = upload.read(max_bytes + 1)
+    finally:
+        upload.close()
+    frame = importing.read_table(
+        data,
+        upload.filename or "",
+        max_bytes=max_bytes,
+        max_rows=current_app.config["JXJD_MAX_ROSTER_ROWS"],
+    )
+    return frame, upload.filename or "", data
+
+
+@bp.post("/api/v1/credits/import")
+@doc(
+    "批量导入学时认定（.xlsx/.csv：姓名、身份证号、年度、形式、数量、学时、名称、主办单位、开始日期、结束日期）",
+    action="credit.create",
+    query={"mode": "strict（默认，有错误则整份不保存）或 partial（保存正确行）"},
+    errors=(413, 415, 422),
+)
+def import_():
+    """Import credits from another platform's export; idempotent."""
+    mode = _import_mode()
+    frame, filename, data = credits_frame_from_upload()
+    result = importing.import_credits(
+        current_actor(),
+        frame,
+        mode=mode,
+        filename=filename,
+        sha256=importing.file_sha256(data),
+    )
+    return result.to_dict()

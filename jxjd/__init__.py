@@ -34,6 +34,7 @@ FEATURES = (
     "printing",
     "verify",
     "credentials",
+    "credits",
     "archive",
     "transcripts",
     "applications",

@@ -26,6 +26,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.common.enums import ROLES as ROLE_LABELS
+from jxjd.credits.models import Credit
 from jxjd.errors import Forbidden, NotFound, Problem
 from jxjd.extensions import db
 from jxjd.people.models import Person
@@ -85,15 +86,36 @@ def _person_id(obj: Any) -> int | None:
     return getattr(obj, "person_id", None)
 
 
-def _trained_in_department(actor: Actor, person: Any) -> bool:
-    """Whether the person attended a session at any base of the actor's department."""
-    if not isinstance(person, Person) or actor.department is None:
+def _trained_in_department(actor: Actor, obj: Any) -> bool:
+    """Whether the person (of a credit) attended a session at any base of the actor's department."""
+    if not isinstance(obj, Person | Credit) or actor.department is None:
         return False
     found = db.session.scalar(
         sa.select(AttendanceRecord.id)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
         .join(Base, Base.id == TrainingSession.base_id)
-        .where(AttendanceRecord.person_id == person.id, Base.department == actor.department)
+        .where(AttendanceRecord.person_id == _person_id(obj), Base.department == actor.department)
+        .limit(1)
+    )
+    return found is not None
+
+
+def _department_people(actor: Actor, model: Any) -> sa.ColumnElement[bool]:
+    return model.person_id.in_(
+        sa.select(AttendanceRecord.person_id)
+        .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
+        .join(Base, Base.id == TrainingSession.base_id)
+        .where(Base.department == actor.department)
+    )
+
+
+def _employer_staff(actor: Actor, person: Any) -> bool:
+    """Whether a roster lists the person with the employer's name as 工作单位."""
+    if not isinstance(person, Person) or not actor.name:
+        return False
+    found = db.session.scalar(
+        sa.select(AttendanceRecord.id)
+        .where(AttendanceRecord.person_id == person.id, AttendanceRecord.employer == actor.name)
         .limit(1)
     )
     return found is not None
@@ -118,7 +140,19 @@ OWN_PERSON = Relation(
     lambda actor, obj: actor.person_id is not None and _person_id(obj) == actor.person_id,
     lambda actor, model: model.person_id == actor.person_id,
 )
-TRAINED_IN_DEPARTMENT = Relation("people trained at its department's bases", _trained_in_department)
+TRAINED_IN_DEPARTMENT = Relation(
+    "people trained at its department's bases", _trained_in_department, _department_people
+)
+EMPLOYER_STAFF = Relation("people its rosters name as staff", _employer_staff)
+OWN_ENTRIES = Relation(
+    "the credits it entered",
+    lambda actor, credit: (
+        isinstance(credit, Credit)
+        and bool(actor.credit_code)
+        and credit.entered_by_unit == actor.credit_code
+    ),
+    lambda actor, model: model.entered_by_unit == actor.credit_code,
+)
 OWN_UNIT = Relation(
     "its own unit's",
     lambda actor, obj: bool(actor.credit_code) and _unit_of(obj) == actor.credit_code,
@@ -329,6 +363,37 @@ POLICY: dict[str, Rule] = {
     "report.province": Rule("read the yearly report", {"admin": ANY, "dept": DEPARTMENT_BASES}),
     "rules.read": Rule("read a year's rules", SIGNED_IN),
     "rules.write": Rule("set a year's rules", ADMIN),
+    # credits from other sources (CONTRACT §14)
+    "credit.create": Rule(
+        "enter or import credits; a person claims its own",
+        {
+            "admin": ANY,
+            "dept": TRAINED_IN_DEPARTMENT,
+            "employer": EMPLOYER_STAFF,
+            "person": OWN_PERSON,
+        },
+        "只能为本部门主管基地培训过的人员、本单位职工或本人录入学时认定",
+    ),
+    "credit.claim": Rule(
+        "claim its own credit with evidence, for review",
+        {"person": OWN_PERSON},
+        "只能申报本人的学时",
+    ),
+    "credit.read": Rule(
+        "read credits and their evidence",
+        {
+            "admin": ANY,
+            "dept": TRAINED_IN_DEPARTMENT,
+            "employer": OWN_ENTRIES,
+            "person": OWN_PERSON,
+        },
+        "无权查看该学时认定",
+    ),
+    "credit.decide": Rule(
+        "approve, reject or revoke a credit",
+        {"admin": ANY, "dept": TRAINED_IN_DEPARTMENT},
+        "只能审核本部门主管基地培训过的人员的学时认定",
+    ),
     # tokens, accounts and identity (CONTRACT §12)
     "token.manage": Rule("issue, list and revoke API tokens", ADMIN),
     "account.manage": Rule("list, disable, enable and reset web accounts", ADMIN),
@@ -376,6 +441,11 @@ def can(actor: Actor | None, action: str, obj: Any = None) -> bool:
     if relation is None:
         return False
     return obj is None or relation.test(actor, obj)
+
+
+def unrestricted(actor: Actor | None, action: str) -> bool:
+    """Does the caller's permission for `action` reach every object (admin, say)?"""
+    return rule(action).who.get(role_of(actor)) is ANY
 
 
 def authorize(actor: Actor | None, action: str, obj: Any = None) -> None:

@@ -13,6 +13,8 @@ A line with "—" is the action as such, on no particular object (what a role ma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +27,8 @@ from jxjd.auth import CLI, Actor
 from jxjd.bases.changes import file_base_change
 from jxjd.certificates.models import Certificate
 from jxjd.common.time import utcnow
+from jxjd.credits.models import Credit
+from jxjd.credits.services import CreditInput, create_credit
 from jxjd.evaluations.models import Evaluation, EvaluationRound
 from jxjd.extensions import db
 from jxjd.jobs.services import JobState
@@ -136,6 +140,15 @@ console.dashboard           | —                                   | admin
 report.province             | —                                   | admin dept
 rules.read                  | —                                   | {SIGNED_IN}
 rules.write                 | —                                   | admin
+credit.create               | own person                          | admin dept person
+credit.create               | employer's staff                    | admin dept employer
+credit.create               | person trained elsewhere            | admin
+credit.claim                | own person                          | person
+credit.claim                | person trained elsewhere            |
+credit.read                 | own credit                          | admin dept employer person
+credit.read                 | credit of a person trained elsewhere | admin
+credit.decide               | own credit                          | admin dept
+credit.decide               | credit of a person trained elsewhere | admin
 token.manage                | —                                   | admin
 account.manage              | —                                   | admin
 activation.create           | own person                          | admin dept
@@ -197,6 +210,25 @@ def _evaluation(round_: EvaluationRound, base) -> Evaluation:
     return evaluation
 
 
+def _credit(row, **columns) -> Credit:
+    data = CreditInput(
+        id_number=row["id_number"],
+        name=row["name"],
+        year=2026,
+        form="paper",
+        title="论文",
+        provider="某期刊",
+        start_date=date(2026, 3, 1),
+        end_date=date(2026, 3, 1),
+        quantity=Decimal(1),
+    )
+    credit = create_credit(CLI, data)
+    for key, value in columns.items():
+        setattr(credit, key, value)
+    db.session.flush()
+    return credit
+
+
 @pytest.fixture
 def world(create_base, open_session, create_application) -> World:
     own = create_base(department=DEPARTMENT)
@@ -205,8 +237,10 @@ def world(create_base, open_session, create_application) -> World:
     sessions = {b.id: open_session(base=b).session for b in (own, sibling, foreign)}
     plans = {b.id: sessions[b.id].plan_item.plan for b in (own, sibling, foreign)}
     me, other, elsewhere = trainee(), trainee(), trainee()
+    staff = trainee(employer="用人单位")
     own_cert = _certificate(own, sessions[own.id], me)
     others_cert = _certificate(own, sessions[own.id], other)
+    _certificate(own, sessions[own.id], staff)
     foreign_cert = _certificate(foreign, sessions[foreign.id], elsewhere)
     person = find_person(me["id_number"])
     stranger = find_person(elsewhere["id_number"])
@@ -247,6 +281,8 @@ def world(create_base, open_session, create_application) -> World:
         "department's other application": create_application(),
         "other department's application": create_application(department=OTHER_DEPARTMENT),
     }
+    own_credit = _credit(me, entered_by_unit=employer_code)
+    foreign_credit = _credit(elsewhere)
     db.session.commit()
     actors = {
         "admin": Actor(role="admin", name="省人社厅", ref="test"),
@@ -283,6 +319,9 @@ def world(create_base, open_session, create_application) -> World:
             "certificate of another department": foreign_cert,
             "own person": person,
             "person trained elsewhere": stranger,
+            "employer's staff": find_person(staff["id_number"]),
+            "own credit": own_credit,
+            "credit of a person trained elsewhere": foreign_credit,
             "another person's grant": strangers_grant,
             "own unit's credit code": applicant_code,
             "another unit's credit code": other_code,

@@ -85,8 +85,12 @@ class RecordSchema(Schema):
     recorded_hours = HoursField()
     start_date = fields.Date()
     end_date = fields.Date()
-    result = fields.String()
+    result = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
+    # "base" (a provincial base's session) or "external" (an approved credit, CONTRACT §14).
+    source = fields.String()
+    provider = fields.String()
+    credit_id = fields.Integer(allow_none=True)
 
 
 class SummarySchema(Schema):
@@ -201,6 +205,8 @@ class EntrySchema(Schema):
     result = fields.String()
     certificate_serial = fields.String(allow_none=True)
     certificate_status = fields.String(allow_none=True)
+    source = fields.String()
+    provider = fields.String()
 
 
 class RegistrationSchema(Schema):

@@ -27,6 +27,7 @@ from jxjd.common.paging import Page, page_of
 from jxjd.common.text import check_text
 from jxjd.common.time import local_today, utcnow
 from jxjd.common.types import hours_json
+from jxjd.credits.services import counted_credits, credit_hours_by_year
 from jxjd.errors import Gone, NotFound, ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
@@ -126,7 +127,11 @@ def _hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], De
         .where(AttendanceRecord.person_id == person_id, TrainingSession.year.in_(years))
         .group_by(TrainingSession.year, TrainingSession.category)
     )
-    return {(year, cat): _hours(total) for year, cat, total in db.session.execute(query)}
+    hours = {(year, cat): _hours(total) for year, cat, total in db.session.execute(query)}
+    # Approved credits from other sources count too, after their forms' yearly caps (§14).
+    for key, credited in credit_hours_by_year(person_id, years).items():
+        hours[key] = hours.get(key, ZERO) + credited
+    return hours
 
 
 @dataclass(frozen=True)
@@ -235,9 +240,37 @@ def person_records(person_id: int, from_year: int, to_year: int) -> list[dict[st
                 "end_date": row.end_date,
                 "result": row.result,
                 "status": status,
+                "source": "base",
+                "provider": row.base,
             }
         )
+    out.extend(_credit_records(person_id, from_year, to_year))
+    out.sort(key=lambda rec: rec["end_date"])  # stable: base records keep their order
     return out
+
+
+def _credit_records(person_id: int, from_year: int, to_year: int) -> list[dict[str, Any]]:
+    """The person's approved credits from other sources, as archive records (source external)."""
+    return [
+        {
+            "serial": None,
+            "year": item.credit.year,
+            "title": item.credit.title,
+            "base": item.credit.provider,
+            "category": item.credit.category,
+            "form": item.credit.form,
+            "hours": _hours(item.counted),
+            "recorded_hours": _hours(item.credit.hours),
+            "start_date": item.credit.start_date,
+            "end_date": item.credit.end_date,
+            "result": None,
+            "status": "capped" if item.capped else "approved",
+            "source": "external",
+            "provider": item.credit.provider,
+            "credit_id": item.credit.id,
+        }
+        for item in counted_credits(person_id, from_year, to_year)
+    ]
 
 
 def person_block(person: Person) -> dict[str, str]:
@@ -664,7 +697,9 @@ def registration_entries(person: Person, year: int) -> dict[str, Any]:
             "organiser": rec["base"],
             "result": rec["result"],
             "certificate_serial": rec["serial"],
-            "certificate_status": rec["status"],
+            "certificate_status": rec["status"] if rec["source"] == "base" else None,
+            "source": rec["source"],
+            "provider": rec["provider"],
         }
         for rec in person_records(person.id, year, year)
     ]

@@ -28,6 +28,7 @@ import sqlalchemy.orm as so
 from jxjd.access import authorize
 from jxjd.attendance.importing import RawRow, Roster, RosterRow, row_prefix, validate_rows
 from jxjd.attendance.models import AttendanceRecord, AttendanceUpload
+from jxjd.attendance.overlap import lock_session_days, overlap_errors
 from jxjd.attendance.tallies import tally_new_records
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
@@ -199,6 +200,7 @@ def check_upload_allowed(session: TrainingSession) -> Base:
 def check_roster(session: TrainingSession, raw_rows: list[RawRow]) -> CheckedRoster:
     """Check every row against the file and the stored records; nothing is written."""
     good, errors = validate_rows(raw_rows, session_hours=session.hours)
+    lock_session_days(session)  # overlap.py: before anything stored is read
     result = ImportResult(session_id=session.id, received=len(raw_rows))
     hashes = id_hashes(row.id_number for row in good)
     people = people_by_hash(hashes)
@@ -218,9 +220,22 @@ def check_roster(session: TrainingSession, raw_rows: list[RawRow]) -> CheckedRos
             continue
         if row.phone:
             checked.phones[digest] = row.phone
+    _drop_overlapping(session, checked, errors)
     result.rejected = errors
     result.sort_rejected()
     return checked
+
+
+def _drop_overlapping(session: TrainingSession, checked: CheckedRoster, errors: list) -> None:
+    """Fresh rows that would pass a daily cap become overlapping_attendance errors (overlap.py)."""
+    known = [(row, d) for row, d in checked.fresh if d in checked.people]
+    overlapping = overlap_errors(session, [(row, checked.people[d].id) for row, d in known])
+    if not overlapping:
+        return
+    errors.extend(overlapping.values())
+    dropped = {known[index][1] for index in overlapping}
+    checked.fresh = [(row, d) for row, d in checked.fresh if d not in dropped]
+    checked.phones = {d: phone for d, phone in checked.phones.items() if d not in dropped}
 
 
 def existing_records(session_id: int, person_ids: Sequence[int]) -> dict[int, sa.Row]:

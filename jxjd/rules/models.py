@@ -29,3 +29,18 @@ class YearRule(Model):
     span_junior: so.Mapped[int] = so.mapped_column()
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     updated_by: so.Mapped[str] = so.mapped_column(sa.String(200))
+
+
+class ConversionTable(Model):
+    """A year's conversion table for credits from other sources (学时认定), where it differs."""
+
+    __tablename__ = "conversion_tables"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(unique=True)
+    # Each save of the year's table is a new version; credits keep the version they used.
+    version: so.Mapped[int] = so.mapped_column()
+    # [{"form", "label", "category", "unit", "hours_per_unit", "yearly_cap"}], hours as strings.
+    forms: so.Mapped[list] = so.mapped_column(sa.JSON)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    updated_by: so.Mapped[str] = so.mapped_column(sa.String(200))

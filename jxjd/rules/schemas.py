@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from jxjd.common.schema import Args
+from jxjd.common.text import BoundedList, Text
+from jxjd.rules.conversions import CATEGORY_CODES, UNITS
 from jxjd.rules.services import HOUR_RULES, RULES
 
 
@@ -22,3 +24,33 @@ RulesArgs = Args.from_dict(
     name="RulesArgs",
 )
 RulesArgs.__doc__ = "PUT /api/v1/rules/{year}: any of the rules (the others keep their values)."
+
+
+class ConversionArgs(Args):
+    """One form of the conversion table."""
+
+    form = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$"),
+        metadata={"maxLength": 40},
+    )
+    label = Text("title", required=True, validate=validate.Length(min=1))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORY_CODES))
+    unit = fields.String(required=True, validate=validate.OneOf(tuple(UNITS)))
+    hours_per_unit = fields.Decimal(
+        required=True, places=1, validate=validate.Range(min=0, max=1000, min_inclusive=False)
+    )
+    yearly_cap = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        places=1,
+        validate=validate.Range(min=0, max=1000, min_inclusive=False),
+    )
+
+
+class ConversionTableArgs(Args):
+    """PUT /api/v1/rules/{year}/conversions: the whole table of the year."""
+
+    forms = BoundedList(
+        fields.Nested(ConversionArgs), required=True, max_items=50, label="认定形式"
+    )

@@ -7,7 +7,8 @@ from jxjd.common.params import checked_year
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.openapi import Body, doc
 from jxjd.rules import bp
-from jxjd.rules.schemas import RulesArgs
+from jxjd.rules.conversions import conversions_for, set_conversions
+from jxjd.rules.schemas import ConversionTableArgs, RulesArgs
 from jxjd.rules.services import rules_dict, rules_for, set_rules
 
 
@@ -28,3 +29,18 @@ def put_rules(year: int, args: Body):
             [field_error("empty_rules", "请至少提供一项要修改的规则", field=None)]
         )
     return rules_dict(set_rules(current_actor(), year, dict(args)))
+
+
+@bp.get("/api/v1/rules/<int:year>/conversions")
+@doc("某年度的学时认定折算表（形式、类别、单位、每单位学时、年度上限）", action="rules.read")
+def get_conversions(year: int):
+    """The conversion table in force for a year (the defaults unless set)."""
+    return conversions_for(checked_year(year)).to_dict()
+
+
+@bp.put("/api/v1/rules/<int:year>/conversions")
+@doc("设置某年度的学时认定折算表", action="rules.write", body=ConversionTableArgs, errors=(422,))
+def put_conversions(year: int, args: Body):
+    """Replace a year's conversion table (a new version)."""
+    checked_year(year)
+    return set_conversions(current_actor(), year, list(args["forms"])).to_dict()

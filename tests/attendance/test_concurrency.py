@@ -72,7 +72,12 @@ def test_identical_uploads_of_known_people_at_the_same_time_store_each_record_on
     app, open_session, upload_roster
 ):
     first = open_session()
-    second = open_session(base=first.base, title="人工智能应用高级研修班（第二期）")
+    second = open_session(
+        base=first.base,
+        title="人工智能应用高级研修班（第二期）",
+        start_date="2026-04-01",
+        end_date="2026-04-03",
+    )
     people = trainees(40)
     data = roster_xlsx(people)
     assert upload_roster(first, data).json["recorded"] == len(people)

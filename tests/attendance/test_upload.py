@@ -325,7 +325,12 @@ def test_name_differing_from_the_known_person_is_stored_with_a_warning(
     client, open_session, upload_roster
 ):
     first = open_session()
-    second = open_session(base=first.base, title="人工智能应用高级研修班（第二期）")
+    second = open_session(
+        base=first.base,
+        title="人工智能应用高级研修班（第二期）",
+        start_date="2026-04-01",
+        end_date="2026-04-03",
+    )
     person = trainee(name="王伟")
     upload_roster(first, roster_xlsx([person]))
     resp = upload_roster(second, roster_xlsx([{**person, "name": "王玮"}]))

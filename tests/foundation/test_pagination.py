@@ -18,6 +18,7 @@ PAGED = {
     "sessions.list_sessions": "sessions",
     "archive.list_grants": "grants",
     "transcripts.list_transcripts": "transcripts",
+    "credits.list_credits": "credits",
 }
 
 

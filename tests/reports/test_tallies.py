@@ -83,10 +83,17 @@ def uploaded(client, create_base, create_filed_plan, create_session, base_header
     bases = [create_base(), create_base()]
     shared = trainees(3)
     sessions = []
+    months = iter(range(3, 7))  # each session in its own month: no one credited twice a day
     for base, count in ((bases[0], 3), (bases[1], 1)):
         plan = create_filed_plan(base, year=PAST_YEAR)
-        for _ in range(count):
-            session = create_session(base, plan.items[0], hours=24)
+        for month in (next(months) for _ in range(count)):
+            session = create_session(
+                base,
+                plan.items[0],
+                hours=24,
+                start_date=f"{PAST_YEAR}-{month:02d}-01",
+                end_date=f"{PAST_YEAR}-{month:02d}-03",
+            )
             sessions.append((base, session.id))
     rosters = [
         [*shared, trainee(hours=1.1), trainee(result="不合格")],
@@ -204,7 +211,12 @@ def test_concurrent_uploads_at_one_base_count_each_trainee_once(app, open_sessio
     from tests.fixtures.attendance import roster_xlsx
 
     first = open_session()
-    second = open_session(base=first.base, title="人工智能应用高级研修班（第二期）")
+    second = open_session(
+        base=first.base,
+        title="人工智能应用高级研修班（第二期）",
+        start_date=f"{PAST_YEAR}-04-01",  # other days: the shared people are not credited twice
+        end_date=f"{PAST_YEAR}-04-03",
+    )
     shared = trainees(30)
     rosters = [(first, shared + trainees(10)), (second, trainees(5) + shared[::-1])]
     app_keystore().ensure_all()

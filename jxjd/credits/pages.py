@@ -1,0 +1,109 @@
+"""The credit pages: a person's claims with a phone claim form, and the reviewer's queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from jxjd.auth import current_actor
+from jxjd.common.schema import load
+from jxjd.common.time import local_today
+from jxjd.credits import bp, services
+from jxjd.credits.evidence import read_evidence
+from jxjd.credits.models import CREDIT_STATUSES
+from jxjd.credits.schemas import CreditArgs
+from jxjd.errors import field_error
+from jxjd.extensions import db
+from jxjd.people.models import Person
+from jxjd.rules.conversions import conversions_for
+from jxjd.transactions import attempt
+from jxjd.web import page
+
+
+def _claim_from_form(person: Person) -> services.CreditInput:
+    """The claim form in the API's shape, under the person's registered name (the service
+    checks that the ID number typed is the person's own)."""
+    data = {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+    data["name"] = person.name
+    args = load(CreditArgs(), data)
+    return services.CreditInput(**{k: args[k] for k in services.CreditInput.__dataclass_fields__})
+
+
+def _claim(actor, person: Person):
+    upload = request.files.get("evidence")
+    evidence = None
+    if upload is not None and upload.filename:
+        try:
+            evidence = read_evidence(upload.stream)
+        finally:
+            upload.close()
+    return services.create_credit(actor, _claim_from_form(person), evidence)
+
+
+@bp.route("/me/credits", methods=["GET", "POST"])
+@page("credit.claim")
+def my_credits_page():
+    """The person's credits and their status, and the claim form (photo of the evidence)."""
+    actor = current_actor()
+    person = db.session.get(Person, actor.person_id) if actor.person_id else None
+    errors: list[dict[str, Any]] = []
+    status = 200
+    if request.method == "POST" and person is not None:
+        _, problem = attempt(lambda: _claim(actor, person))
+        if problem is None:
+            flash("申报已提交，等待审核", "success")
+            return redirect(url_for("credits.my_credits_page"))
+        errors = [dict(e) for e in problem.errors] or [field_error(problem.code, problem.detail)]
+        status = problem.status
+    html = render_template(
+        "credits/mine.html",
+        credits=services.list_credits(actor),
+        table=conversions_for(local_today().year),
+        statuses=CREDIT_STATUSES,
+        errors=errors,
+        year=local_today().year,
+    )
+    return html, status
+
+
+@bp.get("/credits/queue")
+@page("credit.decide")
+def queue_page():
+    """Pending credits in the reviewer's scope, oldest first, with the evidence beside each."""
+    actor = current_actor()
+    pending = sorted(services.list_credits(actor, status="pending"), key=lambda c: c.id)
+    return render_template("credits/queue.html", credits=pending, statuses=CREDIT_STATUSES)
+
+
+@bp.post("/credits/<int:credit_id>/decision")
+@page("credit.decide")
+def decision_page(credit_id: int):
+    """Approve or reject from the queue."""
+    actor = current_actor()
+    to = "approved" if request.form.get("decision") == "approve" else "rejected"
+    _, problem = attempt(
+        lambda: services.decide(
+            actor,
+            services.get_credit(actor, credit_id, "credit.decide"),
+            to,
+            request.form.get("opinion", ""),
+        )
+    )
+    if problem is None:
+        flash("已认定" if to == "approved" else "已不予认定", "success")
+    else:
+        flash(problem.detail, "error")
+    return redirect(url_for("credits.queue_page"))
+
+
+@bp.get("/credits/<int:credit_id>/evidence")
+@page("credit.read")
+def evidence_page(credit_id: int):
+    """The evidence file for a signed-in reader (the queue shows it beside the item)."""
+    actor = current_actor()
+    data, content_type = services.evidence_of(actor, services.get_credit(actor, credit_id))
+    resp = Response(data, mimetype=content_type)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp

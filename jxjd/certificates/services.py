@@ -257,10 +257,35 @@ def resign_batch(actor: Actor, kid: str, *, limit: int = 500) -> int:
     (it must lie within the new key's window); `issued_at` keeps the original issue time. One
     executemany per batch and one audit event per batch; the caller commits.
     """
+    prefix_len = _qr_prefix_len()
+    return resign_rows(
+        actor,
+        Certificate.__table__,
+        kid,
+        limit=limit,
+        sign=lambda key, payload: _sign_fitting(key, payload, prefix_len),
+        event="certificate.resign",
+    )
+
+
+def resign_rows(
+    actor: Actor,
+    table: sa.Table,
+    kid: str,
+    *,
+    limit: int,
+    sign: Callable[[Any, dict[str, Any]], tuple[dict[str, Any], str]],
+    event: str,
+) -> int:
+    """Re-sign up to `limit` rows of `table` (certificates, transcripts) signed by `kid`.
+
+    `sign(key, payload)` returns the payload as signed and its token. Every signed fact stays but
+    `iat`, which becomes the re-signing time (within the new key's window). One executemany and
+    one audit event per batch; the caller commits.
+    """
     key = signing_keys().active()
     if key.kid == kid:
-        raise ValueError("the active key cannot re-sign its own certificates")
-    table = Certificate.__table__
+        raise ValueError("the active key cannot re-sign what it signed itself")
     rows = db.session.execute(
         sa.select(table.c.id, table.c.serial, table.c.payload)
         .where(table.c.kid == kid)
@@ -270,10 +295,9 @@ def resign_batch(actor: Actor, kid: str, *, limit: int = 500) -> int:
     if not rows:
         return 0
     iat = int(utcnow().timestamp())
-    prefix_len = _qr_prefix_len()
     updates = []
     for row in rows:
-        payload, token = _sign_fitting(key, {**row.payload, "iat": iat}, prefix_len)
+        payload, token = sign(key, {**row.payload, "iat": iat})
         updates.append({"b_id": row.id, "b_token": token, "b_payload": payload})
     db.session.execute(
         sa.update(table)
@@ -288,7 +312,7 @@ def resign_batch(actor: Actor, kid: str, *, limit: int = 500) -> int:
     )
     record_event(
         actor,
-        "certificate.resign",
+        event,
         "signing_key",
         kid,
         new_kid=key.kid,

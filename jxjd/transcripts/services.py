@@ -24,7 +24,7 @@ from jxjd.archive.services import (
 )
 from jxjd.audit.services import record_event
 from jxjd.auth import Actor
-from jxjd.certificates.services import signing_keys, verify_url
+from jxjd.certificates.services import resign_rows, signing_keys, verify_url
 from jxjd.common import crockford
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import local_today, to_local, utcnow
@@ -275,45 +275,14 @@ def resign_batch(actor: Actor, kid: str, *, limit: int = 500) -> int:
     As for certificates: every signed fact stays, `iat` becomes the re-signing time (within the
     new key's window); `issued_at` keeps the original issue time, so "as of issue" is unchanged.
     """
-    key = signing_keys().active()
-    if key.kid == kid:
-        raise ValueError("the active key cannot re-sign its own transcripts")
-    table = Transcript.__table__
-    rows = db.session.execute(
-        sa.select(table.c.id, table.c.serial, table.c.payload)
-        .where(table.c.kid == kid)
-        .order_by(table.c.id)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return 0
-    iat = int(utcnow().timestamp())
-    updates = []
-    for row in rows:
-        payload = {**row.payload, "iat": iat}
-        updates.append({"b_id": row.id, "b_token": key.sign(payload), "b_payload": payload})
-    db.session.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("b_id"))
-        .values(
-            token=sa.bindparam("b_token"),
-            payload=sa.bindparam("b_payload"),
-            kid=key.kid,
-            alg=key.alg,
-        ),
-        updates,
-    )
-    record_event(
+    return resign_rows(
         actor,
-        "transcript.resign",
-        "signing_key",
+        Transcript.__table__,
         kid,
-        new_kid=key.kid,
-        count=len(rows),
-        first_serial=rows[0].serial,
-        last_serial=rows[-1].serial,
+        limit=limit,
+        sign=lambda key, payload: (payload, key.sign(payload)),
+        event="transcript.resign",
     )
-    return len(rows)
 
 
 def public_url() -> str:

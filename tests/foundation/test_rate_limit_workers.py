@@ -13,7 +13,6 @@ import concurrent.futures
 import http.cookiejar
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.auth import csrf_token_from
+from tests.fixtures.servers import free_port, throwaway_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
@@ -44,67 +44,15 @@ def _clean_tables() -> None:
     """Override tests/conftest.py's autouse DB fixture: these servers have their own database."""
 
 
-def _free_port() -> int:
-    """A free port on 127.0.0.1, from JXJD_TEST_PORTS ("18500-18599") when set."""
-    low, _, high = os.environ.get("JXJD_TEST_PORTS", "0-0").partition("-")
-    for port in range(int(low), int(high or low) + 1):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError(f"no free port in JXJD_TEST_PORTS={os.environ['JXJD_TEST_PORTS']}")
-
-
-def _redis_required() -> bool:
-    return os.environ.get("CI") == "true" or os.environ.get("JXJD_REQUIRE_REDIS") == "1"
-
-
-def _wait_for_redis(url: str, timeout: float = 10) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            client.ping()
-            return
-        except redis.RedisError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+_free_port = free_port  # the name the gunicorn tests import
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     """A Redis the tests may flush: JXJD_TEST_REDIS_URL, or a redis-server of their own."""
-    given = os.environ.get("JXJD_TEST_REDIS_URL")
-    if given:
-        _wait_for_redis(given)
-        yield given
-        return
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.access(binary, os.X_OK):
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if _redis_required():
-            pytest.fail(message + ", but CI=true or JXJD_REQUIRE_REDIS=1")
-        pytest.skip(message)
-    port = int(os.environ.get("JXJD_TEST_REDIS_PORT") or _free_port())
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        _wait_for_redis(url)
+    port = int(os.environ.get("JXJD_TEST_REDIS_PORT") or 0) or None
+    with throwaway_redis(tmp_path_factory.mktemp("redis"), port) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @pytest.fixture(scope="module")

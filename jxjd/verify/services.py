@@ -212,9 +212,11 @@ def _reader() -> sa.Engine:
             for k, v in current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
             if k != "pool_pre_ping"
         }
-        engines[url] = sa.create_engine(
-            url, **options, isolation_level="AUTOCOMMIT", pool_pre_ping=False
-        )
+        reader = sa.create_engine(url, **options, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        # Its connections go whenever the app's engine lets go of its own (a restore, a
+        # database dropped after a test): none is left open for the garbage collector.
+        sa.event.listen(db.engine, "engine_disposed", lambda _engine: reader.dispose())
+        engines[url] = reader
     return engines[url]
 
 

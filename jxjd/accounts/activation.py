@@ -24,7 +24,7 @@ from jxjd.auth import Actor
 from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore, lookup_hash
 from jxjd.common.db import execute_dml
-from jxjd.common.ids import id_number_problem, normalize_id_number, to_halfwidth
+from jxjd.common.ids import comparable_name, id_number_problem, normalize_id_number
 from jxjd.common.time import isoformat, utcnow
 from jxjd.errors import Conflict, NotFound, Problem, ValidationFailed, field_error
 from jxjd.extensions import db
@@ -75,17 +75,13 @@ def _code_hash(channel: str, person_id: int, code: str) -> str:
     return lookup_hash(key, f"activation:{channel}:{person_id}:{code}")
 
 
-def _plain_name(name: str) -> str:
-    return "".join(to_halfwidth(name or "").split()).casefold()
-
-
 def _known_names(person_id: int) -> set[str]:
     """Every name the person was recorded under (the person row and each roster row)."""
     names = db.session.scalars(
         sa.select(AttendanceRecord.name).where(AttendanceRecord.person_id == person_id).distinct()
     )
     person_name = db.session.scalar(sa.select(Person.name).where(Person.id == person_id))
-    return {_plain_name(n) for n in [person_name, *names] if n}
+    return {comparable_name(n) for n in [person_name, *names] if n}
 
 
 def _void_live_codes(person_id: int, now: datetime, channel: str | None = None) -> None:
@@ -145,7 +141,7 @@ def create_activation_code(actor: Actor, id_number: str, name: str) -> Letter:
     if person is None or not can(actor, "activation.create", person):
         # A department learns nothing about people outside its own bases' rosters.
         raise UnknownPerson("未找到该身份证号对应的培训记录，无法生成激活码")
-    if _plain_name(name) not in _known_names(person.id):
+    if comparable_name(name) not in _known_names(person.id):
         raise ValidationFailed(
             [field_error("name_mismatch", "姓名与该身份证号登记的姓名不一致", field="name")]
         )
@@ -194,7 +190,7 @@ def request_otp(id_number: str, name: str) -> OutgoingSms | None:
         person = None
     person_id = person.id if person is not None else 0
     names = _known_names(person_id)
-    matches = person is not None and _plain_name(name) in names
+    matches = person is not None and comparable_name(name) in names
     phone = phone_of(person) if matches and person is not None else None
     outgoing = None
     if person is not None and phone and _open_account(person_id) is None:
@@ -252,7 +248,7 @@ def register_person(id_number: str, name: str, code: str, username: str, passwor
             match = row
     if (
         person is None
-        or _plain_name(name) not in names
+        or comparable_name(name) not in names
         or match is None
         or (account is not None and account.reset_at is None)
     ):

@@ -22,7 +22,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.common import crockford
 from jxjd.common.crypto import token_hash
 from jxjd.common.enums import LEVELS as LEVEL_LABELS
-from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
+from jxjd.common.ids import comparable_name, is_valid_credit_code, normalize_credit_code
 from jxjd.common.paging import Page, page_of
 from jxjd.common.text import check_text
 from jxjd.common.time import local_today, utcnow
@@ -639,11 +639,7 @@ def _named_unit(grant: Grant, access: Any) -> bool:
     unit = access.viewer_unit if access.viewer_unit else access.actor_name
     if access.actor_role == "admin" and not access.viewer_unit:
         return True  # the provincial department's own check, not an employer
-    return _plain(unit) == _plain(grant.employer_name)
-
-
-def _plain(unit: str | None) -> str:
-    return "".join((unit or "").split()).replace("（", "(").replace("）", ")")
+    return comparable_name(unit) == comparable_name(grant.employer_name)
 
 
 def grant_dict(grant: Grant, now: datetime | None = None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from jxjd.auth import current_actor
 from jxjd.certificates.services import certificates_of_session
 from jxjd.common.memory import release_memory
 from jxjd.common.paging import Page, current_page, paged
+from jxjd.common.params import query_mode
 from jxjd.common.schema import json_body
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
@@ -31,15 +32,6 @@ from jxjd.web import page
 
 LARGE_UPLOAD_ROWS = 5000  # from this size on, memory is handed back after the upload
 UPLOAD_JOB = "jxjd.attendance.jobs.upload_job"
-
-
-def _mode() -> str:
-    mode = request.args.get("mode", "strict")
-    if mode not in ("strict", "partial"):
-        raise ValidationFailed(
-            [field_error("invalid_mode", "mode 须为 strict 或 partial", field="mode")]
-        )
-    return mode
 
 
 def _max_rows() -> int:
@@ -113,7 +105,7 @@ def upload(session_id: int):
     """
     actor = current_actor()
     session = get_session(actor, session_id, "attendance.upload")
-    mode = _mode()
+    mode = query_mode()
     roster = _roster_from_request()
     if len(roster.rows) >= LARGE_UPLOAD_ROWS:
         after_this_request(release_memory)  # the worker gives the roster's memory back

@@ -23,6 +23,11 @@ def to_halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def comparable_name(text: str | None) -> str:
+    """A person's or unit's name as compared: half-width, no spaces, case folded."""
+    return "".join(to_halfwidth(text or "").split()).casefold()
+
+
 def normalize_id_number(raw: str) -> str:
     """Trim, remove inner spaces, full-width to half-width, lowercase x to X."""
     text = to_halfwidth(raw).strip().replace(" ", "")

@@ -55,6 +55,16 @@ def query_int(
     return checked_int(int(raw), name, minimum=minimum, maximum=maximum)
 
 
+def query_mode() -> str:
+    """?mode= of an upload or import: strict (the default) or partial; 422 invalid_mode."""
+    mode = request.args.get("mode", "strict")
+    if mode not in ("strict", "partial"):
+        raise ValidationFailed(
+            [field_error("invalid_mode", "mode 须为 strict 或 partial", field="mode")]
+        )
+    return mode
+
+
 @overload
 def query_year(name: str = ..., *, default: int) -> int: ...
 @overload

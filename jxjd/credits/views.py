@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 
 from jxjd.auth import current_actor
 from jxjd.common.paging import current_page, paged
-from jxjd.common.params import query_year
+from jxjd.common.params import query_mode, query_year
 from jxjd.common.schema import json_body, load
 from jxjd.common.types import hours_json
 from jxjd.credits import bp, importing, services
@@ -163,15 +163,6 @@ def revoke(credit_id: int, args: Body):
     return _decide(credit_id, "revoked", args)
 
 
-def _import_mode() -> str:
-    mode = request.args.get("mode", "strict")
-    if mode not in ("strict", "partial"):
-        raise ValidationFailed(
-            [field_error("invalid_mode", "mode 须为 strict 或 partial", field="mode")]
-        )
-    return mode
-
-
 def credits_frame_from_upload() -> tuple[Any, str, bytes]:
     """The uploaded file (multipart field `file`) read into a bounded frame."""
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
@@ -202,7 +193,7 @@ def credits_frame_from_upload() -> tuple[Any, str, bytes]:
 )
 def import_():
     """Import credits from another platform's export; idempotent."""
-    mode = _import_mode()
+    mode = query_mode()
     frame, filename, data = credits_frame_from_upload()
     result = importing.import_credits(
         current_actor(),

@@ -157,3 +157,13 @@ def test_credit_code_of_wrong_length_is_refused(value):
 def test_credit_code_is_normalised_to_half_width_upper_case():
     assert normalize_credit_code(" ９１１１０１０８５５１３８５０８２ｑ ") == "91110108551385082Q"
     assert is_valid_credit_code(normalize_credit_code("91110108551385082q"))
+
+
+def test_comparable_name_ignores_width_spaces_and_case():
+    from jxjd.common.ids import comparable_name
+
+    assert comparable_name("湖南某某（长沙）科技 有限公司") == comparable_name(
+        "湖南某某(长沙)科技有限公司"
+    )
+    assert comparable_name("ＡＢＣ公司") == comparable_name("abc公司")
+    assert comparable_name("甲公司") != comparable_name("乙公司")

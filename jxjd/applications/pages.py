@@ -394,11 +394,17 @@ def detail_page(application_id: int):
 
 
 def _act(application_id: int, action: Callable[[Actor, Application], Any], done: str):
-    """Run one workflow step from a page form; a problem comes back as a message."""
+    """Run one workflow step from a page form; the message names the application and the step."""
     actor = current_actor()
-    _, problem = attempt(lambda: action(actor, services.get_application(actor, application_id)))
+
+    def step() -> Application:
+        app = services.get_application(actor, application_id)
+        action(actor, app)
+        return app
+
+    app, problem = attempt(step)
     if problem is None:
-        flash(done, "success")
+        flash(f"“{app.unit_name or f'申请编号 {app.id}'}”的申请{done}", "success")
     else:
         flash("；".join(place_errors(problem, None).summary) or problem.detail, "error")
     return redirect(url_for("applications.detail_page", application_id=application_id))
@@ -408,7 +414,7 @@ def _act(application_id: int, action: Callable[[Actor, Application], Any], done:
 @page("application.edit")
 def submit_page(application_id: int):
     """Submit a saved draft from its detail page."""
-    return _act(application_id, services.submit_application, "申请已提交，等待主管部门推荐")
+    return _act(application_id, services.submit_application, "已提交，等待主管部门推荐")
 
 
 @bp.post("/applications/<int:application_id>/recommend")
@@ -421,7 +427,7 @@ def recommend_page(application_id: int):
         opinion = load(ApplicationRecommendArgs(), form)["opinion"] or ""
         services.recommend_application(actor, app, opinion.strip())
 
-    return _act(application_id, action, "已推荐")
+    return _act(application_id, action, "已由主管部门推荐，等待省人社厅评审")
 
 
 @bp.post("/applications/<int:application_id>/review")
@@ -437,7 +443,7 @@ def review_page(application_id: int):
             actor, app, reviewer=args["reviewer"], score=args["score"], opinion=args["opinion"]
         )
 
-    return _act(application_id, action, "评审意见已记录")
+    return _act(application_id, action, "已记录一份专家评审意见")
 
 
 @bp.post("/applications/<int:application_id>/site-visit")
@@ -453,7 +459,7 @@ def site_visit_page(application_id: int):
             actor, app, visited_on=args["date"], findings=args["findings"], passed=args["passed"]
         )
 
-    return _act(application_id, action, "实地考察结果已记录")
+    return _act(application_id, action, "已记录实地考察结果")
 
 
 @bp.post("/applications/<int:application_id>/notice")

@@ -618,7 +618,9 @@ def shared_archive(
             person, level, review_year, allowed=(grant.from_year, grant.to_year)
         )
         what = f"archive+review:{level}:{review_year}"
-    record_access(actor, grant, what, viewer)
+    access = record_access(actor, grant, what, viewer)
+    # For the page's warning when the one looking is not the unit the person named.
+    body["grant"]["named_unit"] = _named_unit(grant, access)
     return body
 
 

@@ -403,9 +403,9 @@ def _act(application_id: int, action: Callable[[Actor, Application], Any], done:
         return app
 
     app, problem = attempt(step)
-    if problem is None:
+    if app is not None:
         flash(f"“{app.unit_name or f'申请编号 {app.id}'}”的申请{done}", "success")
-    else:
+    elif problem is not None:
         flash("；".join(place_errors(problem, None).summary) or problem.detail, "error")
     return redirect(url_for("applications.detail_page", application_id=application_id))
 

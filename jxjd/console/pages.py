@@ -5,6 +5,7 @@ call through `attempt()` and names what was done in the flash message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -41,10 +42,43 @@ from jxjd.spotchecks.services import (
 from jxjd.transactions import attempt
 from jxjd.web import page
 
+# The console forms' inputs, as the error messages name them (never the API's field names).
+FIELD_LABELS = {
+    "status": "新的状态",
+    "reason": "原因",
+    "year": "年度",
+    "size": "抽取班次数",
+    "outcome": "抽查结论",
+    "findings": "抽查情况",
+    "department": "主管部门",
+    "code": "编码",
+    "name": "名称",
+    "active": "是否启用",
+    "specialties": "认定专业",
+}
+_ROW_FIELD = re.compile(r"^specialties\[(\d+)\]\.(name|levels|audiences)(\[\d+\])?$")
+_ROW_LABELS = {"name": "专业名称", "levels": "培训层次", "audiences": "培训对象"}
+
+
+def _field_label(field: str) -> str | None:
+    row = _ROW_FIELD.match(field)
+    if row:
+        return f"第 {int(row.group(1)) + 1} 个专业的{_ROW_LABELS[row.group(2)]}"
+    return FIELD_LABELS.get(field)
+
+
+def _message(error: dict[str, Any]) -> str:
+    """An error's message with the form's label in place of the API's field name."""
+    message, field = error["message"], error.get("field") or ""
+    label = _field_label(field)
+    if label and message.startswith(f"{field}："):
+        return f"{label}：{message[len(field) + 1 :]}"
+    return message
+
 
 def problem_text(problem: Problem) -> str:
     """A problem as one Chinese sentence for a flash message."""
-    messages = [e["message"] for e in problem.errors or []]
+    messages = [_message(e) for e in problem.errors or []]
     return "；".join(messages) or problem.detail
 
 

@@ -27,8 +27,9 @@ WIDE = """() => [...document.querySelectorAll('body *')]
 class Walk:
     """One user's walk: numbered steps, each screenshotted and checked."""
 
-    def __init__(self, page, artifacts: Path, name: str) -> None:
+    def __init__(self, page, artifacts: Path, name: str, screenshots: bool = True) -> None:
         self.page = page
+        self.screenshots = screenshots
         self.artifacts = artifacts
         self.name = name
         self.shots: list[str] = []
@@ -40,7 +41,8 @@ class Walk:
         page = self.page
         page.wait_for_load_state()
         shot = f"{self.name}-{len(self.shots) + 1:02d}-{label}.png"
-        page.screenshot(path=str(self.artifacts / shot), full_page=True)
+        if self.screenshots:
+            page.screenshot(path=str(self.artifacts / shot), full_page=True)
         self.shots.append(shot)
         where = urlsplit(page.url)
         path = where.path + (f"?{where.query}" if where.query else "")

@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from jxjd.auth import current_actor
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
+from jxjd.common.types import hours_json
 from jxjd.credits import bp, services
 from jxjd.credits.evidence import read_evidence
 from jxjd.credits.models import CREDIT_STATUSES
@@ -50,12 +51,15 @@ def my_credits_page():
     errors: list[dict[str, Any]] = []
     status = 200
     if request.method == "POST" and person is not None:
-        _, problem = attempt(lambda: _claim(actor, person))
-        if problem is None:
-            flash("申报已提交，等待审核", "success")
+        credit, problem = attempt(lambda: _claim(actor, person))
+        if credit is not None:
+            done = f"“{credit.title}”（{credit.year} 年度 {hours_json(credit.hours)} 学时）"
+            flash(f"{done}的学时认定申报已提交，等待审核", "success")
             return redirect(url_for("credits.my_credits_page"))
-        errors = [dict(e) for e in problem.errors] or [field_error(problem.code, problem.detail)]
-        status = problem.status
+        if problem is not None:
+            errors = [dict(e) for e in problem.errors]
+            errors = errors or [field_error(problem.code, problem.detail)]
+            status = problem.status
     html = render_template(
         "credits/mine.html",
         credits=services.list_credits(actor),
@@ -82,7 +86,7 @@ def decision_page(credit_id: int):
     """Approve or reject from the queue."""
     actor = current_actor()
     to = "approved" if request.form.get("decision") == "approve" else "rejected"
-    _, problem = attempt(
+    credit, problem = attempt(
         lambda: services.decide(
             actor,
             services.get_credit(actor, credit_id, "credit.decide"),
@@ -90,9 +94,13 @@ def decision_page(credit_id: int):
             request.form.get("opinion", ""),
         )
     )
-    if problem is None:
-        flash("已认定" if to == "approved" else "已不予认定", "success")
-    else:
+    if credit is not None:
+        what = f"{credit.name}的“{credit.title}”"
+        if to == "approved":
+            flash(f"已认定{what}：{credit.year} 年度计 {hours_json(credit.hours)} 学时", "success")
+        else:
+            flash(f"已不予认定{what}，本人可看到审核意见", "success")
+    elif problem is not None:
         flash(problem.detail, "error")
     return redirect(url_for("credits.queue_page"))
 

@@ -1,7 +1,7 @@
 """A competent department (主管部门) walks its review job on the pages at 1366×768 (ISSUE11 7, 12).
 
-It returns one base's plan with an opinion, approves another's, recommends an application, and
-reads its review history; every message names what was done. Each step is screenshotted and
+It returns one base's plan with an opinion, approves another's, recommends an application,
+recognises a credit from the queue, and reads its review history; every message names what was done. Each step is screenshotted and
 checked by axe-core and at 390 px (tests/browser/walk.py).
 """
 
@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.test_walk_admin import desktop_page  # noqa: F401 - a fixture
 from tests.browser.walk import Walk, flash, sign_in
+from tests.credits.conftest import credit_body, trained  # noqa: F401 - `trained` is a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,9 @@ def test_department_returns_and_approves_plans_recommends_and_reads_its_history(
     create_base,
     create_plan_in,
     create_application,
+    trained,  # noqa: F811
+    client,
+    admin_headers,
     live_url,
     desktop_page,  # noqa: F811
     artifacts,
@@ -29,6 +33,9 @@ def test_department_returns_and_approves_plans_recommends_and_reads_its_history(
     create_plan_in(returned, "submitted")
     create_plan_in(approved, "submitted")
     application = create_application("submitted", unit_name="湖南某某理工学院")
+    person, _ = trained(department="湖南省教育厅")
+    claim = credit_body(person, title="基层医疗人工智能应用论文")
+    assert client.post("/api/v1/credits", json=claim, headers=admin_headers).status_code == 201
     make_account("dept", username="jyt", name="湖南省教育厅", department="hn-edu")
 
     walk = Walk(desktop_page, artifacts, "walk-dept")
@@ -63,6 +70,16 @@ def test_department_returns_and_approves_plans_recommends_and_reads_its_history(
     page.wait_for_load_state()
     assert flash(page) == "“湖南某某理工学院”的申请已由主管部门推荐，等待省人社厅评审"
     walk.step("application-recommended")
+
+    # A credit from another source, recognised from the queue beside its evidence.
+    page.click("nav >> text=学时认定审核")
+    page.wait_for_url("**/credits/queue")
+    walk.step("credits-queue")
+    page.fill("main textarea[name=opinion]", "论文已见刊，属实")
+    page.click("main button[value=approve]")
+    page.wait_for_load_state()
+    assert flash(page) == f"已认定{person['name']}的“基层医疗人工智能应用论文”：2026 年度计 20 学时"
+    walk.step("credit-approved")
 
     # The history names each review, its opinion and who did it.
     page.click("nav >> text=审核记录")

@@ -1,7 +1,7 @@
 """A professional walks their whole job on a 390×844 phone (ISSUE11 items 8, 9, 11 and 12).
 
 Registers with an SMS code, signs in, reads the certificates and the year cards, runs the 职称评审
-check, opens the year's registration page, issues a transcript, reads the credits page, creates a
+check, opens the year's registration page, issues a transcript, claims a credit with a photo, creates a
 share code and checks that its QR code carries the link, which opens the lookup with the code
 filled in. Every step is screenshotted and checked by axe-core and at 390 px.
 """
@@ -17,6 +17,7 @@ import pytest
 from tests.accounts.conftest import ZHANG, trained  # noqa: F401 - `trained` is used as a fixture
 from tests.browser.conftest import PHONE
 from tests.browser.walk import Walk
+from tests.credits.conftest import png_bytes
 from tests.fixtures.attendance import PAST_YEAR
 
 pytestmark = pytest.mark.browser
@@ -117,10 +118,25 @@ def test_person_registers_reads_years_checks_review_and_shares_a_code_on_a_phone
     assert page.locator("main a.mono").count() == 1
     walk.step("transcripts-issued")
 
-    # Credits from other sources.
+    # A credit from another source, claimed with a photo of the evidence.
     page.click("nav >> text=学时认定申报")
     page.wait_for_url("**/me/credits")
     walk.step("credits")
+    page.fill("#c-id", ZHANG["id_number"])
+    page.select_option("#c-form", "conference")
+    page.fill("#c-year", str(PAST_YEAR))
+    page.fill("#c-quantity", "1")
+    page.fill("#c-title", "全省卫生学术年会")
+    page.fill("#c-provider", "湖南省医学会")
+    page.fill("#c-start", f"{PAST_YEAR}-09-01")
+    page.fill("#c-end", f"{PAST_YEAR}-09-01")
+    photo = {"name": "photo.png", "mimeType": "image/png", "buffer": png_bytes()}
+    page.set_input_files("#c-evidence", photo)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/me/credits")
+    assert "全省卫生学术年会" in page.locator("table").inner_text()
+    assert page.locator(".flash").inner_text().startswith(f"“全省卫生学术年会”（{PAST_YEAR} 年度")
+    walk.step("credit-claimed")
 
     # A share code, its link and its QR code.
     page.click("nav >> text=授权查询")

@@ -127,12 +127,23 @@ def test_admin_walks_status_specialties_revocation_evaluation_spot_check_and_the
     page.wait_for_url("**/evaluations/rounds/*")
     assert f"已开展“{PAST_YEAR + 1} 年度省级继续教育基地评估”" in flash(page)
     walk.step("evaluation-round")
+    page.goto(f"{live_url}/evaluations")
+    page.fill("#r-year", str(PAST_YEAR + 1))
+    page.click("#h-open ~ form button[type=submit]")
+    page.wait_for_url("**/evaluations")
+    assert "flash error" in page.content()
+    walk.step("evaluation-round-twice")
 
     # A spot check of the year's sessions, and its outcome.
     page.goto(f"{live_url}/console")
     page.click("a.tile:has-text('不定期抽查培训班次')")
     page.wait_for_url("**/console/spot-checks")
     walk.step("spot-checks")
+    page.fill("#sc-year", "2001")
+    page.click("#h-draw ~ form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#sc-year").input_value() == "2001"  # kept after the error
+    walk.step("spot-check-empty-year")
     page.fill("#sc-year", str(PAST_YEAR))
     page.fill("#sc-size", "1")
     page.click("#h-draw ~ form button[type=submit]")

@@ -22,6 +22,7 @@ NAMED = "湖南某某科技有限公司"
 def open_link(walk: Walk, live_url: str, code: str, unit: str, name: str, review: bool) -> None:
     """Open the share link, say who is looking and read the answer."""
     page = walk.page
+    page.goto("about:blank")  # a new page load, as from a WeChat message
     page.goto(f"{live_url}/shared#c={code}")
     assert page.locator("#code").input_value() == code
     assert "#c=" not in page.url  # read once, then dropped from the address bar
@@ -54,8 +55,21 @@ def test_employer_opens_the_share_link_without_an_account_and_reads_the_answer(
         headers=person,
     ).get_json()
 
-    # Someone from another unit opens the link: warned, and the look-up is still recorded.
+    # A code mistyped: refused in words, and what was typed stays.
     walk = Walk(phone_page, artifacts, "walk-employer")
+    page = walk.page
+    page.goto(f"{live_url}/shared")
+    wrong = grant["code"][:-1] + ("A" if grant["code"][-1] != "A" else "B")
+    page.fill("#code", wrong)
+    page.fill("#viewer_unit", NAMED)
+    page.fill("#viewer_name", "王五")
+    page.click("form.card button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#code").input_value() == wrong
+    assert "_" not in page.locator("main").inner_text()  # a sentence, never a code
+    walk.step("wrong-code")
+
+    # Someone from another unit opens the link: warned, and the look-up is still recorded.
     open_link(walk, live_url, grant["code"], "长沙某某人力资源服务公司", "赵六", review=False)
     warning = walk.page.locator("#not-named-unit")
     assert f"本人将此授权码授予“{NAMED}”" in warning.inner_text()

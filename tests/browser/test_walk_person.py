@@ -142,6 +142,12 @@ def test_person_registers_reads_years_checks_review_and_shares_a_code_on_a_phone
     page.click("nav >> text=授权查询")
     page.wait_for_url("**/me/grants")
     walk.step("grants")
+    page.fill("#from", str(PAST_YEAR + 1))
+    page.fill("#to", str(PAST_YEAR))
+    page.click("form.card button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#from").input_value() == str(PAST_YEAR + 1)  # kept after the error
+    walk.step("share-code-refused")
     page.fill("#employer_name", "湖南某某科技有限公司")
     page.fill("#from", str(PAST_YEAR))
     page.fill("#to", str(PAST_YEAR))

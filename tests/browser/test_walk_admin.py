@@ -157,6 +157,20 @@ def test_admin_walks_status_specialties_revocation_evaluation_spot_check_and_the
     assert "抽查结果已记为“合格”" in flash(page)
     walk.step("spot-check-recorded")
 
+    # The session's trainee list links each certificate to the console; departments; history.
+    page.goto(f"{live_url}/sessions/{target.id}")
+    assert page.locator("a[href^='/console/certificates?serial=']").count() == 1  # 1 revoked
+    walk.step("session-trainees")
+    page.click("nav >> text=主管部门")
+    page.wait_for_url("**/console/departments")
+    walk.step("departments")
+    page.click("nav >> text=审核记录")
+    page.wait_for_url("**/console/reviewed")
+    page.select_option("#h-dept", "hn-edu")
+    page.click("main form.filter-bar button[type=submit]")
+    page.wait_for_url("**/console/reviewed?department=hn-edu")
+    walk.step("department-history")
+
     # The board again: the revoked certificate and the plan waiting to be filed.
     page.goto(f"{live_url}/console")
     tiles = page.locator("div.todo").first.inner_text() + page.locator("div.todo").last.inner_text()

@@ -11,7 +11,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import revoke_certificate
 from jxjd.common.time import local_today
 from jxjd.extensions import db
-from tests.browser.walk import Walk
+from tests.browser.walk import Walk, tab_to
 from tests.fixtures.attendance import roster_xlsx, trainees
 from tests.fixtures.auth import TEST_PASSWORD
 
@@ -56,6 +56,9 @@ def test_public_pages_on_a_phone(
     walk.step("directory-notices")
     page.goto(f"{live_url}/login")
     walk.step("login")
+    for target in ("#username", "main button[type=submit]"):  # the focus is seen
+        ring = tab_to(page, target)
+        assert ring["style"] != "none" and ring["width"] >= 2, (target, ring)
     page.fill("#username", "nobody")
     page.fill("#password", TEST_PASSWORD + "x")
     page.click("main button[type=submit]")

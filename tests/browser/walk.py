@@ -81,6 +81,18 @@ def sign_in(walk: Walk, live_url: str, username: str, next_path: str) -> None:
     page.wait_for_url(f"**{next_path.split('?')[0]}*")
 
 
+def tab_to(page, selector: str, presses: int = 30) -> dict:
+    """Tab (the keyboard) until `selector` has the focus; its focus outline (style and width)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return page.evaluate(
+                """() => { const s = getComputedStyle(document.activeElement);
+                           return {style: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }"""
+            )
+    raise AssertionError(f"{selector} never took the focus")
+
+
 def flash(page) -> str:
     """The first flashed message on the page."""
     return page.locator(".flash").first.inner_text()

@@ -87,6 +87,16 @@ def test_employer_opens_the_share_link_without_an_account_and_reads_the_answer(
         assert "还差" in text  # 2025 has 24 of the 90 学时, said in words
         assert "职称评审核验" in text and "未授权年度" in text
         assert page.locator("#not-named-unit").count() == 0
+        # Every record's every field is on screen: no column hidden in a sideways scroll.
+        assert page.evaluate(
+            """[...document.querySelectorAll('table.rows-on-phone td')]
+                 .every(td => td.getBoundingClientRect().right <= window.innerWidth)"""
+        )
+        label = page.evaluate(
+            """getComputedStyle(document.querySelector('table.rows-on-phone td.serial'),
+                                '::before').content"""
+        )
+        assert label == '"证书"'  # each field says what it is
         named.step("answer-named-unit")
         named.done()
     finally:

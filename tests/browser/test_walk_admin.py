@@ -177,4 +177,7 @@ def test_admin_walks_status_specialties_revocation_evaluation_spot_check_and_the
     assert "1张证书本月撤销" in tiles.replace("\n", "")
     assert "1份计划待备案" in tiles.replace("\n", "")
     walk.step("todo-board-after")
+    page.click("a.tile:has-text('学时折算表')")
+    page.wait_for_url("**/rules/*/conversions")
+    walk.step("conversions")
     walk.done()

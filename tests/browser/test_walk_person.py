@@ -106,7 +106,9 @@ def test_person_registers_reads_years_checks_review_and_shares_a_code_on_a_phone
     walk.step("registration")
 
     # A transcript (学时认定单), issued and opened.
-    page.goto(f"{live_url}/me/transcripts")
+    page.go_back()
+    page.click("main a:has-text('开具学时认定单')")
+    page.wait_for_url("**/me/transcripts")
     walk.step("transcripts")
     page.fill("#from", str(PAST_YEAR))
     page.fill("#to", str(PAST_YEAR))
@@ -114,7 +116,9 @@ def test_person_registers_reads_years_checks_review_and_shares_a_code_on_a_phone
     page.wait_for_url("**/transcripts/*")
     assert ZHANG["name"] in page.locator("main").inner_text()
     walk.step("transcript")
-    page.goto(f"{live_url}/me/transcripts")
+    page.click("nav >> text=我的证书")
+    page.click("main a:has-text('学时认定单')")
+    page.wait_for_url("**/me/transcripts")
     assert page.locator("main a.mono").count() == 1
     walk.step("transcripts-issued")
 

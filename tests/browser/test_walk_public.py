@@ -47,7 +47,9 @@ def test_public_pages_on_a_phone(
     page.goto(f"{live_url}/v/{valid.serial[:-1]}0")
     assert page.locator("h1").inner_text() == "未查到证书"
     walk.step("verify-unknown")
-    page.goto(f"{live_url}/verify/offline")
+    page.goto(f"{live_url}/verify")
+    page.click("main a:has-text('离线核验')")
+    page.wait_for_url("**/verify/offline")
     walk.step("verify-offline")
     page.goto(f"{live_url}/directory")
     walk.step("directory")

@@ -278,7 +278,8 @@ def session_page(session_id: int):
         session = get_session(actor, session_id)
     elif request.args.get("job"):
         result, problem, report_href, job = _job_outcome(actor, request.args["job"])
-    certificates = certificates_of_session(session)
+    # What the class PDF prints: each record's current certificate (not those a correction replaced).
+    certificates = [c for c in certificates_of_session(session) if c.replaced_by_id is None]
     search, listing = _trainee_listing()
     return render_template(
         "attendance/session.html",

@@ -149,6 +149,19 @@ def test_the_class_pdf_prints_each_record_once(client, issued, make_account, log
     assert len(PdfReader(io.BytesIO(resp.data)).pages) == 3
 
 
+def test_the_session_page_offers_one_pdf_part_per_current_certificates(
+    client, issued, make_account, login, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "JXJD_PDF_MAX_PAGES", 2)
+    target, _, serials = issued(trainees(2))
+    assert _correct(client, target, serials[0], hours=8, reason="缺课").status_code == 201
+    make_account("base", username="parts-base", name=target.base.name, base_id=target.base.id)
+    assert login(client, "parts-base").status_code == 302
+    html = client.get(f"/sessions/{target.id}").get_data(as_text=True)
+    assert f'href="/sessions/{target.id}/certificates.pdf"' in html
+    assert "part=2" not in html and "部分" not in html
+
+
 def test_at_most_one_valid_certificate_per_record_is_the_databases_rule(client, issued):
     _, _, serials = issued(trainees(1))
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serials[0]))

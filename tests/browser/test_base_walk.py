@@ -231,3 +231,26 @@ def test_a_base_walks_its_whole_job_on_the_pages(
     assert data.startswith(b"%PDF-")
     poppler.require_poppler()
     assert poppler.page_count(data) == len(people)
+
+
+def test_without_a_worker_the_upload_form_posts_as_before(
+    open_session, make_account, live_url, desk_page, artifacts, tmp_path
+):
+    target = open_session()
+    make_account("base", username="sync-base", name=target.base.name, base_id=target.base.id)
+    page = desk_page
+    page.goto(f"{live_url}/login?next=/sessions/{target.id}")
+    page.fill("#username", "sync-base")
+    page.fill("#password", TEST_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/sessions/{target.id}")
+    roster = tmp_path / "名单.xlsx"
+    roster.write_bytes(roster_xlsx(trainees(2)))
+    page.set_input_files("#file", str(roster))
+    with page.expect_response(lambda r: r.url.endswith("/upload-job")) as tried:
+        page.click("form[data-upload-job] button[type=submit]")
+    assert tried.value.status == 503  # no worker: nothing started, the form itself is posted
+    page.locator("#result").wait_for()
+    assert "签发证书 2 张" in page.locator("#result").inner_text().replace("\n", " ")
+    assert "job=" not in page.url
+    page.screenshot(path=str(artifacts / "base-upload-without-worker.png"), full_page=True)

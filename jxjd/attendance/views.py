@@ -34,7 +34,7 @@ from jxjd.common.params import query_mode
 from jxjd.common.schema import json_body, load
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
-from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
+from jxjd.errors import BadRequest, NotFound, Problem, ValidationFailed, field_error
 from jxjd.forms import FormErrors, submit, typed
 from jxjd.jobs.services import accepted, job_state, start, wants_async, worker_listening
 from jxjd.openapi import Body, doc
@@ -356,13 +356,15 @@ CORRECTION_LABELS = {
 }
 
 
-@bp.route("/certificates/<serial>/correct", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>/trainees/<serial>/correct", methods=["GET", "POST"])
 @page("certificate.correct")
-def correct_page(serial: str):
+def correct_page(session_id: int, serial: str):
     """Correct a trainee's record and reissue the certificate; an error keeps what was typed."""
     actor = current_actor()
+    session = get_session(actor, session_id)
     cert = certificate_for(actor, serial, "certificate.correct")
-    session = get_session(actor, cert.session_id)
+    if cert.session_id != session.id:
+        raise NotFound("本班次没有这张证书")
     record = cert.record
     saved = {
         "name": record.name,

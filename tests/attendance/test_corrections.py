@@ -272,12 +272,14 @@ def test_the_trainee_list_page_corrects_and_keeps_what_was_typed(
     make_account("base", username="fix-base", name=target.base.name, base_id=target.base.id)
     assert login(client, "fix-base").status_code == 302
     page = client.get(f"/sessions/{target.id}").get_data(as_text=True)
-    assert f"/certificates/{serials[0]}/correct" in page
-    form = client.get(f"/certificates/{serials[0]}/correct")
+    assert f"/sessions/{target.id}/trainees/{serials[0]}/correct" in page
+    form = client.get(f"/sessions/{target.id}/trainees/{serials[0]}/correct")
     assert form.status_code == 200
+    _, _, others = issued(trainees(1), base=target.base, year=2025)
+    assert client.get(f"/sessions/{target.id}/trainees/{others[0]}/correct").status_code == 404
     token = csrf_token_from(form.get_data(as_text=True))
     bad = client.post(
-        f"/certificates/{serials[0]}/correct",
+        f"/sessions/{target.id}/trainees/{serials[0]}/correct",
         data={"csrf_token": token, "name": "李四", "hours": "99", "reason": "学时有误"},
     )
     assert bad.status_code == 422
@@ -285,7 +287,7 @@ def test_the_trainee_list_page_corrects_and_keeps_what_was_typed(
     assert 'value="李四"' in html and 'value="99"' in html and "学时有误" in html
     assert "超过本班次" in html and "hours_exceed_session" not in html
     done = client.post(
-        f"/certificates/{serials[0]}/correct",
+        f"/sessions/{target.id}/trainees/{serials[0]}/correct",
         data={"csrf_token": token, "name": "李四", "hours": "20", "reason": "学时有误"},
     )
     assert done.status_code == 302 and done.location.endswith(f"/sessions/{target.id}")

@@ -279,6 +279,9 @@ POLICY: dict[str, Rule] = {
         "无权查看该证书",
     ),
     "certificate.revoke": Rule("revoke a certificate", BASE_WRITERS, "无权撤销该证书"),
+    "certificate.correct": Rule(
+        "correct a certificate's record and reissue it", BASE_WRITERS, "无权更正该证书的记录"
+    ),
     "certificate.revoke_session": Rule("revoke every certificate of a session", ADMIN),
     "certificate.verify": Rule("verify a certificate", EVERYONE),
     "feedback.rate": Rule(

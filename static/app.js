@@ -90,4 +90,64 @@
       if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // <form data-upload-job="url">: send the roster to a background job and show its progress
+  // (#upload-progress), then open the page with the job's result. Without a worker (503) or on
+  // any other answer the form is posted as without script (the upload is synchronous).
+  document.querySelectorAll("form[data-upload-job]").forEach(function (form) {
+    var bar = document.getElementById("upload-progress");
+    var box = document.getElementById("upload-progress-box");
+    var text = document.getElementById("upload-progress-text");
+    var button = form.querySelector("button[type=submit]");
+    var show = function (value, words) {
+      box.hidden = false;
+      bar.value = value;
+      bar.textContent = value + "%";
+      text.textContent = words + "（" + value + "%）";
+    };
+    var fallback = function () {
+      form.removeAttribute("data-upload-job");
+      box.hidden = true;
+      HTMLFormElement.prototype.submit.call(form);
+    };
+    var poll = function (job) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", job.status_url);
+      xhr.responseType = "json";
+      xhr.onload = function () {
+        var state = xhr.response || {};
+        if (xhr.status !== 200) { window.location.assign(job.result_url); return; }
+        if (state.status === "finished" || state.status === "failed") {
+          show(100, "处理完成，正在打开结果");
+          window.location.assign(job.result_url);
+          return;
+        }
+        // The file's transfer was the first fifth of the bar; the job's own progress the rest.
+        var value = 20 + Math.round((state.progress || 0) * 0.8);
+        show(value, state.status === "queued" ? "已排队，等待处理" : "正在检查并保存名单");
+        window.setTimeout(function () { poll(job); }, 700);
+      };
+      xhr.onerror = function () { window.setTimeout(function () { poll(job); }, 1500); };
+      xhr.send();
+    };
+    form.addEventListener("submit", function (event) {
+      if (!form.hasAttribute("data-upload-job") || !window.FormData) { return; }
+      event.preventDefault();
+      if (button) { button.disabled = true; }
+      show(0, "正在上传文件");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("data-upload-job"));
+      xhr.responseType = "json";
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) { show(Math.round((e.loaded / e.total) * 20), "正在上传文件"); }
+      };
+      xhr.onload = function () {
+        if (xhr.status === 202 && xhr.response && xhr.response.status_url) {
+          show(20, "文件已上传，等待处理");
+          poll(xhr.response);
+        } else { fallback(); }
+      };
+      xhr.onerror = fallback;
+      xhr.send(new FormData(form));
+    });
+  });
 })();

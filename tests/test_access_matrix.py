@@ -87,6 +87,8 @@ certificate.read            | another person's, at own base       | admin dept b
 certificate.read            | certificate of another department   | admin
 certificate.revoke          | own certificate                     | admin base
 certificate.revoke          | certificate of another department   | admin
+certificate.correct         | own certificate                     | admin base
+certificate.correct         | certificate of another department   | admin
 certificate.revoke_session  | own base's session                  | admin
 certificate.verify          | —                                   | {EVERYONE}
 feedback.rate               | own certificate                     | person

@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 
 from jxjd.access import NOBODY, authorize, can
 from jxjd.archive.models import Grant, GrantAccess
-from jxjd.attendance.counting import counted_hours
+from jxjd.attendance.counting import counted_category, counted_hours
 from jxjd.attendance.models import AttendanceRecord
 from jxjd.audit.services import log_access, record_event
 from jxjd.auth import Actor
@@ -121,11 +121,11 @@ def _hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], De
     if not years:
         return {}
     query = (
-        sa.select(TrainingSession.year, TrainingSession.category, sa.func.sum(counted_hours()))
+        sa.select(TrainingSession.year, counted_category(), sa.func.sum(counted_hours()))
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
         .where(AttendanceRecord.person_id == person_id, TrainingSession.year.in_(years))
-        .group_by(TrainingSession.year, TrainingSession.category)
+        .group_by(TrainingSession.year, counted_category())
     )
     hours = {(year, cat): _hours(total) for year, cat, total in db.session.execute(query)}
     # Approved credits from other sources count too, after their forms' yearly caps (§14).
@@ -202,7 +202,7 @@ def person_records(person_id: int, from_year: int, to_year: int) -> list[dict[st
             counted_hours().label("counted"),
             TrainingSession.year,
             TrainingSession.title,
-            TrainingSession.category,
+            counted_category().label("category"),
             TrainingSession.form,
             TrainingSession.start_date,
             TrainingSession.end_date,
@@ -213,7 +213,12 @@ def person_records(person_id: int, from_year: int, to_year: int) -> list[dict[st
         .select_from(AttendanceRecord)
         .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
         .join(Base, Base.id == TrainingSession.base_id)
-        .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
+        .outerjoin(  # the record's current certificate (a corrected record has replaced ones)
+            Certificate,
+            sa.and_(
+                Certificate.record_id == AttendanceRecord.id, Certificate.replaced_by_id.is_(None)
+            ),
+        )
         .where(
             AttendanceRecord.person_id == person_id,
             TrainingSession.year.between(from_year, to_year),

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from jxjd.attendance.models import AttendanceRecord
 from jxjd.common.types import Hours
+from jxjd.sessions.models import TrainingSession
 
 
 def counted_hours() -> sa.ColumnElement:
@@ -16,3 +17,9 @@ def counted_hours() -> sa.ColumnElement:
         sa.case((AttendanceRecord.counted, AttendanceRecord.credited_hours), else_=sa.literal(0)),
         Hours,
     )
+
+
+def counted_category() -> sa.ColumnElement:
+    """The category (科目类别) a record counts in: its corrected one, else its session's (the
+    query joins TrainingSession)."""
+    return sa.func.coalesce(AttendanceRecord.category, TrainingSession.category)

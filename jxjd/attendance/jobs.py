@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from jxjd.attendance import services
-from jxjd.attendance.importing import Roster
+from jxjd.attendance.importing import Roster, build_error_report_xlsx
 from jxjd.auth import Actor
+from jxjd.errors import Problem
 from jxjd.jobs.services import report_progress, run_as_job
 from jxjd.sessions.services import get_session
+from jxjd.transactions import rollback_request
 
 
 def upload_job(actor: Actor, session_id: int, roster: Roster, mode: str) -> dict[str, Any]:
@@ -21,3 +24,38 @@ def upload_job(actor: Actor, session_id: int, roster: Roster, mode: str) -> dict
         return result.to_dict()
 
     return run_as_job(upload)
+
+
+def page_upload_job(actor: Actor, session_id: int, roster: Roster, mode: str) -> dict[str, Any]:
+    """The upload page's job: what the page shows afterwards, whether the roster was stored
+    or refused: {"result", "problem", "report"} (the error report as base64 .xlsx, or None).
+
+    A refused roster is not a failed job here: its problem is the page's answer, and the
+    error report needs the rows, which only the job holds.
+    """
+
+    def upload() -> dict[str, Any]:
+        report_progress(5)
+        session = get_session(actor, session_id, "attendance.upload")
+        try:
+            result = services.upload_roster(
+                actor, session, roster, mode=mode, progress=report_progress
+            )
+        except Problem as problem:
+            rollback_request()
+            errors = problem.errors or []
+            return {"result": None, "problem": problem.to_dict(), "report": _report(roster, errors)}
+        return {
+            "result": result.to_dict(),
+            "problem": None,
+            "report": _report(roster, result.rejected),
+        }
+
+    return run_as_job(upload)
+
+
+def _report(roster: Roster, errors: list[dict[str, Any]]) -> str | None:
+    """The error report of a roster's row errors, base64-encoded (None without row errors)."""
+    if not any(e.get("row") for e in errors):
+        return None
+    return base64.b64encode(build_error_report_xlsx(roster.rows, errors)).decode()

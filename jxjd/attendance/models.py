@@ -56,11 +56,18 @@ class AttendanceRecord(Model):
     # counted-hours rule (attendance.counting) reads the record alone, never the certificates.
     counted: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     name_differs: so.Mapped[bool] = so.mapped_column(default=False)
+    # A corrected category (科目类别) when the session's was wrong for this trainee; else null.
+    category: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
 
     person: so.Mapped[Person] = so.relationship()  # noqa: F821
+    # The record's current certificate: the one no correction replaced (valid, or revoked
+    # without a replacement); replaced ones stay in the register, linked to their successor.
     certificate: so.Mapped[Certificate | None] = so.relationship(  # noqa: F821
-        back_populates="record", uselist=False
+        primaryjoin="and_(AttendanceRecord.id == Certificate.record_id, "
+        "Certificate.replaced_by_id.is_(None))",
+        uselist=False,
+        viewonly=True,
     )
 
     __table_args__ = (sa.UniqueConstraint("session_id", "person_id"),)

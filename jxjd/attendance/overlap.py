@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from jxjd.attendance.counting import counted_hours
 from jxjd.attendance.importing import RosterRow, row_prefix
 from jxjd.attendance.models import AttendanceRecord
-from jxjd.certificates.models import Certificate
 from jxjd.common.db import chunked
 from jxjd.errors import field_error
 from jxjd.extensions import db
@@ -77,7 +76,6 @@ def _credited_elsewhere(
                 counted_hours().label("counted"),
             )
             .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
-            .outerjoin(Certificate, Certificate.record_id == AttendanceRecord.id)
             .where(
                 AttendanceRecord.person_id.in_(batch),
                 AttendanceRecord.session_id != session.id,

@@ -183,3 +183,16 @@ def rebuild_tallies() -> None:
             ).group_by(c.base_id, c.year),
         )
     )
+
+
+def recount_record(base_id: int, year: int, person_id: int, hours: Decimal) -> None:
+    """A corrected record counts again with `hours` (it was uncounted when its old certificate
+    was revoked): the same person-time, the new hours on the person's and the base's year."""
+    _lock_base_year(base_id, year)
+    c = _PERSON.c
+    db.session.execute(
+        sa.update(_PERSON)
+        .where(c.base_id == base_id, c.year == year, c.person_id == person_id)
+        .values(counted_hours=c.counted_hours + hours)
+    )
+    _add_to_base_year(base_id, year, trainees=0, person_times=0, hours=hours)

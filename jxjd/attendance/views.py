@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import base64
 
-from flask import after_this_request, current_app, render_template, request
+from flask import (
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from jxjd.attendance import bp, services
+from jxjd.attendance.corrections import correct_record
 from jxjd.attendance.exporting import trainees_xlsx
 from jxjd.attendance.importing import (
     Roster,
@@ -15,23 +24,27 @@ from jxjd.attendance.importing import (
     roster_from_file,
     rows_from_json,
 )
+from jxjd.attendance.schemas import CorrectArgs
 from jxjd.auth import current_actor
-from jxjd.certificates.services import certificates_of_session
+from jxjd.certificates.schemas import CertificateSchema
+from jxjd.certificates.services import certificate_for, certificates_of_session
 from jxjd.common.memory import release_memory
 from jxjd.common.paging import Page, current_page, paged
 from jxjd.common.params import query_mode
-from jxjd.common.schema import json_body
+from jxjd.common.schema import json_body, load
 from jxjd.common.types import hours_json
 from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
-from jxjd.errors import BadRequest, Problem, ValidationFailed, field_error
-from jxjd.jobs.services import accepted, start, wants_async
-from jxjd.openapi import doc
+from jxjd.errors import BadRequest, NotFound, Problem, ValidationFailed, field_error
+from jxjd.forms import FormErrors, submit, typed
+from jxjd.jobs.services import accepted, job_state, start, wants_async, worker_listening
+from jxjd.openapi import Body, doc
 from jxjd.sessions.services import get_session
 from jxjd.transactions import attempt
 from jxjd.web import page
 
 LARGE_UPLOAD_ROWS = 5000  # from this size on, memory is handed back after the upload
 UPLOAD_JOB = "jxjd.attendance.jobs.upload_job"
+PAGE_UPLOAD_JOB = "jxjd.attendance.jobs.page_upload_job"
 
 
 def _max_rows() -> int:
@@ -160,6 +173,21 @@ def records(session_id: int):
     }
 
 
+@bp.post("/api/v1/certificates/<serial>/correct")
+@doc(
+    "更正证书对应的学员记录（姓名、工作单位、学时、科目类别）并换发新证书，须说明原因",
+    action="certificate.correct",
+    body=CorrectArgs,
+    response=CertificateSchema,
+    status=201,
+    errors=(404, 409, 422),
+)
+def correct(serial: str, args: Body):
+    """Correct a record: the old certificate is revoked (naming the correction), a new one issued."""
+    actor = current_actor()
+    return correct_record(actor, certificate_for(actor, serial, "certificate.correct"), **args)
+
+
 # ---- pages ---------------------------------------------------------------------------------
 
 
@@ -171,47 +199,87 @@ def template_page(session_id: int):
     return xlsx_response(_template(session), f"学员名单模板-{session.id}.xlsx")
 
 
-def _page_upload(actor, session_id: int) -> tuple[object, Problem | None, str | None]:
-    """Store the uploaded roster: (result, problem, error-report link); the caller shows them."""
-    session = get_session(actor, session_id, "attendance.upload")
-    mode = request.form.get("mode", "strict")
+def _page_roster() -> tuple[Roster, str]:
+    """The roster and mode the upload form posted; 422 without a file."""
+    mode = "partial" if request.form.get("mode") == "partial" else "strict"
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed(
             [field_error("missing_file", "请选择要上传的名单文件", field="file")]
         )
-    roster = _file_roster(upload)
-    result, problem = attempt(
-        lambda: services.upload_roster(
-            actor, session, roster, mode="partial" if mode == "partial" else "strict"
-        )
-    )
+    return _file_roster(upload), mode
+
+
+def _report_href(data: bytes | str | None) -> str | None:
+    """The error report as a link the page can offer (a data: URL of the .xlsx)."""
+    if data is None:
+        return None
+    encoded = data if isinstance(data, str) else base64.b64encode(data).decode()
+    return f"data:{XLSX_MIMETYPE};base64,{encoded}"
+
+
+def _page_upload(actor, session_id: int) -> tuple[object, Problem | None, str | None]:
+    """Store the uploaded roster: (result, problem, error-report link); the caller shows them."""
+    session = get_session(actor, session_id, "attendance.upload")
+    roster, mode = _page_roster()
+    result, problem = attempt(lambda: services.upload_roster(actor, session, roster, mode=mode))
     if problem is not None and not isinstance(problem, ValidationFailed):
         raise problem
     if result is not None:
         errors = result.rejected
     else:
         errors = problem.errors if problem is not None and problem.errors else []
-    report_href = None
+    report = None
     if errors and any(e.get("row") for e in errors):
         report = build_error_report_xlsx(roster.rows, errors)
-        report_href = f"data:{XLSX_MIMETYPE};base64," + base64.b64encode(report).decode()
-    return result, problem, report_href
+    return result, problem, _report_href(report)
+
+
+def _problem_from(body: dict) -> Problem:
+    """A problem as a job kept it (its problem+json body), to show as a direct upload would."""
+    return Problem(
+        body.get("detail"),
+        status=body.get("status") or 500,
+        code=body.get("code") or "job_failed",
+        title=body.get("title"),
+        errors=body.get("errors"),
+    )
+
+
+def _job_outcome(actor, job_id: str) -> tuple[object, Problem | None, str | None, object]:
+    """What an upload job left for the page: (result, problem, report link, running job)."""
+    state, problem = attempt(lambda: job_state(actor, job_id[:64]))
+    if state is None:
+        return None, problem, None, None
+    if state.status == "failed":
+        return None, _problem_from(state.error or {}), None, None
+    if state.status != "finished" or not isinstance(state.result, dict):
+        return None, None, None, state  # still running: the page shows its progress
+    shown = state.result
+    problem = _problem_from(shown["problem"]) if shown.get("problem") else None
+    return shown.get("result"), problem, _report_href(shown.get("report")), None
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @page("session.read", performs=("attendance.upload",))
 def session_page(session_id: int):
-    """A session: upload the roster, see the result, the rejected rows and the certificates."""
+    """A session: upload the roster, see the result, the rejected rows and the certificates.
+
+    `?job=` shows what an upload job (started by the page's script) left: the same result and
+    error report as a direct upload, or its progress while it runs.
+    """
     actor = current_actor()
     session = get_session(actor, session_id)
-    result = problem = report_href = None
+    result = problem = report_href = job = None
     if request.method == "POST":
         outcome, problem = attempt(lambda: _page_upload(actor, session_id))
         if outcome is not None:
             result, problem, report_href = outcome
         session = get_session(actor, session_id)
-    certificates = certificates_of_session(session)
+    elif request.args.get("job"):
+        result, problem, report_href, job = _job_outcome(actor, request.args["job"])
+    # What the class PDF prints: each record's current certificate (not those a correction replaced).
+    certificates = [c for c in certificates_of_session(session) if c.replaced_by_id is None]
     search, listing = _trainee_listing()
     return render_template(
         "attendance/session.html",
@@ -219,11 +287,44 @@ def session_page(session_id: int):
         result=result,
         problem=problem,
         report_href=report_href,
+        job=job,
         certificates=certificates,
         records=services.list_records(session, listing, search),
         search=search,
         listing=listing,
     ), (problem.status if problem and result is None else 200)
+
+
+@bp.post("/sessions/<int:session_id>/upload-job")
+@page("session.read", performs=("attendance.upload",))
+def upload_job_page(session_id: int):
+    """The upload form, sent by the page's script: 202 and a job to follow when a worker is
+    listening; otherwise 503 and nothing done (the script then posts the form as without it)."""
+    actor = current_actor()
+    session = get_session(actor, session_id, "attendance.upload")
+    if not worker_listening():
+        return {"code": "jobs_unavailable", "detail": "后台任务暂不可用，名单将直接上传"}, 503
+    roster, mode = _page_roster()
+    job_id = start(actor, "attendance.upload", PAGE_UPLOAD_JOB, actor, session.id, roster, mode)
+    if job_id is None:
+        return {"code": "jobs_unavailable", "detail": "后台任务暂不可用，名单将直接上传"}, 503
+    return {
+        "id": job_id,
+        "status_url": url_for(
+            "attendance.upload_job_status_page", session_id=session.id, job_id=job_id
+        ),
+        "result_url": url_for(
+            "attendance.session_page", session_id=session.id, job=job_id, _anchor="upload-outcome"
+        ),
+    }, 202
+
+
+@bp.get("/sessions/<int:session_id>/upload-jobs/<job_id>")
+@page("session.read")
+def upload_job_status_page(session_id: int, job_id: str):
+    """An upload job's status and progress, for the page's progress bar."""
+    state = job_state(current_actor(), job_id[:64])
+    return {"status": state.status, "progress": state.progress}
 
 
 TRAINEES_PER_PAGE = 50
@@ -244,3 +345,57 @@ def trainees_xlsx_page(session_id: int):
     search = (request.args.get("q") or "").strip()[:100]
     records = services.list_records(session, search=search)
     return xlsx_response(trainees_xlsx(session, records), f"学员名单-{session.id}.xlsx")
+
+
+CORRECTION_LABELS = {
+    "reason": "更正原因",
+    "name": "姓名",
+    "employer": "工作单位",
+    "hours": "学时",
+    "category": "科目类别",
+}
+
+
+@bp.route("/sessions/<int:session_id>/trainees/<serial>/correct", methods=["GET", "POST"])
+@page("certificate.correct")
+def correct_page(session_id: int, serial: str):
+    """Correct a trainee's record and reissue the certificate; an error keeps what was typed."""
+    actor = current_actor()
+    session = get_session(actor, session_id)
+    cert = certificate_for(actor, serial, "certificate.correct")
+    if cert.session_id != session.id:
+        raise NotFound("本班次没有这张证书")
+    record = cert.record
+    saved = {
+        "name": record.name,
+        "employer": record.employer or "",
+        "hours": hours_json(record.credited_hours),
+        "category": record.category or session.category,
+    }
+
+    def step():
+        posted = {key: request.form.get(key, "") for key in CORRECTION_LABELS}
+        return correct_record(actor, cert, **load(CorrectArgs(), posted))
+
+    def done(new):
+        flash(
+            f"已更正 {new.payload.get('name', '')} 的记录：旧证书 {serial} 已撤销，"
+            f"新证书 {new.serial} 已签发",
+            "success",
+        )
+        return redirect(url_for("attendance.session_page", session_id=session.id))
+
+    def again(errors: FormErrors):
+        current = certificate_for(actor, serial, "certificate.correct")
+        return render_template(
+            "attendance/correct.html",
+            cert=current,
+            record=current.record,
+            session=session,
+            typed=typed(saved),
+            errors=errors,
+        )
+
+    if request.method == "POST":
+        return submit(step, done=done, again=again, place=CORRECTION_LABELS)
+    return again(FormErrors())

@@ -137,8 +137,8 @@ CERTIFICATE_FIELDS: tuple[CertificateField, ...] = (
     CertificateField(
         "category",
         "科目类别",
-        lambda c: c.session.category,
-        per_session=True,
+        # A corrected record's own category (certificates.services.Issuable), else the session's.
+        lambda c: getattr(c.item, "category", None) or c.session.category,
         show=_category,
         page_label="科目类别",
     ),

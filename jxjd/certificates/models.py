@@ -22,9 +22,9 @@ class Certificate(Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     serial: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
-    record_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("attendance_records.id"), unique=True
-    )
+    # A corrected record keeps its revoked certificates: at most one valid one per record (the
+    # partial unique index below), the older ones linked to their replacement.
+    record_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("attendance_records.id"), index=True)
     person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), index=True)
     session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_sessions.id"), index=True)
     # The algorithm and key are kept per certificate so another algorithm (e.g. SM2) can follow.
@@ -36,9 +36,26 @@ class Certificate(Model):
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     revoked_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     revoked_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # Correct-and-reissue: the old certificate names its replacement, the new one what it replaces.
+    replaced_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certificates.id"))
+    replaces_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certificates.id"))
 
-    record: so.Mapped[AttendanceRecord] = so.relationship(  # noqa: F821
-        back_populates="certificate"
+    record: so.Mapped[AttendanceRecord] = so.relationship()  # noqa: F821
+    replaced_by: so.Mapped[Certificate | None] = so.relationship(
+        foreign_keys=[replaced_by_id], remote_side=[id], viewonly=True
+    )
+    replaces: so.Mapped[Certificate | None] = so.relationship(
+        foreign_keys=[replaces_id], remote_side=[id], viewonly=True
+    )
+
+    __table_args__ = (
+        sa.Index(
+            "uq_certificates_valid_record",
+            "record_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
     )
 
     @property

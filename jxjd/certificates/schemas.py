@@ -56,6 +56,14 @@ CertificateSchema = Schema.from_dict(
         "verify_url": fields.Function(_verify_url),
         "revoked_at": Timestamp(),
         "revoked_reason": fields.String(allow_none=True),
+        "replaced_by": fields.Function(
+            lambda cert: cert.replaced_by.serial if cert.replaced_by else None,
+            metadata={"description": "更正后换发的新证书编号（未更正为 null）"},
+        ),
+        "replaces": fields.Function(
+            lambda cert: cert.replaces.serial if cert.replaces else None,
+            metadata={"description": "本证书因更正而取代的旧证书编号（否则为 null）"},
+        ),
     },
     name="CertificateSchema",
 )

@@ -46,6 +46,7 @@ class Issuable:
     name: str
     id_masked: str
     hours: Decimal
+    category: str | None = None  # a corrected record's category; None: the session's
 
 
 def signing_keys() -> SigningKeys:
@@ -418,3 +419,48 @@ def revoke_session_certificates(actor: Actor, session: TrainingSession, *, reaso
     )
     db.session.expire_all()
     return len(record_ids)
+
+
+def replace_certificate(
+    actor: Actor,
+    cert: Certificate,
+    *,
+    reason: str,
+    reissue: Callable[[], int],
+    **summary: Any,
+) -> Certificate:
+    """Revoke `cert` for a correction and link it both ways with the certificate that
+    `reissue()` issues (its id), in one move: 409 to the loser of two concurrent corrections.
+
+    `reissue` runs under the old certificate's row lock after it is revoked, so the partial
+    unique index (one valid certificate per record) holds at every step; the revocation
+    listeners run first (the record stops counting), then `reissue` counts it again.
+    """
+    authorize(actor, "certificate.correct", cert)
+    table = Certificate.__table__
+    replacement: dict[str, Any] = {}
+
+    def then(_previous: str) -> dict[str, Any]:
+        _revoked([cert.record_id])
+        new_id = reissue()
+        db.session.execute(
+            sa.update(table).where(table.c.id == cert.id).values(replaced_by_id=new_id)
+        )
+        db.session.execute(sa.update(table).where(table.c.id == new_id).values(replaces_id=cert.id))
+        replacement["id"] = new_id
+        serial = db.session.scalar(sa.select(table.c.serial).where(table.c.id == new_id))
+        return {"replaced_by": serial}
+
+    transition(
+        cert,
+        "revoked",
+        actor=actor,
+        event="certificate.correct",
+        verb="更正",
+        target=("certificate", cert.serial),
+        values={"revoked_reason": reason, "revoked_by": actor.name},
+        then=then,
+        **summary,
+    )
+    db.session.expire(cert)
+    return db.session.get_one(Certificate, replacement["id"])

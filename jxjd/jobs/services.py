@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 from flask import current_app, has_request_context, request
-from rq import Queue, SimpleWorker, get_current_job
+from rq import Queue, SimpleWorker, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -104,6 +104,15 @@ def wants_async() -> bool:
         return False
     prefs = ",".join(request.headers.getlist("Prefer")).lower()
     return any(part.split(";")[0].strip() == "respond-async" for part in prefs.split(","))
+
+
+def worker_listening() -> bool:
+    """Whether a worker is registered on the jobs queue (a page only waits for one that is)."""
+    q = queue()
+    try:
+        return q is not None and Worker.count(queue=q) > 0
+    except redis.RedisError:
+        return False
 
 
 def start(actor: Actor, kind: str, func: str, *args: Any) -> str | None:

@@ -80,6 +80,13 @@ def session_part() -> int | None:
     return query_int("part", minimum=1, maximum=1_000_000)
 
 
+def _current_of(session: TrainingSession) -> tuple[sa.ColumnElement[bool], ...]:
+    """A session's certificates as printed: each record's current one (a correction's
+    replaced certificate stays in the register but is not printed again)."""
+    cert = Certificate.__table__.c
+    return cert.session_id == session.id, cert.replaced_by_id.is_(None)
+
+
 def session_pdf(session: TrainingSession, part: int | None) -> tuple[bytes, int, int]:
     """A session's certificates, one A4 page each, in roster order: (PDF, part, parts).
 
@@ -88,7 +95,7 @@ def session_pdf(session: TrainingSession, part: int | None) -> tuple[bytes, int,
     """
     cert = Certificate.__table__.c
     total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Certificate).where(cert.session_id == session.id)
+        sa.select(sa.func.count()).select_from(Certificate).where(*_current_of(session))
     )
     if not total:
         raise NoCertificates(f"班次“{session.title}”尚无已签发的证书，没有可打印的内容")
@@ -121,7 +128,7 @@ def session_pdf(session: TrainingSession, part: int | None) -> tuple[bytes, int,
             cert.revoked_reason,
         )
         .join(AttendanceRecord.__table__, AttendanceRecord.id == cert.record_id)
-        .where(cert.session_id == session.id)
+        .where(*_current_of(session))
         .order_by(AttendanceRecord.id)  # roster order: as the records were uploaded
         .offset((part - 1) * size)
         .limit(size)

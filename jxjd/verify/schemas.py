@@ -31,6 +31,12 @@ PublicCertificateSchema = Schema.from_dict(
             _revoked_on, metadata={"description": "撤销日期 YYYY-MM-DD（未撤销为 null）"}
         ),
         "revoked_reason": fields.String(allow_none=True),
+        "replaced_by": fields.String(
+            allow_none=True, metadata={"description": "更正后换发的新证书编号（未更正为 null）"}
+        ),
+        "replaces": fields.String(
+            allow_none=True, metadata={"description": "本证书因更正而取代的旧证书编号"}
+        ),
     },
     name="PublicCertificateSchema",
 )
@@ -102,6 +108,8 @@ def dump_public_certificate(cert) -> dict[str, Any]:
     out["kid"], out["alg"], out["status"] = cert.kid, cert.alg, cert.status
     out["revoked_at"] = _revoked_on(cert)
     out["revoked_reason"] = cert.revoked_reason
+    out["replaced_by"] = cert.replaced_by
+    out["replaces"] = cert.replaces
     return out
 
 

@@ -149,6 +149,10 @@ class StoredCertificate:
     issued_at: datetime
     revoked_at: datetime | None
     revoked_reason: str | None
+    # Correct-and-reissue: the serial of the certificate that replaced this one, or that this
+    # one replaces (None when there was no correction).
+    replaced_by: str | None = None
+    replaces: str | None = None
 
     @property
     def status(self) -> str:
@@ -156,9 +160,24 @@ class StoredCertificate:
 
 
 _CERTIFICATES = Certificate.__table__
+_LINKED = ("replaced_by", "replaces")
+
+
+def _serial_of(column: sa.Column) -> sa.ScalarSelect:
+    """The serial of the certificate a link column points at (a primary-key look-up)."""
+    other = _CERTIFICATES.alias()
+    return sa.select(other.c.serial).where(other.c.id == column).scalar_subquery()
+
+
 # Built once: the hot path of every look-up only binds the serial.
 _BY_SERIAL = sa.select(
-    *(_CERTIFICATES.c[name] for name in StoredCertificate.__dataclass_fields__)
+    *(
+        _CERTIFICATES.c[name]
+        for name in StoredCertificate.__dataclass_fields__
+        if name not in _LINKED
+    ),
+    _serial_of(_CERTIFICATES.c.replaced_by_id).label("replaced_by"),
+    _serial_of(_CERTIFICATES.c.replaces_id).label("replaces"),
 ).where(_CERTIFICATES.c.serial == sa.bindparam("serial"))
 
 

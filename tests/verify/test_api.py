@@ -61,6 +61,8 @@ def test_scanned_token_of_a_real_certificate_is_valid_with_every_signed_field(cl
         "status": "valid",
         "revoked_at": None,
         "revoked_reason": None,
+        "replaced_by": None,
+        "replaces": None,
     }
     assert "token" not in cert
 

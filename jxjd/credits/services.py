@@ -26,6 +26,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import utcnow
+from jxjd.credits.daily import check_daily_cap
 from jxjd.credits.evidence import Evidence
 from jxjd.credits.models import CREDIT_STATUSES, Credit, CreditEvidence
 from jxjd.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -283,6 +284,8 @@ def decide(actor: Actor, credit: Credit, to: str, opinion: str = "") -> Credit:
     }
     if to in ("rejected", "revoked"):
         values["live_key"] = None  # the activity may be entered again
+    if to == "approved":
+        check_daily_cap(credit)  # day locks first, then the credit's row (states.transition)
     transition(
         credit, to, actor=actor, event=f"credit.{to}", verb=verb, values=values, opinion=opinion
     )

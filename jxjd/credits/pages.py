@@ -7,9 +7,10 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from jxjd.auth import current_actor
+from jxjd.common.params import query_year
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
-from jxjd.credits import bp, services
+from jxjd.credits import bp, services, turnaround
 from jxjd.credits.evidence import read_evidence
 from jxjd.credits.models import CREDIT_STATUSES
 from jxjd.credits.schemas import CreditArgs
@@ -107,3 +108,15 @@ def evidence_page(credit_id: int):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
+
+
+@bp.get("/credits/turnaround")
+@page("credit.turnaround")
+def turnaround_page():
+    """The department's pending queue and review turnaround, per month or per form."""
+    year = query_year(default=local_today().year)
+    by = turnaround.grouping(request.args.get("by"))
+    figures = turnaround.turnaround(current_actor(), year, by)
+    return render_template(
+        "credits/turnaround.html", figures=figures, groupings=turnaround.GROUPINGS
+    )

@@ -111,7 +111,10 @@ def read_table(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> 
     ext = posixpath.splitext((filename or "").lower())[1]
     if ext == ".xlsx" and data.startswith(b"PK"):
         rows = dict(read_xlsx_rows(data, max_rows=max_rows, preferred_sheet=SHEET))
-        frame = pd.DataFrame.from_dict(rows, orient="index")
+        # Rows end at their last cell (a formatted, empty row has none): pad them to one width.
+        width = max((len(cells) for cells in rows.values()), default=0)
+        padded = {n: cells + [None] * (width - len(cells)) for n, cells in rows.items()}
+        frame = pd.DataFrame.from_dict(padded, orient="index")
     elif ext == ".csv" and not data.startswith(b"PK"):
         frame = _csv_frame(data, max_rows)
     else:

@@ -93,8 +93,11 @@ def check_daily_cap(credit: Credit) -> None:
     begin_immediate_on_sqlite()  # SQLite: writers queue here, before the check reads
     lock_days(credit.start_date, credit.end_date)
     days = days_of(credit.start_date, credit.end_date)
-    # The credit is still pending here, so what is found is everything else.
-    others = credited_between([credit.person_id], credit.start_date, credit.end_date)
+    # Everything else on those days: the credit itself is left out, so approving it a second
+    # time (or twice at once) is the state machine's 409 invalid_transition, not an overlap.
+    found = credited_between([credit.person_id], credit.start_date, credit.end_date)
+    itself = label_of(credit.id, credit.title)
+    others = [o for o in found.get(credit.person_id, []) if o.label != itself]
     cap = rules_for(credit.start_date.year).daily_hour_cap
     per_day = credit.hours / len(days)
     if per_day > cap:
@@ -102,6 +105,6 @@ def check_daily_cap(credit: Credit) -> None:
             f"该学时认定{len(days)}天共 {credit.hours.normalize():f} 学时，"
             f"超过每日 {cap.normalize():f} 学时上限；请核对起止日期"
         )
-    excess = first_excess(others.get(credit.person_id, []), days, per_day, cap)
+    excess = first_excess(others, days, per_day, cap)
     if excess is not None:
         raise CreditOverlaps(excess_message(*excess, cap) + "，不能认定")

@@ -181,3 +181,9 @@ def test_an_approval_and_an_upload_at_the_same_time_never_both_count(
     ]
     # Each person counts the day once: in the session or in the approved credit, never both.
     assert responses[0].json["recorded"] + approved == len(people), responses[0].json
+
+
+def test_approving_an_approved_credit_again_is_an_invalid_transition(client, admin_headers):
+    credit_id = _credit(client, admin_headers, trainee(), **CONFERENCE)
+    assert _decide(client, admin_headers, credit_id).status_code == 200
+    assert_problem(_decide(client, admin_headers, credit_id), 409, "invalid_transition")

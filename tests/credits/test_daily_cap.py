@@ -187,3 +187,23 @@ def test_approving_an_approved_credit_again_is_an_invalid_transition(client, adm
     credit_id = _credit(client, admin_headers, trainee(), **CONFERENCE)
     assert _decide(client, admin_headers, credit_id).status_code == 200
     assert_problem(_decide(client, admin_headers, credit_id), 409, "invalid_transition")
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_two_approvals_on_one_day_at_the_same_time_let_one_through(
+    app, client, admin_headers, attempt
+):
+    person = trainee()
+    first = _credit(client, admin_headers, person, **CONFERENCE)
+    second = _credit(client, admin_headers, person, **(CONFERENCE | {"title": "分会场报告"}))
+
+    def approve(credit_id):
+        return lambda c: c.post(
+            f"/api/v1/credits/{credit_id}/approve", json={}, headers=admin_headers
+        )
+
+    responses = _at_once(app, [approve(first), approve(second)])
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 409], [r.json for r in responses]
+    refused = next(r for r in responses if r.status_code == 409)
+    assert refused.json["code"] == "overlapping_attendance"

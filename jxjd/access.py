@@ -397,6 +397,15 @@ POLICY: dict[str, Rule] = {
         {"admin": ANY, "dept": TRAINED_IN_DEPARTMENT},
         "只能审核本部门主管基地培训过的人员的学时认定",
     ),
+    "credit.desk": Rule(
+        "use the credit entry page (one credit, or a workbook) and its template",
+        {"admin": ANY, "dept": ANY, "employer": ANY},
+    ),
+    "credit.turnaround": Rule(
+        "read the pending credit queue's size and review turnaround times",
+        {"admin": ANY, "dept": TRAINED_IN_DEPARTMENT},
+        "只能查看本部门主管基地培训过的人员的学时认定",
+    ),
     # tokens, accounts and identity (CONTRACT §12)
     "token.manage": Rule("issue, list and revoke API tokens", ADMIN),
     "account.manage": Rule("list, disable, enable and reset web accounts", ADMIN),

@@ -91,6 +91,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("archive.me_grants_page", "授权查询"),
     ("credits.my_credits_page", "学时认定申报"),
     ("credits.queue_page", "学时认定审核"),
+    ("credits.enter_page", "学时认定录入"),
     ("archive.shared_page", "学时档案核验"),
     ("evaluations.evaluations_page", "基地评估"),
     ("accounts.activation_page", "账号激活通知书"),

@@ -151,6 +151,9 @@ credit.read                 | own credit                          | admin dept e
 credit.read                 | credit of a person trained elsewhere | admin
 credit.decide               | own credit                          | admin dept
 credit.decide               | credit of a person trained elsewhere | admin
+credit.desk                 | —                                   | admin dept employer
+credit.turnaround           | own credit                          | admin dept
+credit.turnaround           | credit of a person trained elsewhere | admin
 token.manage                | —                                   | admin
 account.manage              | —                                   | admin
 activation.create           | own person                          | admin dept

@@ -3,3 +3,11 @@
 from flask import Blueprint
 
 bp = Blueprint("credits", __name__)
+
+
+@bp.record_once
+def _join_the_daily_cap(_state) -> None:
+    """Approved credits count in the roster uploads' daily cap (credits.daily)."""
+    from jxjd.credits.daily import register
+
+    register()

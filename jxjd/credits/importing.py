@@ -14,6 +14,7 @@ import io
 import posixpath
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -110,7 +111,10 @@ def read_table(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> 
     ext = posixpath.splitext((filename or "").lower())[1]
     if ext == ".xlsx" and data.startswith(b"PK"):
         rows = dict(read_xlsx_rows(data, max_rows=max_rows, preferred_sheet=SHEET))
-        frame = pd.DataFrame.from_dict(rows, orient="index")
+        # Rows end at their last cell (a formatted, empty row has none): pad them to one width.
+        width = max((len(cells) for cells in rows.values()), default=0)
+        padded = {n: cells + [None] * (width - len(cells)) for n, cells in rows.items()}
+        frame = pd.DataFrame.from_dict(padded, orient="index")
     elif ext == ".csv" and not data.startswith(b"PK"):
         frame = _csv_frame(data, max_rows)
     else:
@@ -298,7 +302,7 @@ def import_credits(
     people = _people(actor, checked, result)
     records = _base_records(list(people.values()))
     now = utcnow()
-    values = []
+    entries: list[_Entry] = []
     tables: dict[int, Any] = {}
     for (number, data), h in zip(checked.rows, checked.hashes, strict=True):
         if h not in people:
@@ -318,16 +322,87 @@ def import_credits(
                 )
             )
             continue
-        values.append(credit_values(actor, people[h], data, conversion, now, table.version))
+        value = credit_values(actor, people[h], data, conversion, now, table.version)
+        entries.append(_Entry(number, data, value))
+    entries = _drop_conflicting(entries, result)
+    _refuse_in_strict(result, mode)
+    return _store(actor, entries, result, mode, filename, sha256, now)
+
+
+def _refuse_in_strict(result: CreditImportResult, mode: str) -> None:
     if result.rejected and mode == "strict":
         raise ValidationFailed(
             result.to_dict()["rejected"],
             detail=f"文件中有 {len(result.rejected)} 处错误，全部未保存；请修正后重新上传",
         )
-    return _store(actor, values, result, mode, filename, sha256, now)
 
 
-def _store(actor, values, result, mode, filename, sha256, now) -> CreditImportResult:
+@dataclass(frozen=True)
+class _Entry:
+    """A checked row and the credits columns it would insert."""
+
+    number: int
+    data: CreditInput
+    value: dict[str, Any]
+
+
+def _live(keys: list[str]) -> dict[str, sa.Row]:
+    """live_key → the stored live credit's compared columns."""
+    c = Credit.__table__.c
+    found: dict[str, sa.Row] = {}
+    for batch in chunked(sorted(set(keys))):
+        query = sa.select(
+            c.live_key, c.quantity, c.hours, c.provider, c.hours_per_unit, c.yearly_cap
+        ).where(c.live_key.in_(batch))
+        for row in db.session.execute(query):
+            found[row.live_key] = row
+    return found
+
+
+def _same_credit(stored: sa.Row, data: CreditInput) -> bool:
+    """Whether a row says what the live credit with its key says (quantity, hours, provider);
+    hours from a quantity are computed with the rate and cap the stored credit used."""
+    if data.hours is not None:
+        hours = data.hours
+    elif data.quantity is not None:
+        hours = (data.quantity * stored.hours_per_unit).quantize(Decimal("0.1"))
+        if stored.yearly_cap is not None:
+            hours = min(hours, stored.yearly_cap)
+    else:  # check_rows refused a row with neither
+        return False
+    return (
+        stored.quantity == data.quantity
+        and stored.hours == hours
+        and stored.provider == data.provider.strip()
+    )
+
+
+def _conflict(entry: _Entry, stored: sa.Row) -> dict[str, Any]:
+    quantity = "" if stored.quantity is None else f"数量 {stored.quantity.normalize():f}，"
+    return field_error(
+        "conflicting_record",
+        row_prefix(entry.number, entry.data.name)
+        + f"该人员已录入这项活动（{quantity}{stored.hours.normalize():f} 学时，"
+        f"主办单位“{stored.provider}”），与本行不一致；如需更正请先将原记录不予认定或撤销",
+        row=entry.number,
+    )
+
+
+def _drop_conflicting(entries: list[_Entry], result: CreditImportResult) -> list[_Entry]:
+    """Rows whose activity is already live with other values become conflicting_record
+    errors (as roster rows do); identical ones stay and count as already_recorded."""
+    stored = _live([e.value["live_key"] for e in entries])
+    kept = []
+    for entry in entries:
+        live = stored.get(entry.value["live_key"])
+        if live is not None and not _same_credit(live, entry.data):
+            result.rejected.append(_conflict(entry, live))
+        else:
+            kept.append(entry)
+    return kept
+
+
+def _store(actor, entries, result, mode, filename, sha256, now) -> CreditImportResult:
     receipt = CreditImport(
         actor_ref=actor.ref,
         actor_name=actor.name[:200],
@@ -337,20 +412,29 @@ def _store(actor, values, result, mode, filename, sha256, now) -> CreditImportRe
         received=result.received,
         recorded=0,
         already_recorded=0,
-        rejected=len(result.rejected),
+        rejected=0,
         created_at=now,
     )
     db.session.add(receipt)
     db.session.flush()
     insert = insert_ignoring_conflicts(Credit.__table__, conflict_target=["live_key"]).returning(
-        Credit.__table__.c.id
+        Credit.__table__.c.live_key
     )
-    ordered = sorted(values, key=lambda v: v["live_key"])  # one lock order for concurrent imports
+    # One lock order for concurrent imports.
+    ordered = sorted(entries, key=lambda e: e.value["live_key"])
+    inserted: set[str] = set()
     for batch in chunked(ordered):
-        rows = [{**v, "import_id": receipt.id} for v in batch]
-        result.recorded += len(db.session.execute(insert, rows).all())
-    result.already_recorded = len(values) - result.recorded
+        rows = [{**e.value, "import_id": receipt.id} for e in batch]
+        inserted.update(key for (key,) in db.session.execute(insert, rows))
+    # A row another import stored in between with other values is a conflict too.
+    before = len(result.rejected)
+    _drop_conflicting([e for e in entries if e.value["live_key"] not in inserted], result)
+    late = len(result.rejected) - before
+    _refuse_in_strict(result, mode)  # the request rolls back what this import inserted
+    result.recorded = len(inserted)
+    result.already_recorded = len(entries) - result.recorded - late
     receipt.recorded, receipt.already_recorded = result.recorded, result.already_recorded
+    receipt.rejected = len(result.rejected)
     result.import_id = receipt.id
     record_event(
         actor,

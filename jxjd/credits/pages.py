@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
-from jxjd.auth import current_actor
+from jxjd.auth import Actor, current_actor
+from jxjd.common.paging import Page
+from jxjd.common.params import query_year
 from jxjd.common.schema import load
 from jxjd.common.time import local_today
 from jxjd.common.types import hours_json
-from jxjd.credits import bp, services
+from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
+from jxjd.credits import bp, importing, services, turnaround, workbooks
 from jxjd.credits.evidence import read_evidence
 from jxjd.credits.models import CREDIT_STATUSES
 from jxjd.credits.schemas import CreditArgs
-from jxjd.errors import field_error
+from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
 from jxjd.rules.conversions import conversions_for
@@ -57,7 +61,7 @@ def my_credits_page():
             flash(f"{done}的学时认定申报已提交，等待审核", "success")
             return redirect(url_for("credits.my_credits_page"))
         if problem is not None:
-            errors = [dict(e) for e in problem.errors]
+            errors = [dict(e) for e in problem.errors or []]
             errors = errors or [field_error(problem.code, problem.detail)]
             status = problem.status
     html = render_template(
@@ -115,3 +119,116 @@ def evidence_page(credit_id: int):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
+
+
+@bp.get("/credits/turnaround")
+@page("credit.turnaround")
+def turnaround_page():
+    """The department's pending queue and review turnaround, per month or per form."""
+    year = query_year(default=local_today().year)
+    by = turnaround.grouping(request.args.get("by"))
+    figures = turnaround.turnaround(current_actor(), year, by)
+    return render_template(
+        "credits/turnaround.html", figures=figures, groupings=turnaround.GROUPINGS
+    )
+
+
+# ---- entering credits: one in a form, or a workbook (admin, department, employer) ---------------
+
+RECENT = 20  # the caller's latest entries shown under the forms
+
+
+def _one_from_form() -> services.CreditInput:
+    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "what") and v.strip()}
+    args = load(CreditArgs(), data)
+    return services.CreditInput(**{k: args[k] for k in services.CreditInput.__dataclass_fields__})
+
+
+def _workbook(actor: Actor) -> dict[str, Any]:
+    """Import the uploaded workbook: the receipt or the problem, and the error report."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed([field_error("missing_file", "请选择要上传的文件", field="file")])
+    max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    try:
+        data = upload.read(max_bytes + 1)
+    finally:
+        upload.close()
+    frame = importing.read_table(
+        data,
+        upload.filename,
+        max_bytes=max_bytes,
+        max_rows=current_app.config["JXJD_MAX_ROSTER_ROWS"],
+    )
+    mode = "partial" if request.form.get("mode") == "partial" else "strict"
+    result, problem = attempt(
+        lambda: importing.import_credits(
+            actor, frame, mode=mode, filename=upload.filename, sha256=importing.file_sha256(data)
+        )
+    )
+    if problem is not None and not isinstance(problem, ValidationFailed):
+        raise problem
+    if result is not None:
+        errors = result.rejected
+    else:
+        assert problem is not None  # attempt returns one or the other
+        errors = list(problem.errors or [])
+    report = None
+    if any(e.get("row") for e in errors):
+        xlsx = workbooks.error_report_xlsx(frame, errors)
+        report = f"data:{XLSX_MIMETYPE};base64," + base64.b64encode(xlsx).decode()
+    return {"result": result, "problem": problem, "errors": errors, "report": report}
+
+
+@bp.route("/credits/enter", methods=["GET", "POST"])
+@page("credit.desk", performs=("credit.create",))
+def enter_page():
+    """Enter one credit in a form, or many from a workbook (with the template and the error
+    report); an employer reaches only the staff its rosters name, a department its people."""
+    actor = current_actor()
+    one_errors: list[dict[str, Any]] = []
+    outcome: dict[str, Any] | None = None
+    status = 200
+    if request.method == "POST" and request.form.get("what") == "one":
+        credit, problem = attempt(lambda: services.create_credit(actor, _one_from_form()))
+        if problem is None and credit is not None:
+            flash(
+                f"已录入“{credit.title}”（{credit.hours.normalize():f} 学时），等待审核", "success"
+            )
+            return redirect(url_for("credits.enter_page"))
+        assert problem is not None
+        one_errors = [dict(e) for e in problem.errors or []] or [
+            field_error(problem.code, problem.detail)
+        ]
+        status = problem.status
+    elif request.method == "POST":
+        outcome, problem = attempt(lambda: _workbook(actor))
+        if problem is not None:
+            outcome = {
+                "result": None,
+                "problem": problem,
+                "errors": problem.errors or [],
+                "report": None,
+            }
+        if outcome["result"] is None:
+            status = outcome["problem"].status
+    html = render_template(
+        "credits/enter.html",
+        table=conversions_for(local_today().year),
+        year=local_today().year,
+        one_errors=one_errors,
+        one_posted=request.method == "POST" and request.form.get("what") == "one",
+        outcome=outcome,
+        credits=services.list_credits(actor, page=Page(number=1, size=RECENT)),
+        statuses=CREDIT_STATUSES,
+    )
+    return html, status
+
+
+@bp.get("/credits/template.xlsx")
+@page("credit.desk")
+def template_page():
+    """The import template, from the page."""
+    table = conversions_for(local_today().year)
+    data = workbooks.template_xlsx(table, current_app.config["JXJD_MAX_ROSTER_ROWS"])
+    return xlsx_response(data, "学时认定导入模板.xlsx")

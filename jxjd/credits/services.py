@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import utcnow
+from jxjd.credits.daily import check_daily_cap
 from jxjd.credits.evidence import Evidence
 from jxjd.credits.models import CREDIT_STATUSES, Credit, CreditEvidence
 from jxjd.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -283,6 +285,8 @@ def decide(actor: Actor, credit: Credit, to: str, opinion: str = "") -> Credit:
     }
     if to in ("rejected", "revoked"):
         values["live_key"] = None  # the activity may be entered again
+    if to == "approved":
+        check_daily_cap(credit)  # day locks first, then the credit's row (states.transition)
     transition(
         credit, to, actor=actor, event=f"credit.{to}", verb=verb, values=values, opinion=opinion
     )
@@ -331,12 +335,29 @@ class CountedCredit:
         return self.counted < self.credit.hours
 
 
+def capped(rows: Iterable[Any]) -> Iterator[tuple[Any, Decimal]]:
+    """Each approved credit (rows ordered by decision within each person) with what it counts.
+
+    The one counting rule: once a person's approved hours of a form in a year reach the form's
+    cap (as the credit recorded it), the rest count 0. Rows need person_id, year, form, hours
+    and yearly_cap; counted_credits (one person) and counted_by_form (a report) both use it.
+    """
+    used: dict[tuple[int, int, str], Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        key = (row.person_id, row.year, row.form)
+        counted = row.hours
+        if row.yearly_cap is not None:
+            counted = max(ZERO, min(counted, row.yearly_cap - used[key]))
+        used[key] += counted
+        yield row, counted
+
+
 def counted_credits(person_id: int, from_year: int, to_year: int) -> list[CountedCredit]:
     """The person's approved credits in the years, in approval order, each with what it counts.
 
     The one counting rule for the archive, review checks, registration entries and
-    transcripts: pending, rejected and revoked credits never count; once a person's approved
-    hours of a form in a year reach the form's cap (as the credit recorded it), the rest count 0.
+    transcripts: pending, rejected and revoked credits never count; the forms' yearly caps
+    hold (`capped`).
     """
     credits = db.session.scalars(
         sa.select(Credit)
@@ -347,16 +368,38 @@ def counted_credits(person_id: int, from_year: int, to_year: int) -> list[Counte
         )
         .order_by(Credit.decided_at, Credit.id)
     ).all()
-    used: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
-    out = []
-    for credit in credits:
-        key = (credit.year, credit.form)
-        counted = credit.hours
-        if credit.yearly_cap is not None:
-            counted = max(ZERO, min(counted, credit.yearly_cap - used[key]))
-        used[key] += counted
-        out.append(CountedCredit(credit, counted))
-    return out
+    return [CountedCredit(credit, counted) for credit, counted in capped(credits)]
+
+
+@dataclass
+class FormFigures:
+    """A form's approved credits in a year: how many, for how many people, hours counted."""
+
+    credits: int = 0
+    people: set[int] = field(default_factory=set)
+    hours: Decimal = ZERO
+
+
+def counted_by_form(
+    actor: Actor, year: int
+) -> tuple[dict[str, FormFigures], dict[str, FormFigures]]:
+    """The year's approved credits the caller may read, counted as the archive counts them
+    (`capped`), per form and per who entered them (admin, dept, employer, person)."""
+    c = Credit.__table__.c
+    query = scoped(
+        actor,
+        "credit.read",
+        sa.select(Credit.person_id, c.year, c.form, c.hours, c.yearly_cap, c.source),
+    ).where(c.status == "approved", c.year == year)
+    rows = db.session.execute(query.order_by(c.person_id, c.decided_at, c.id))
+    forms: dict[str, FormFigures] = defaultdict(FormFigures)
+    sources: dict[str, FormFigures] = defaultdict(FormFigures)
+    for row, counted in capped(rows):
+        for figures in (forms[row.form], sources[row.source]):
+            figures.credits += 1
+            figures.people.add(row.person_id)
+            figures.hours += counted
+    return dict(forms), dict(sources)
 
 
 def credit_hours_by_year(person_id: int, years: list[int]) -> dict[tuple[int, str], Decimal]:

@@ -10,13 +10,16 @@ from jxjd.auth import current_actor
 from jxjd.common.paging import current_page, paged
 from jxjd.common.params import query_mode, query_year
 from jxjd.common.schema import json_body, load
+from jxjd.common.time import local_today
 from jxjd.common.types import hours_json
-from jxjd.credits import bp, importing, services
+from jxjd.common.xlsx import XLSX_MIMETYPE, xlsx_response
+from jxjd.credits import bp, importing, services, turnaround, workbooks
 from jxjd.credits.evidence import Evidence, read_evidence
 from jxjd.credits.models import CREDIT_STATUSES, Credit
 from jxjd.credits.schemas import CreditArgs, CreditOut, DecisionArgs
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.openapi import Body, doc
+from jxjd.rules.conversions import conversions_for
 
 
 def credit_input(args: dict[str, Any]) -> services.CreditInput:
@@ -203,3 +206,35 @@ def import_():
         sha256=importing.file_sha256(data),
     )
     return result.to_dict()
+
+
+def turnaround_args() -> tuple[int, str]:
+    """?year= (default this year) and ?by=month|form of the turnaround figures."""
+    return query_year(default=local_today().year), turnaround.grouping(request.args.get("by"))
+
+
+@bp.get("/api/v1/credits/turnaround")
+@doc(
+    "学时认定待审核队列与审核用时（中位数、90 百分位天数，按月份或认定形式）",
+    action="credit.turnaround",
+    query={"year": "决定年度（默认今年）", "by": "month（默认）或 form"},
+    errors=(422,),
+)
+def get_turnaround():
+    """The caller's pending queue and the year's review turnaround."""
+    year, by = turnaround_args()
+    return turnaround.turnaround(current_actor(), year, by)
+
+
+@bp.get("/api/v1/credits/import/template")
+@doc(
+    "学时认定导入模板（.xlsx：表头、身份证号文本格式、形式下拉、填写说明和本年度折算表）",
+    action="credit.desk",
+    content=XLSX_MIMETYPE,
+    query={"year": "折算表年度（默认今年）"},
+)
+def import_template():
+    """The import template; it holds no person's data."""
+    table = conversions_for(query_year(default=local_today().year))
+    data = workbooks.template_xlsx(table, current_app.config["JXJD_MAX_ROSTER_ROWS"])
+    return xlsx_response(data, "学时认定导入模板.xlsx")

@@ -9,10 +9,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
+from jxjd.attendance.models import BasePersonYearTally
+from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.common.types import hours_json
+from jxjd.credits.models import SOURCES
+from jxjd.credits.services import FormFigures, counted_by_form
+from jxjd.extensions import db
 from jxjd.plans.services import current_filed_plan
 from jxjd.reports.tabular import delivered_rows, figures_rows, plan_rows, province_rows
+from jxjd.rules.conversions import conversions_for
 from jxjd.rules.services import rules_for
 
 
@@ -66,3 +74,78 @@ def province_report(year: int, bases: list[Base]) -> dict[str, Any]:
     minimum = rules_for(year).min_trainees
     rows, totals = province_rows(bases, year, minimum)
     return {"year": year, "min_trainees": minimum, "bases": rows, "totals": totals}
+
+
+def _trained_people(base_ids: list[int], year: int) -> int:
+    """Distinct people credited hours at these bases in the year (from the kept tallies)."""
+    if not base_ids:
+        return 0
+    tally = BasePersonYearTally
+    return db.session.execute(
+        sa.select(sa.func.count(sa.distinct(tally.person_id))).where(
+            tally.base_id.in_(base_ids), tally.year == year, tally.counted_hours > 0
+        )
+    ).scalar_one()
+
+
+def _source_row(figures: FormFigures | None, **labels: Any) -> dict[str, Any]:
+    figures = figures or FormFigures()
+    return {
+        **labels,
+        "credits": figures.credits,
+        "people": len(figures.people),
+        "hours": hours_json(figures.hours),
+    }
+
+
+def hours_by_source(
+    actor: Actor, year: int, bases: list[Base], base_hours: Decimal
+) -> dict[str, Any]:
+    """The year's counted hours by where they came from: base sessions (the report's
+    trainee-hours), then approved credits per form and per who entered them, counted as the
+    archive counts them (credits.services.capped). A department sees credits of the people
+    trained at its bases."""
+    forms, entered = counted_by_form(actor, year)
+    table = conversions_for(year)
+    known = [c.form for c in table.forms]
+    rows = [
+        {
+            "source": "base",
+            "form": None,
+            "label": "基地培训",
+            "category": None,
+            "credits": None,
+            "people": _trained_people([b.id for b in bases], year),
+            "hours": hours_json(base_hours),
+        }
+    ]
+    for form in known + sorted(set(forms) - set(known)):
+        conversion = table.get(form)
+        rows.append(
+            _source_row(
+                forms.get(form),
+                source="external",
+                form=form,
+                label=conversion.label if conversion else form,
+                category=conversion.category if conversion else None,
+            )
+        )
+    credit_hours = sum((f.hours for f in forms.values()), Decimal(0))
+    return {
+        "sources": rows,
+        "entered_by": [
+            _source_row(entered.get(code), source=code, label=label)
+            for code, label in SOURCES.items()
+        ],
+        "base_hours": hours_json(base_hours),
+        "credit_hours": hours_json(credit_hours),
+        "total_hours": hours_json(base_hours + credit_hours),
+    }
+
+
+def province_report_for(actor: Actor, year: int, bases: list[Base]) -> dict[str, Any]:
+    """The province report with the year's hours by source (JSON, page and workbook)."""
+    report = province_report(year, bases)
+    base_hours = Decimal(str(report["totals"]["trainee_hours"]))
+    report["hours_by_source"] = hours_by_source(actor, year, bases, base_hours)
+    return report

@@ -13,7 +13,7 @@ from jxjd.errors import ValidationFailed, field_error
 from jxjd.openapi import doc
 from jxjd.reports import bp
 from jxjd.reports.exporting import province_report_xlsx
-from jxjd.reports.services import base_report, province_report
+from jxjd.reports.services import base_report, province_report_for
 from jxjd.web import page
 
 
@@ -26,7 +26,8 @@ def _year_arg(default: int | None = None) -> int:
 
 def _province_report(year: int) -> dict:
     """Every base's figures for a year (a department sees its own bases)."""
-    return province_report(checked_year(year), list_bases_for(current_actor()))
+    actor = current_actor()
+    return province_report_for(actor, checked_year(year), list_bases_for(actor))
 
 
 @bp.get("/api/v1/bases/<int:base_id>/report")
@@ -44,7 +45,10 @@ def get_base_report(base_id: int):
 
 
 @bp.get("/api/v1/reports/<int:year>")
-@doc("全省（或本部门）基地年度培训完成情况", action="report.province")
+@doc(
+    "全省（或本部门）基地年度培训完成情况，含学时来源（基地培训与各类学时认定）",
+    action="report.province",
+)
 def get_province_report(year: int):
     """Every base's figures for a year (a department sees its own bases)."""
     return _province_report(year)
@@ -62,7 +66,7 @@ def get_province_report_xlsx(year: int):
 def reports_page():
     """The yearly report with a bar chart of trainees per base against the minimum line."""
     year = _year_arg(default=local_today().year)
-    report = province_report(year, list_bases_for(current_actor()))
+    report = _province_report(year)
     return render_template("reports/province.html", report=report, year=year)
 
 

@@ -52,3 +52,17 @@ def trained(create_base, open_session, upload_json):
         return person, target
 
     return make
+
+
+@pytest.fixture
+def session_on(create_base, create_filed_plan, create_session, base_headers):
+    """session_on(base=None, **session fields) → an OpenSession with those dates and hours."""
+    from tests.fixtures.attendance import OpenSession
+
+    def make(base=None, **fields: Any) -> OpenSession:
+        base = base or create_base()
+        plan = create_filed_plan(base, year=2026)
+        session = create_session(base, plan.items[0], **fields)
+        return OpenSession(base, session, base_headers(base), session.id)
+
+    return make

@@ -5,6 +5,9 @@ from __future__ import annotations
 from tests.credits.conftest import credit_body
 from tests.fixtures.attendance import trainee
 
+# Online 公需 hours are time spent on calendar days: 30 of them span weeks (the daily cap).
+SPRING = {"title": "公需", "start_date": "2026-03-01", "end_date": "2026-04-30"}
+
 
 def _credit(client, headers, row, **change):
     resp = client.post("/api/v1/credits", json=credit_body(row, **change), headers=headers)
@@ -29,7 +32,7 @@ def _approve(client, headers, credit_id):
 
 def test_compliant_only_with_approved_credits_and_not_once_one_is_revoked(client, admin_headers):
     row = trainee()
-    general = _credit(client, admin_headers, row, form="online_general", quantity=30, title="公需")
+    general = _credit(client, admin_headers, row, form="online_general", quantity=30, **SPRING)
     papers = _credit(client, admin_headers, row, form="paper", quantity=2, title="论文两篇")
     research = _credit(client, admin_headers, row, form="research", quantity=1, title="课题")
     pending = _credit(client, admin_headers, row, form="book", quantity=1, title="专著")
@@ -74,7 +77,7 @@ def test_review_checks_and_registration_entries_count_approved_credits(
     client, admin_headers, make_headers
 ):
     row = trainee()
-    credit_id = _credit(client, admin_headers, row, form="online_general", quantity=12)
+    credit_id = _credit(client, admin_headers, row, form="online_general", quantity=12, **SPRING)
     person = make_headers("person", id_number=row["id_number"], name=row["name"])
     entries = client.get("/api/v1/me/registration/2026", headers=person).json
     assert entries["entries"] == []

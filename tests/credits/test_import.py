@@ -143,3 +143,55 @@ def test_a_row_duplicating_a_base_record_is_refused(client, admin_headers, train
     )
     body = assert_problem(_import(client, admin_headers, xlsx([dup])), 422)
     assert [e["code"] for e in body["errors"]] == ["duplicate_credit"]
+
+
+def test_a_re_import_with_other_values_is_a_conflicting_row_not_already_recorded(
+    client, admin_headers
+):
+    same, changed, other_provider, new = trainee(), trainee(), trainee(), trainee()
+    first = [row(same), row(changed), row(other_provider)]
+    assert _import(client, admin_headers, xlsx(first)).json["recorded"] == 3
+    second = [
+        row(same),
+        row(changed, 数量=12),
+        row(other_provider, 主办单位="另一个平台"),
+        row(new),
+    ]
+    body = assert_problem(_import(client, admin_headers, xlsx(second)), 422, "conflicting_record")
+    assert sorted((e["row"], e["code"]) for e in body["errors"]) == [
+        (3, "conflicting_record"),
+        (4, "conflicting_record"),
+    ]
+    assert "10 学时" in body["errors"][0]["message"]
+    assert _count() == 3  # strict: nothing stored
+    partial = _import(client, admin_headers, xlsx(second), mode="partial").json
+    assert (partial["recorded"], partial["already_recorded"], len(partial["rejected"])) == (1, 1, 2)
+    stored = db.session.scalars(db.select(Credit.quantity).order_by(Credit.id)).all()
+    assert stored == [10, 10, 10, 10]  # the originals are untouched
+
+
+def test_identical_rows_stay_idempotent_after_the_table_changes(client, admin_headers):
+    person = trainee()
+    data = xlsx([row(person, 形式="paper", 数量=1, 名称="论文")])
+    assert _import(client, admin_headers, data).json["recorded"] == 1
+    table = client.get("/api/v1/rules/2026/conversions", headers=admin_headers).json
+    for form in table["forms"]:
+        if form["form"] == "paper":
+            form["hours_per_unit"] = 10
+    put = client.put(
+        "/api/v1/rules/2026/conversions", json={"forms": table["forms"]}, headers=admin_headers
+    )
+    assert put.status_code == 200, put.json
+    again = _import(client, admin_headers, data).json
+    assert (again["recorded"], again["already_recorded"], again["rejected"]) == (0, 1, [])
+
+
+def test_a_rejected_credit_may_be_imported_again_with_other_values(client, admin_headers):
+    person = trainee()
+    assert _import(client, admin_headers, xlsx([row(person)])).json["recorded"] == 1
+    credit_id = db.session.scalar(db.select(Credit.id))
+    client.post(
+        f"/api/v1/credits/{credit_id}/reject", json={"opinion": "学时有误"}, headers=admin_headers
+    )
+    again = _import(client, admin_headers, xlsx([row(person, 数量=8)])).json
+    assert (again["recorded"], again["rejected"]) == (1, [])

@@ -11,6 +11,10 @@ both (medians over the rounds) and the ratio verify/bare (target ≥ 60 %), once
 = 0, every signature checked: the cold figure).
 
     .venv/bin/python scripts/bench_verify.py [--duration 10] [--connections 16] [--threads 2]
+    .venv/bin/python scripts/bench_verify.py --both --database-url postgresql+psycopg://...
+
+--both runs the whole benchmark on a temporary SQLite file and on the given (empty) PostgreSQL
+database, one after the other, and prints bare and verify of both side by side.
 
 Needs wrk (Debian: apt-get install -y wrk). A benchmark, never a timed test assertion.
 """
@@ -196,7 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         "its tables are dropped again at the end",
     )
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn (0: any free)")
+    parser.add_argument(
+        "--both",
+        action="store_true",
+        help="run on SQLite and on --database-url, and print both side by side",
+    )
+    parser.add_argument("--json-out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.both:
+        if not args.database_url:
+            parser.error("--both needs --database-url (an empty PostgreSQL database)")
+        return run_both(argv or sys.argv[1:], args)
 
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install -y wrk)", file=sys.stderr)
@@ -232,10 +246,14 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = [("verified-token cache on (default)", None)]
         if not args.cached_only:
             scenarios.append(("verified-token cache off: every signature checked", 0))
+        results = {}
         for title, cache_size in scenarios:
             print(f"\n== {title}", flush=True)
             bare, verify = serve_and_load(tmp, env, url, tokens, script, args, cache_size)
             report(bare, verify)
+            results[title] = {"bare": bare, "verify": verify}
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps(results), encoding="utf-8")
         print(f"\nload average afterwards {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         return 0
     finally:
@@ -245,6 +263,42 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_both(argv: list[str], args: argparse.Namespace) -> int:
+    """The benchmark once per database (each in its own process), then both side by side."""
+    base = [a for a in argv if a != "--both"]
+    without_url, skip = [], False
+    for a in base:  # the SQLite run drops --database-url (and its value)
+        if skip:
+            skip = False
+            continue
+        if a == "--database-url":
+            skip = True
+            continue
+        if not a.startswith("--database-url="):
+            without_url.append(a)
+    figures = {}
+    with tempfile.TemporaryDirectory(prefix="jxjd-bench-both-") as tmp:
+        for name, extra in (("SQLite", without_url), ("PostgreSQL", base)):
+            print(f"\n######## {name}", flush=True)
+            out = Path(tmp) / f"{name}.json"
+            command = [sys.executable, __file__, *extra, "--json-out", str(out)]
+            if subprocess.run(command, cwd=ROOT).returncode != 0:
+                print(f"the {name} run failed", file=sys.stderr)
+                return 1
+            figures[name] = json.loads(out.read_text(encoding="utf-8"))
+    print(f"\n== side by side (medians over {args.rounds} rounds; target verify ≥ 60 % of bare)")
+    print(f"  {'database / scenario':<44}{'bare req/s':>11}{'verify req/s':>13}{'ratio':>7}")
+    print(f"  {'':<44}{'p50 ms':>11}{'p50 ms':>13}")
+    for name, scenarios in figures.items():
+        for title, pair in scenarios.items():
+            bare, verify = pair["bare"], pair["verify"]
+            ratio = verify["rps"] / bare["rps"] if bare["rps"] else 0.0
+            label = f"{name}: {title.split(':')[0]}"
+            print(f"  {label:<44}{bare['rps']:>11.0f}{verify['rps']:>13.0f}{ratio:>7.0%}")
+            print(f"  {'':<44}{bare['p50']:>11.2f}{verify['p50']:>13.2f}")
+    return 0
 
 
 def serve_and_load(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from jxjd.common.db import READER
 from jxjd.extensions import db
 from jxjd.verify import services
 
@@ -52,7 +53,7 @@ def test_a_connection_the_server_closed_is_replaced(app, client, certificate):
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND application_name = :name"
                 ),
-                {"name": services.READER},
+                {"name": READER},
             ).scalar_one()
             assert ended >= 1
     assert _result(client, t=certificate["token"]) == "valid"

@@ -22,6 +22,7 @@ Needs wrk (Debian: apt-get install -y wrk). A benchmark, never a timed test asse
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -66,8 +67,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(env: dict[str, str], certificates: int) -> list[str]:
-    """Migrate, load the demo, top up with rosters until `certificates` exist; the valid tokens."""
+def prepare(env: dict[str, str], certificates: int) -> tuple[list[str], str]:
+    """Migrate, load the demo, top up with rosters until `certificates` exist.
+
+    Returns the valid certificates' tokens and an admin bearer token (for the QR images).
+    """
     flask = [str(VENV_BIN / "flask"), "--app", "app"]
     for command in (["db", "upgrade"], ["demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
@@ -77,6 +81,7 @@ def prepare(env: dict[str, str], certificates: int) -> list[str]:
     import sqlalchemy as sa
 
     from jxjd import create_app
+    from jxjd.accounts.services import Scope, create_token
     from jxjd.attendance.demo import demo_people
     from jxjd.attendance.importing import rows_from_json
     from jxjd.attendance.services import import_attendance
@@ -103,8 +108,11 @@ def prepare(env: dict[str, str], certificates: int) -> list[str]:
                 .order_by(Certificate.id)
             )
         )
+        admin = Actor(role="admin", name="压测管理员", ref="bench")
+        _, bearer = create_token(admin, Scope(role="admin", name="压测管理员"), days=1)
+        db.session.commit()
         db.session.remove()
-    return tokens
+    return tokens, bearer
 
 
 def drop_tables(database_url: str) -> None:
@@ -149,10 +157,17 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> dict:
+def run_wrk(
+    url: str,
+    args: argparse.Namespace,
+    script: Path | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict:
     """One bounded wrk run; requests/s, p50, p99 (ms), errors and non-2xx counts."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
     command += ["--latency", "--timeout", "5s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if script is not None:
         command += ["-s", str(script)]
     out = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
@@ -205,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run on SQLite and on --database-url, and print both side by side",
     )
+    parser.add_argument(
+        "--qr",
+        action="store_true",
+        help="also load one cached QR image (from the file, and 304 by its ETag)",
+    )
     parser.add_argument("--json-out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.both:
@@ -231,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"preparing ≥{args.certificates} certificates in {tmp} ...", flush=True)
         started = time.monotonic()
-        tokens = prepare(env, args.certificates)
+        tokens, bearer = prepare(env, args.certificates)
         print(f"  {len(tokens)} valid certificates in {time.monotonic() - started:.1f}s")
         token_file = tmp / "tokens.txt"
         token_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
@@ -249,9 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         for title, cache_size in scenarios:
             print(f"\n== {title}", flush=True)
-            bare, verify = serve_and_load(tmp, env, url, tokens, script, args, cache_size)
-            report(bare, verify)
-            results[title] = {"bare": bare, "verify": verify}
+            bare, verify, qr = serve_and_load(
+                tmp, env, url, tokens, script, args, cache_size, bearer
+            )
+            report(bare, verify, qr, args.workers)
+            results[title] = {"bare": bare, "verify": verify, **qr}
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(results), encoding="utf-8")
         print(f"\nload average afterwards {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -298,6 +320,13 @@ def run_both(argv: list[str], args: argparse.Namespace) -> int:
             label = f"{name}: {title.split(':')[0]}"
             print(f"  {label:<44}{bare['rps']:>11.0f}{verify['rps']:>13.0f}{ratio:>7.0%}")
             print(f"  {'':<44}{bare['p50']:>11.2f}{verify['p50']:>13.2f}")
+            for name in ("qr 200", "qr 304"):
+                if name in pair:
+                    service = 1000 * args.workers / pair[name]["rps"]
+                    print(
+                        f"  {'':<44}{name}: {pair[name]['rps']:.0f} req/s, p50 "
+                        f"{pair[name]['p50']:.2f} ms, {service:.2f} ms of a worker per answer"
+                    )
     return 0
 
 
@@ -309,7 +338,8 @@ def serve_and_load(
     script: Path,
     args: argparse.Namespace,
     cache_size: int | None,
-) -> tuple[dict, dict]:
+    bearer: str = "",
+) -> tuple[dict, dict, dict]:
     """Start gunicorn on the app (optionally with a verify cache size), load it, stop it."""
     overrides = {} if cache_size is None else {"JXJD_VERIFY_CACHE_SIZE": cache_size}
     (tmp / "bench_app.py").write_text(
@@ -340,18 +370,22 @@ def serve_and_load(
             get_json(f"{url}/api/v1/verify?t={token}")
         # Alternate the two loads and take medians: other work on the machine then weighs on
         # both endpoints alike instead of on whichever ran during a busy spell.
+        qr_loads = qr_requests(url, tokens[0], bearer) if args.qr else {}
         bare_runs, verify_runs = [], []
+        qr_runs: dict[str, list[dict]] = {name: [] for name in qr_loads}
         for number in range(1, args.rounds + 1):
             bare_runs.append(run_wrk(f"{url}/api/v1/health", args))
             verify_runs.append(run_wrk(url, args, script))
-            print(
-                f"  round {number}: bare {bare_runs[-1]['rps']:.0f} req/s, "
-                f"verify {verify_runs[-1]['rps']:.0f} req/s",
-                flush=True,
-            )
+            line = f"  round {number}: bare {bare_runs[-1]['rps']:.0f} req/s, "
+            line += f"verify {verify_runs[-1]['rps']:.0f} req/s"
+            for name, (qr_url, headers) in qr_loads.items():
+                qr_runs[name].append(run_wrk(qr_url, args, headers=headers))
+                line += f", {name} {qr_runs[name][-1]['rps']:.0f} req/s"
+            print(line, flush=True)
             if args.verbose:
                 print(bare_runs[-1]["raw"], verify_runs[-1]["raw"], sep="\n")
-        return median_run(bare_runs), median_run(verify_runs)
+        qr = {name: median_run(runs) for name, runs in qr_runs.items()}
+        return median_run(bare_runs), median_run(verify_runs), qr
     finally:
         proc.terminate()
         try:
@@ -361,10 +395,24 @@ def serve_and_load(
             proc.wait()
 
 
-def report(bare: dict, verify: dict) -> None:
+def qr_requests(url: str, token: str, bearer: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """The cached QR image of one certificate: answered from the file, and 304 by its ETag."""
+    payload = token.split(".")[1]
+    serial = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sn"]
+    qr_url = f"{url}/api/v1/certificates/{serial}/qr.png"
+    auth = {"Authorization": f"Bearer {bearer}"}
+    request = urllib.request.Request(qr_url, headers=auth)
+    with urllib.request.urlopen(request, timeout=10) as resp:  # renders it into the cache
+        etag = resp.headers["ETag"]
+    return {"qr 200": (qr_url, auth), "qr 304": (qr_url, {**auth, "If-None-Match": etag})}
+
+
+def report(bare: dict, verify: dict, qr: dict | None = None, workers: int = 2) -> None:
     """The figures of one scenario (medians over the rounds)."""
     print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
-    for name, result in (("GET /api/v1/health (bare)", bare), ("GET /api/v1/verify?t=", verify)):
+    loads = [("GET /api/v1/health (bare)", bare), ("GET /api/v1/verify?t=", verify)]
+    loads += [(f"GET qr.png ({name[3:]})", result) for name, result in (qr or {}).items()]
+    for name, result in loads:
         print(
             f"  {name:<28}{result['rps']:>10.0f}{result['p50']:>10.2f}"
             f"{result['p99']:>10.2f}{result['non2xx']:>9}"
@@ -374,6 +422,15 @@ def report(bare: dict, verify: dict) -> None:
     ratio = verify["rps"] / bare["rps"] if bare["rps"] else 0.0
     verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
     print(f"  verify/bare throughput: {ratio:.0%} ({verdict} the {TARGET_RATIO:.0%} target)")
+    for name, result in (qr or {}).items():
+        # With every connection busy, a worker spends workers / throughput on each answer
+        # (wrk and the database share the same CPUs, so this is an upper bound).
+        service = 1000 * workers / result["rps"] if result["rps"] else float("inf")
+        bare_service = 1000 * workers / bare["rps"] if bare["rps"] else float("inf")
+        print(
+            f"  {name}: {service:.2f} ms of a worker per answer (bare {bare_service:.2f} ms; "
+            "target ≤ 1 ms for a cached image)"
+        )
     if verify["non2xx"] or bare["non2xx"]:
         print("  warning: some responses were not 2xx", file=sys.stderr)
 

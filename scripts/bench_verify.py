@@ -320,12 +320,12 @@ def run_both(argv: list[str], args: argparse.Namespace) -> int:
             label = f"{name}: {title.split(':')[0]}"
             print(f"  {label:<44}{bare['rps']:>11.0f}{verify['rps']:>13.0f}{ratio:>7.0%}")
             print(f"  {'':<44}{bare['p50']:>11.2f}{verify['p50']:>13.2f}")
-            for name in ("qr 200", "qr 304"):
-                if name in pair:
-                    service = 1000 * args.workers / pair[name]["rps"]
+            for load in ("qr 200", "qr 304"):
+                if load in pair:
+                    service = 1000 * args.workers / pair[load]["rps"]
                     print(
-                        f"  {'':<44}{name}: {pair[name]['rps']:.0f} req/s, p50 "
-                        f"{pair[name]['p50']:.2f} ms, {service:.2f} ms of a worker per answer"
+                        f"  {'':<44}{load}: {pair[load]['rps']:.0f} req/s, p50 "
+                        f"{pair[load]['p50']:.2f} ms, {service:.2f} ms of a worker per answer"
                     )
     return 0
 

@@ -16,6 +16,10 @@ both (medians over the rounds) and the ratio verify/bare (target ≥ 60 %), once
 --both runs the whole benchmark on a temporary SQLite file and on the given (empty) PostgreSQL
 database, one after the other, and prints bare and verify of both side by side.
 
+--qr adds one cached QR image (answered from the file, and 304 by its ETag); --burst 8 adds a
+verify load while 8 clients keep uploading rosters (with --redis-url, as RQ jobs run by `flask
+jobs worker`, one per gunicorn worker).
+
 Needs wrk (Debian: apt-get install -y wrk). A benchmark, never a timed test assertion.
 """
 
@@ -67,10 +71,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(env: dict[str, str], certificates: int) -> tuple[list[str], str]:
+def prepare(env: dict[str, str], certificates: int) -> tuple[list[str], str, list[int]]:
     """Migrate, load the demo, top up with rosters until `certificates` exist.
 
-    Returns the valid certificates' tokens and an admin bearer token (for the QR images).
+    Returns the valid certificates' tokens, an admin bearer token (QR images, burst uploads)
+    and the sessions' ids.
     """
     flask = [str(VENV_BIN / "flask"), "--app", "app"]
     for command in (["db", "upgrade"], ["demo"]):
@@ -111,8 +116,9 @@ def prepare(env: dict[str, str], certificates: int) -> tuple[list[str], str]:
         admin = Actor(role="admin", name="压测管理员", ref="bench")
         _, bearer = create_token(admin, Scope(role="admin", name="压测管理员"), days=1)
         db.session.commit()
+        session_ids = [session.id for session in sessions]
         db.session.remove()
-    return tokens, bearer
+    return tokens, bearer, session_ids
 
 
 def drop_tables(database_url: str) -> None:
@@ -225,6 +231,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also load one cached QR image (from the file, and 304 by its ETag)",
     )
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=0,
+        help="also load verify while this many clients upload rosters at once (e.g. 8)",
+    )
+    parser.add_argument("--burst-rows", type=int, default=1000, help="rows per burst upload")
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        help="a Redis for rate limits and jobs: burst uploads then go to RQ workers "
+        "(Prefer: respond-async) run by `flask jobs worker`",
+    )
     parser.add_argument("--json-out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.both:
@@ -248,10 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         # Every look-up here is valid, so none is counted; raised anyway so a bench never 429s.
         "JXJD_VERIFY_FAIL_LIMIT": "1000000 per minute",
     }
+    if args.redis_url:
+        env.update(JXJD_RATELIMIT_STORAGE=args.redis_url, JXJD_JOBS_REDIS=args.redis_url)
     try:
         print(f"preparing ≥{args.certificates} certificates in {tmp} ...", flush=True)
         started = time.monotonic()
-        tokens, bearer = prepare(env, args.certificates)
+        tokens, bearer, sessions = prepare(env, args.certificates)
+        env["JXJD_BENCH_SESSIONS"] = ",".join(map(str, sessions))
         print(f"  {len(tokens)} valid certificates in {time.monotonic() - started:.1f}s")
         token_file = tmp / "tokens.txt"
         token_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
@@ -320,6 +342,12 @@ def run_both(argv: list[str], args: argparse.Namespace) -> int:
             label = f"{name}: {title.split(':')[0]}"
             print(f"  {label:<44}{bare['rps']:>11.0f}{verify['rps']:>13.0f}{ratio:>7.0%}")
             print(f"  {'':<44}{bare['p50']:>11.2f}{verify['p50']:>13.2f}")
+            burst = pair.get("verify during burst")
+            if burst:
+                print(
+                    f"  {'':<44}verify during the burst: {burst['rps']:.0f} req/s, p50 "
+                    f"{burst['p50']:.2f} ms, {burst['uploads']} uploads done"
+                )
             for load in ("qr 200", "qr 304"):
                 if load in pair:
                     service = 1000 * args.workers / pair[load]["rps"]
@@ -385,6 +413,8 @@ def serve_and_load(
             if args.verbose:
                 print(bare_runs[-1]["raw"], verify_runs[-1]["raw"], sep="\n")
         qr = {name: median_run(runs) for name, runs in qr_runs.items()}
+        if args.burst:
+            qr["verify during burst"] = verify_during_burst(url, script, args, env, bearer)
         return median_run(bare_runs), median_run(verify_runs), qr
     finally:
         proc.terminate()
@@ -393,6 +423,81 @@ def serve_and_load(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def verify_during_burst(
+    url: str, script: Path, args: argparse.Namespace, env: dict[str, str], bearer: str
+) -> dict:
+    """One verify load while `args.burst` clients keep uploading rosters (as jobs with Redis)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sys.path.insert(0, str(ROOT))
+    from jxjd.attendance.demo import demo_people
+
+    workers = []
+    if args.redis_url:  # as many job workers as gunicorn workers
+        command = [str(VENV_BIN / "flask"), "--app", "app", "jobs", "worker"]
+        workers = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(args.workers)]
+    sessions = [int(s) for s in env["JXJD_BENCH_SESSIONS"].split(",")]
+    stop = time.monotonic() + args.duration
+    headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+    if args.redis_url:
+        headers["Prefer"] = "respond-async"
+
+    def upload(client: int) -> tuple[int, int]:
+        done = failed = 0
+        seed = 10_000 * (client + 1)
+        while time.monotonic() < stop:
+            seed += 1
+            rows = demo_people(args.burst_rows, seed=seed)
+            body = json.dumps({"rows": rows}, default=str).encode()
+            session = sessions[client % len(sessions)]
+            request = urllib.request.Request(
+                f"{url}/api/v1/sessions/{session}/attendance?mode=partial",
+                data=body,
+                headers=headers,
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=120) as resp:
+                    location = resp.headers.get("Location") if resp.status == 202 else None
+                status = "finished"
+                while location and time.monotonic() < stop + 120:
+                    poll = urllib.request.Request(url + location, headers=headers)
+                    with urllib.request.urlopen(poll, timeout=30) as resp:
+                        status = json.loads(resp.read())["status"]
+                    if status in ("finished", "failed"):
+                        break
+                    time.sleep(0.2)
+                if status == "finished":
+                    done += 1
+                else:
+                    failed += 1
+            except OSError:
+                failed += 1
+        return done, failed
+
+    try:
+        with ThreadPoolExecutor(args.burst) as pool:
+            uploads = [pool.submit(upload, n) for n in range(args.burst)]
+            time.sleep(0.5)  # the uploads are under way
+            result = run_wrk(url, args, script)
+            counts = [u.result() for u in uploads]
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+    result["uploads"] = sum(c[0] for c in counts)
+    result["upload_failures"] = sum(c[1] for c in counts)
+    print(
+        f"  during a burst of {args.burst} uploading clients ({args.burst_rows} rows each, "
+        f"{'jobs' if args.redis_url else 'synchronous'}): verify {result['rps']:.0f} req/s, "
+        f"p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms, non-2xx {result['non2xx']}, "
+        f"{result['errors'] or 'no socket errors'}; {result['uploads']} uploads done, "
+        f"{result['upload_failures']} failed",
+        flush=True,
+    )
+    return result
 
 
 def qr_requests(url: str, token: str, bearer: str) -> dict[str, tuple[str, dict[str, str]]]:
@@ -411,7 +516,12 @@ def report(bare: dict, verify: dict, qr: dict | None = None, workers: int = 2) -
     """The figures of one scenario (medians over the rounds)."""
     print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
     loads = [("GET /api/v1/health (bare)", bare), ("GET /api/v1/verify?t=", verify)]
-    loads += [(f"GET qr.png ({name[3:]})", result) for name, result in (qr or {}).items()]
+    extra = dict(qr or {})
+    burst = extra.pop("verify during burst", None)
+    qr = extra
+    loads += [(f"GET qr.png ({name[3:]})", result) for name, result in qr.items()]
+    if burst is not None:
+        loads.append(("verify during the burst", burst))
     for name, result in loads:
         print(
             f"  {name:<28}{result['rps']:>10.0f}{result['p50']:>10.2f}"

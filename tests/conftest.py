@@ -78,6 +78,7 @@ def _clean_tables(app):
     from jxjd.extensions import limiter
 
     limiter.reset()
+    app.extensions.pop("jxjd_report_cache", None)  # reports cached by version (reports.services)
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from jxjd.access import authorize
@@ -20,6 +21,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor, actor_from_scope
 from jxjd.bases.models import Base
 from jxjd.common.crypto import new_token, token_hash
+from jxjd.common.db import read_one
 from jxjd.common.ids import is_valid_credit_code, normalize_credit_code
 from jxjd.common.text import MAX_ID, check_text, text_problem
 from jxjd.common.time import isoformat, utcnow
@@ -200,41 +202,56 @@ def create_token(
     return token, plain
 
 
-def actor_for_token(plain: str) -> Actor | None:
-    """The Actor behind a bearer token, or None when unknown or revoked; 401 when expired."""
-    token = db.session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == token_hash(plain), ApiToken.revoked_at.is_(None)
+_TOKENS = ApiToken.__table__
+# Built once: every API request with a bearer token runs it (on the autocommit reader, so the
+# request's ORM session is not started for it).
+_TOKEN_BY_HASH = sa.select(
+    *(
+        _TOKENS.c[name]
+        for name in (
+            "id",
+            "role",
+            "name",
+            "base_id",
+            "department",
+            "person_id",
+            "credit_code",
+            "expires_at",
+            "last_used_at",
         )
     )
+).where(_TOKENS.c.token_hash == sa.bindparam("hash"), _TOKENS.c.revoked_at.is_(None))
+
+
+def actor_for_token(plain: str) -> Actor | None:
+    """The Actor behind a bearer token, or None when unknown or revoked; 401 when expired."""
+    token = read_one(_TOKEN_BY_HASH, {"hash": token_hash(plain)})
     if token is None:
         return None
     now = utcnow()
-    if token.expires_at <= now:
+    if token["expires_at"] <= now:
         raise TokenExpired(
-            f"访问令牌已于 {isoformat(token.expires_at)} 过期，请联系管理员签发新令牌"
+            f"访问令牌已于 {isoformat(token['expires_at'])} 过期，请联系管理员签发新令牌"
         )
-    note_token_use(token, now)
-    return actor_from_scope(token, f"token:{token.id}")
+    note_token_use(token["id"], token["last_used_at"], now)
+    return actor_from_scope(SimpleNamespace(**token), f"token:{token['id']}")
 
 
-def note_token_use(token: ApiToken, now: datetime) -> None:
+def note_token_use(token_id: int, last: datetime | None, now: datetime) -> None:
     """Record when a token was last used, at most once per TOKEN_TOUCH_SECONDS.
 
     Written in its own short transaction, so a read-only request records it too and a request
     that fails later does not undo it; a write that cannot happen at once is skipped (the next
     request within the minute tries again) rather than holding the request up.
     """
-    last = token.last_used_at
     if last is not None and now - last < timedelta(seconds=TOKEN_TOUCH_SECONDS):
         return
     cutoff = now - timedelta(seconds=TOKEN_TOUCH_SECONDS)
-    table = ApiToken.__table__
     stmt = (
-        sa.update(table)
+        sa.update(_TOKENS)
         .where(
-            table.c.id == token.id,
-            sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < cutoff),
+            _TOKENS.c.id == token_id,
+            sa.or_(_TOKENS.c.last_used_at.is_(None), _TOKENS.c.last_used_at < cutoff),
         )
         .values(last_used_at=now)
     )
@@ -252,10 +269,10 @@ def note_token_use(token: ApiToken, now: datetime) -> None:
             log.info("token last-use time not recorded (database busy)")
             return
         finally:
-            if sqlite:  # the pooled connection goes back with the app's usual busy timeout
-                conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+            if sqlite:  # the pooled connection goes back with the app's own busy timeout
+                busy_ms = int(current_app.config["JXJD_DB_LOCK_TIMEOUT"] * 1000)
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
                 conn.commit()
-    set_committed_value(token, "last_used_at", now)  # the session's copy, without a new write
 
 
 def password_problem(password: str) -> str | None:

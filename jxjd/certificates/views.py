@@ -70,7 +70,7 @@ def get_certificate(serial: str):
 
 def _qr(serial: str, kind: str, mimetype: str) -> Response:
     """The QR image; 304 when the client holds it already (the ETag names the URL it encodes)."""
-    cert = services.certificate_for(current_actor(), serial)
+    cert = services.qr_certificate_for(current_actor(), serial)
     etag = services.qr_etag(cert, kind)
     # An identified answer is no-store (auth.no_store_when_identified: no shared or disk cache
     # keeps a person's certificate), so a client revalidates: a re-signed certificate encodes

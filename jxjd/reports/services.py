@@ -5,13 +5,17 @@ The tables are assembled with pandas in reports.tabular; this module hands out p
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
-from jxjd.attendance.models import BasePersonYearTally
+from jxjd.attendance.models import BasePersonYearTally, BaseYearTally
+from jxjd.audit.models import AuditHead
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.common.types import hours_json
@@ -52,7 +56,62 @@ def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
 
 
 def base_report(base: Base, year: int) -> dict[str, Any]:
-    """CONTRACT §9 for one base and year."""
+    """CONTRACT §9 for one base and year (from the cache while nothing it shows has changed)."""
+    version = _report_version(base.id, year)
+    cache = current_app.extensions.setdefault(_CACHE, OrderedDict())
+    key = (base.id, year, version)
+    with _lock:
+        cached = cache.get(key)
+        if cached is not None:
+            cache.move_to_end(key)
+            return cached
+    report = _compute_base_report(base, year)
+    with _lock:
+        cache[key] = report
+        while len(cache) > REPORT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return report
+
+
+# Base reports by version, per app (a process's copy; any instance recomputes on a miss). The
+# version is the audit chain's head, (count, last hash), with the base-year's tally row: every
+# write that changes what a report shows (an upload, a revocation, a session, a plan, a rule, a
+# base's name) appends to the chain in its own transaction, and a tally rebuilt from the records
+# (flask tallies rebuild, after a bulk load or a restore) changes the tally row. The version is
+# read in the request's transaction before the figures, so a report cached under a version holds
+# everything written up to it: never a stale answer after a write.
+_CACHE = "jxjd_report_cache"
+REPORT_CACHE_SIZE = 1024
+_lock = threading.Lock()
+_TALLY = BaseYearTally.__table__
+_HEAD = AuditHead.__table__
+_VERSION = (
+    sa.select(
+        _HEAD.c.count,
+        _HEAD.c.last_hash,
+        _TALLY.c.trainees,
+        _TALLY.c.person_times,
+        _TALLY.c.trainee_hours,
+    )
+    .select_from(
+        _HEAD.outerjoin(
+            _TALLY,
+            sa.and_(
+                _TALLY.c.base_id == sa.bindparam("base_id"), _TALLY.c.year == sa.bindparam("year")
+            ),
+        )
+    )
+    .where(_HEAD.c.id == 1)
+)
+
+
+def _report_version(base_id: int, year: int) -> tuple:
+    """What a cached report of this base and year must have been computed at."""
+    row = db.session.execute(_VERSION, {"base_id": base_id, "year": year}).first()
+    return tuple(row) if row is not None else (None,)
+
+
+def _compute_base_report(base: Base, year: int) -> dict[str, Any]:
     figures = year_figures([base.id], year)[base.id]
     minimum = rules_for(year).min_trainees
     return {

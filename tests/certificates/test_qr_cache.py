@@ -129,3 +129,35 @@ def test_a_qr_image_the_client_holds_is_answered_304_by_its_etag(client, one_cer
     assert other.status_code == 200 and other.data == first.data
     stranger = client.get(url, headers={"If-None-Match": etag})
     assert stranger.status_code == 401  # the tag never stands in for authorization
+
+
+def test_another_base_holding_the_tag_is_still_refused(
+    client, one_certificate, create_base, base_headers
+):
+    headers, serial = one_certificate
+    url = f"/api/v1/certificates/{serial}/qr.png"
+    etag = client.get(url, headers=headers).headers["ETag"]
+    other = client.get(url, headers={**base_headers(create_base()), "If-None-Match": etag})
+    assert other.status_code == 403
+    assert client.get(url.replace("qr.png", "nope/qr.png"), headers=headers).status_code == 404
+
+
+def test_a_re_signed_certificate_gets_a_new_tag_at_once(app, client, one_certificate):
+    import sqlalchemy as sa
+
+    from jxjd.certificates.models import Certificate
+    from jxjd.certificates.services import signing_keys
+    from jxjd.extensions import db
+
+    headers, serial = one_certificate
+    url = f"/api/v1/certificates/{serial}/qr.png"
+    first = client.get(url, headers=headers)
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={**headers, "If-None-Match": etag}).status_code == 304
+    with app.app_context():  # what a re-signing writes: the same payload under a new token
+        cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+        cert.token = signing_keys().active().sign({**cert.payload, "iat": cert.payload["iat"] + 1})
+        db.session.commit()
+    again = client.get(url, headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    assert again.data != first.data

@@ -1,12 +1,26 @@
 #!/usr/bin/env python3
 """Province-scale benchmark: build N people / M records, then time the per-person and report reads.
 
-Build (resumable; progress printed): bases with filed plans for three years, sessions of
-`--session-size` trainees each, and one roster per session stored through the app's own upload
-service (import_attendance: person encryption and look-up hashes, records, Ed25519-signed
-certificates, tallies), committed per session. Rerunning with the same --workdir (and database)
-skips what is already there and continues. A share of certificates is revoked (whole sessions
-and single ones) so the counted-hours rule has revoked certificates to skip.
+Build (resumable, with a progress bar, rate and ETA): bases with filed plans for three years,
+sessions of `--session-size` trainees each in non-overlapping 3-day windows (sessions sharing a
+window get disjoint trainees, so no one's sessions share a day: the daily cap would refuse
+them), and one roster per session, stored either way:
+
+  --builder fast (default): `--batch` sessions per transaction through the upload service's own
+      parts: validate_rows, ensure_people (ID encryption, look-up hashes, COPY), open_upload and
+      record_rows, every record of the batch in one COPY with ids reserved up front, then
+      issue_for_records (the same Ed25519 signing, serials and status-list entries) and
+      close_upload (receipt, audit event) per session; the yearly tallies afterwards by
+      `flask tallies rebuild`'s rebuild_tallies.
+  --builder service: one import_attendance per session, committed per session (every check,
+      tallies maintained as it goes): slow, kept to check the fast path against
+      (tests/scale/test_bench_scale.py holds the two to the same archive, verify and report
+      answers).
+
+Rerunning with the same --workdir (and database) skips the sessions already loaded and
+continues (`--stop-after N` stops after N batches, to try it). A share of certificates is
+revoked (1 % of sessions whole, and up to 2,000 single ones) so the counted-hours rule has
+revoked certificates to skip.
 
 Measure: gunicorn (2 sync workers, as on this 2-core machine) serves the database on
 127.0.0.1:PORT; 1 and 8 client threads issue `--requests` requests per endpoint, and p50/p95 are
@@ -20,9 +34,9 @@ target):
 It also times, in-process, the record scan the reports did before the yearly tallies (#12), so
 the before/after of the report figures comes from the same data.
 
-    .venv/bin/python scripts/bench_scale.py --people 20000 --records 200000 \\
+    .venv/bin/python scripts/bench_scale.py --people 100000 --records 1000000 --bases 300 \\
         [--database-url postgresql+psycopg://postgres@127.0.0.1:55433/jxjd_scale] \\
-        [--workdir /tmp/jxjd-scale] [--port 18701] [--requests 200]
+        [--workdir /tmp/jxjd-scale] [--port 18701] [--requests 200] [--build-only]
 
 A benchmark prints figures; it asserts nothing about time.
 """
@@ -298,7 +312,7 @@ def load_rosters(args: argparse.Namespace) -> None:
         bar.add(result.recorded)
 
 
-def load_rosters_fast(args: argparse.Namespace) -> None:
+def load_rosters_fast(args: argparse.Namespace) -> int:
     """Fast path: --batch sessions per transaction, set-based, through the upload's own parts.
 
     Per batch: the rows checked by the upload's validate_rows, people made by ensure_people
@@ -307,7 +321,7 @@ def load_rosters_fast(args: argparse.Namespace) -> None:
     session the upload service's issue_for_records (the same signing and status-list entries)
     and close_upload (receipt counts, audit event). What it skips is what a fresh, overlap-free
     data set cannot fail: the stored-record and daily-cap checks, and the tallies, which
-    build() rebuilds afterwards with `flask tallies rebuild`'s code.
+    build() rebuilds afterwards with `flask tallies rebuild`'s code. Returns the records stored.
     """
     from jxjd.extensions import db
 
@@ -320,6 +334,7 @@ def load_rosters_fast(args: argparse.Namespace) -> None:
         bar.add(_fast_batch(args, batch, slots))
         db.session.commit()
         db.session.expunge_all()
+    return bar.done
 
 
 def _fast_batch(args: argparse.Namespace, batch: list, slots: dict) -> int:
@@ -411,6 +426,15 @@ def revoke_some(args: argparse.Namespace) -> None:
     )
 
 
+def _have_tallies() -> bool:
+    import sqlalchemy as sa
+
+    from jxjd.attendance.models import BaseYearTally
+    from jxjd.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BaseYearTally)) > 0
+
+
 def rebuild_tallies_now() -> None:
     """The yearly tallies recomputed by `flask tallies rebuild`'s code."""
     from jxjd.attendance.tallies import rebuild_tallies
@@ -427,9 +451,8 @@ def build(args: argparse.Namespace) -> None:
     build_structure(args, args.records // args.session_size)
     if args.builder == "service":
         load_rosters(args)  # the upload service maintains the tallies itself
-    else:
-        load_rosters_fast(args)
-        rebuild_tallies_now()
+    elif load_rosters_fast(args) or not _have_tallies():
+        rebuild_tallies_now()  # after loading (or when a run stopped before its rebuild)
     revoke_some(args)
 
 

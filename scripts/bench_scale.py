@@ -293,7 +293,7 @@ def _todo(args: argparse.Namespace) -> tuple[list[tuple[int, int, date]], dict]:
     return todo, session_slots(sessions)
 
 
-def load_rosters(args: argparse.Namespace) -> None:
+def load_rosters(args: argparse.Namespace) -> int:
     """Service path: one roster per session through import_attendance, committed per session."""
     from jxjd.attendance.services import import_attendance
     from jxjd.auth import Actor
@@ -310,6 +310,7 @@ def load_rosters(args: argparse.Namespace) -> None:
         db.session.commit()
         db.session.expunge_all()
         bar.add(result.recorded)
+    return bar.done
 
 
 def load_rosters_fast(args: argparse.Namespace) -> int:
@@ -446,14 +447,18 @@ def rebuild_tallies_now() -> None:
     print(f"  tallies rebuilt from the records in {time.monotonic() - started:.0f}s", flush=True)
 
 
-def build(args: argparse.Namespace) -> None:
-    """Structure, rosters (fast or service path), tallies, revocations; resumable."""
+def build(args: argparse.Namespace) -> int:
+    """Structure, rosters (fast or service path), tallies, revocations; resumable. Returns the
+    records this run stored."""
     build_structure(args, args.records // args.session_size)
     if args.builder == "service":
-        load_rosters(args)  # the upload service maintains the tallies itself
-    elif load_rosters_fast(args) or not _have_tallies():
-        rebuild_tallies_now()  # after loading (or when a run stopped before its rebuild)
+        loaded = load_rosters(args)  # the upload service maintains the tallies itself
+    else:
+        loaded = load_rosters_fast(args)
+        if loaded or not _have_tallies():
+            rebuild_tallies_now()  # after loading (or when a run stopped before its rebuild)
     revoke_some(args)
+    return loaded
 
 
 def credentials(args: argparse.Namespace) -> dict[str, Any]:
@@ -717,10 +722,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{db.engine.dialect.name} ({args.workdir})",
         flush=True,
     )
-    build(args)
+    loaded = build(args)
     records = db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord))
     took = time.monotonic() - started
-    print(f"built: {records} records in {took:.0f}s ({records / took:,.0f} records/s)", flush=True)
+    print(
+        f"built: {records} records; {loaded} stored by this run in {took:.0f}s"
+        + (f" ({loaded / took:,.0f} records/s overall)" if loaded else ""),
+        flush=True,
+    )
     db.session.commit()
     if args.build_only:
         return 0

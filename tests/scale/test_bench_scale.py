@@ -169,9 +169,10 @@ def test_fast_builder_gives_what_the_upload_service_gives(app, tmp_path, empty_d
             assert "stopped after 3 batches" in stopped, stopped
             log = _build(builder, url, workdir, "--batch", "7")
             assert "21 sessions loaded before, 39 to go" in log, log
+            assert "1560 stored by this run" in log, log
         else:
             log = _build(builder, url, workdir)
-        assert "built: 2400 records" in log, log
+        assert "built: 2400 records;" in log, log
         readings[builder] = _readings(
             {
                 "TESTING_CONFIG": True,

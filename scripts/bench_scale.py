@@ -1,12 +1,26 @@
 #!/usr/bin/env python3
 """Province-scale benchmark: build N people / M records, then time the per-person and report reads.
 
-Build (resumable; progress printed): bases with filed plans for three years, sessions of
-`--session-size` trainees each, and one roster per session stored through the app's own upload
-service (import_attendance: person encryption and look-up hashes, records, Ed25519-signed
-certificates, tallies), committed per session. Rerunning with the same --workdir (and database)
-skips what is already there and continues. A share of certificates is revoked (whole sessions
-and single ones) so the counted-hours rule has revoked certificates to skip.
+Build (resumable, with a progress bar, rate and ETA): bases with filed plans for three years,
+sessions of `--session-size` trainees each in non-overlapping 3-day windows (sessions sharing a
+window get disjoint trainees, so no one's sessions share a day: the daily cap would refuse
+them), and one roster per session, stored either way:
+
+  --builder fast (default): `--batch` sessions per transaction through the upload service's own
+      parts: validate_rows, ensure_people (ID encryption, look-up hashes, COPY), open_upload and
+      record_rows, every record of the batch in one COPY with ids reserved up front, then
+      issue_for_records (the same Ed25519 signing, serials and status-list entries) and
+      close_upload (receipt, audit event) per session; the yearly tallies afterwards by
+      `flask tallies rebuild`'s rebuild_tallies.
+  --builder service: one import_attendance per session, committed per session (every check,
+      tallies maintained as it goes): slow, kept to check the fast path against
+      (tests/scale/test_bench_scale.py holds the two to the same archive, verify and report
+      answers).
+
+Rerunning with the same --workdir (and database) skips the sessions already loaded and
+continues (`--stop-after N` stops after N batches, to try it). A share of certificates is
+revoked (1 % of sessions whole, and up to 2,000 single ones) so the counted-hours rule has
+revoked certificates to skip.
 
 Measure: gunicorn (2 sync workers, as on this 2-core machine) serves the database on
 127.0.0.1:PORT; 1 and 8 client threads issue `--requests` requests per endpoint, and p50/p95 are
@@ -20,9 +34,9 @@ target):
 It also times, in-process, the record scan the reports did before the yearly tallies (#12), so
 the before/after of the report figures comes from the same data.
 
-    .venv/bin/python scripts/bench_scale.py --people 20000 --records 200000 \\
+    .venv/bin/python scripts/bench_scale.py --people 100000 --records 1000000 --bases 300 \\
         [--database-url postgresql+psycopg://postgres@127.0.0.1:55433/jxjd_scale] \\
-        [--workdir /tmp/jxjd-scale] [--port 18701] [--requests 200]
+        [--workdir /tmp/jxjd-scale] [--port 18701] [--requests 200] [--build-only]
 
 A benchmark prints figures; it asserts nothing about time.
 """
@@ -31,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import subprocess
@@ -50,6 +65,7 @@ sys.path.insert(0, str(ROOT))
 
 YEARS = (2023, 2024, 2025)
 REPORT_YEAR = 2025
+WINDOWS = 113  # non-overlapping 3-day windows a year, from 5 January (5 Jan–11 Dec)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
 GIVEN = "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 华 慧 建国 志强 海燕 红梅".split()
 REGIONS = ["430102", "430103", "430104", "430105", "430111", "430202", "430302", "430602"]
@@ -169,7 +185,7 @@ def build_structure(args: argparse.Namespace, sessions_total: int) -> None:
             for k in range(per):
                 if made >= sessions_total:
                     break
-                start = date(year, 1, 5) + timedelta(days=(k * 3) % 340)
+                start = window_start(year, k % WINDOWS)
                 schedule_session(
                     actor,
                     base,
@@ -190,44 +206,196 @@ def build_structure(args: argparse.Namespace, sessions_total: int) -> None:
         print(f"  structure: base {n + 1}/{args.bases}, {made} sessions", flush=True)
 
 
-def load_rosters(args: argparse.Namespace) -> None:
-    """One roster per session through import_attendance; sessions with an upload are skipped."""
+def window_start(year: int, window: int) -> date:
+    """The first day of a year's 3-day window (sessions run 3 days, windows never overlap)."""
+    return date(year, 1, 5) + timedelta(days=3 * window)
+
+
+def session_slots(sessions: list[tuple[int, int, date]]) -> dict[int, tuple[date, int]]:
+    """session id → (start date, its rank among the sessions starting that day, by id)."""
+    seen: dict[date, int] = {}
+    slots = {}
+    for session_id, _, start in sorted(sessions):
+        slots[session_id] = (start, seen.get(start, 0))
+        seen[start] = seen.get(start, 0) + 1
+    return slots
+
+
+def people_for(args: argparse.Namespace, start: date, rank: int) -> list[int]:
+    """The trainees of the rank-th session starting on `start`.
+
+    Sessions sharing a day get disjoint people (a person's sessions on one day would pass the
+    daily cap and be refused): an affine bijection of [0, people) with a per-day offset, cut
+    into consecutive blocks of --session-size.
+    """
+    n, size = args.people, args.session_size
+    if (rank + 1) * size > n:
+        raise SystemExit(
+            f"{rank + 1} sessions start on {start}: more than --people allows without overlaps"
+        )
+    stride = next(p for p in range(1_000_003, 10**9, 2) if math.gcd(p, n) == 1)
+    offset = random.Random(start.toordinal()).randrange(n)
+    return [(offset + (rank * size + t) * stride) % n for t in range(size)]
+
+
+def roster_of(args: argparse.Namespace, session_id: int, slot: tuple[date, int]) -> list:
+    """A session's roster as raw upload rows (deterministic: a rerun builds the same)."""
+    from jxjd.attendance.importing import rows_from_json
+
+    rng = random.Random(session_id)
+    return rows_from_json([person_row(i, rng) for i in people_for(args, *slot)])
+
+
+class Progress:
+    """A one-line progress bar with rate and ETA (a new line each time when not a terminal)."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.started = time.monotonic()
+        self.tty = sys.stdout.isatty()
+        self.shown = 0.0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if not self.tty and now - self.shown < 10 and self.done < self.total:
+            return
+        self.shown = now
+        rate = self.done / max(now - self.started, 1e-9)
+        eta = (self.total - self.done) / rate if rate else float("inf")
+        filled = int(30 * self.done / max(self.total, 1))
+        line = (
+            f"  {self.label}: [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} "
+            f"{rate:,.0f}/s ETA {timedelta(seconds=int(eta))}"
+        )
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", flush=True)
+        if self.tty and self.done >= self.total:
+            print()
+
+
+def _todo(args: argparse.Namespace) -> tuple[list[tuple[int, int, date]], dict]:
+    """The sessions without an upload yet, and every session's slot."""
     import sqlalchemy as sa
 
-    from jxjd.attendance.importing import rows_from_json
     from jxjd.attendance.models import AttendanceUpload
+    from jxjd.extensions import db
+    from jxjd.sessions.models import TrainingSession
+
+    sessions = [
+        (sid, bid, start)
+        for sid, bid, start in db.session.execute(
+            sa.select(TrainingSession.id, TrainingSession.base_id, TrainingSession.start_date)
+        )
+    ]
+    done = set(db.session.scalars(sa.select(AttendanceUpload.session_id)))
+    todo = sorted(s for s in sessions if s[0] not in done)
+    print(f"  rosters: {len(done)} sessions loaded before, {len(todo)} to go", flush=True)
+    return todo, session_slots(sessions)
+
+
+def load_rosters(args: argparse.Namespace) -> int:
+    """Service path: one roster per session through import_attendance, committed per session."""
     from jxjd.attendance.services import import_attendance
     from jxjd.auth import Actor
     from jxjd.extensions import db
     from jxjd.sessions.models import TrainingSession
 
-    sessions = db.session.execute(
-        sa.select(TrainingSession.id, TrainingSession.base_id).order_by(TrainingSession.id)
-    ).all()
-    done = set(db.session.scalars(sa.select(AttendanceUpload.session_id)))
-    todo = [(sid, bid) for sid, bid in sessions if sid not in done]
-    print(f"  rosters: {len(done)} sessions loaded before, {len(todo)} to go", flush=True)
-    started = time.monotonic()
-    for n, (session_id, base_id) in enumerate(todo, 1):
-        rng = random.Random(session_id)
-        people = rng.sample(range(args.people), args.session_size)
-        rows = rows_from_json([person_row(i, rng) for i in people])
-        session = db.session.get(TrainingSession, session_id)
+    todo, slots = _todo(args)
+    bar = Progress("rosters (service)", len(todo) * args.session_size)
+    for session_id, base_id, _ in todo:
+        session = db.session.get_one(TrainingSession, session_id)
         actor = Actor(role="base", name="压测基地", ref="bench", base_id=base_id)
-        import_attendance(actor, session, rows, mode="partial")
+        rows = roster_of(args, session_id, slots[session_id])
+        result = import_attendance(actor, session, rows, mode="strict")
         db.session.commit()
         db.session.expunge_all()
-        if n % 50 == 0 or n == len(todo):
-            rate = n * args.session_size / (time.monotonic() - started)
-            eta = (len(todo) - n) * args.session_size / rate
-            print(
-                f"  rosters: {n}/{len(todo)} sessions, {rate:.0f} records/s, ETA {eta:.0f}s",
-                flush=True,
-            )
+        bar.add(result.recorded)
+    return bar.done
+
+
+def load_rosters_fast(args: argparse.Namespace) -> int:
+    """Fast path: --batch sessions per transaction, set-based, through the upload's own parts.
+
+    Per batch: the rows checked by the upload's validate_rows, people made by ensure_people
+    (encryption, look-up hashes, COPY), each session's receipt and record values by the upload
+    service's open_upload/record_rows, all records in one COPY (ids reserved up front), then per
+    session the upload service's issue_for_records (the same signing and status-list entries)
+    and close_upload (receipt counts, audit event). What it skips is what a fresh, overlap-free
+    data set cannot fail: the stored-record and daily-cap checks, and the tallies, which
+    build() rebuilds afterwards with `flask tallies rebuild`'s code. Returns the records stored.
+    """
+    from jxjd.extensions import db
+
+    todo, slots = _todo(args)
+    bar = Progress("rosters (fast)", len(todo) * args.session_size)
+    for n, start in enumerate(range(0, len(todo), args.batch)):
+        if args.stop_after is not None and n >= args.stop_after:
+            raise SystemExit(f"stopped after {n} batches (--stop-after): rerun to resume")
+        batch = todo[start : start + args.batch]
+        bar.add(_fast_batch(args, batch, slots))
+        db.session.commit()
+        db.session.expunge_all()
+    return bar.done
+
+
+def _fast_batch(args: argparse.Namespace, batch: list, slots: dict) -> int:
+    """Store one batch of sessions' rosters; the number of records stored."""
+    from jxjd.attendance import services
+    from jxjd.attendance.importing import validate_rows
+    from jxjd.attendance.models import AttendanceRecord
+    from jxjd.auth import Actor
+    from jxjd.bases.models import Base
+    from jxjd.common.db import bulk_insert, reserve_ids
+    from jxjd.common.time import utcnow
+    from jxjd.extensions import db
+    from jxjd.people.services import NewPerson, ensure_people, id_hashes
+    from jxjd.sessions.models import TrainingSession
+
+    now = utcnow()
+    checked = []
+    for session_id, base_id, _ in batch:
+        session = db.session.get_one(TrainingSession, session_id)
+        raw = roster_of(args, session_id, slots[session_id])
+        good, errors = validate_rows(raw, session_hours=session.hours)
+        if errors:
+            raise SystemExit(f"session {session_id}: generated roster refused: {errors[0]}")
+        checked.append((session, base_id, good, id_hashes(row.id_number for row in good)))
+    wanted = {
+        digest: NewPerson(row.id_number, row.name)
+        for _, _, good, hashes in checked
+        for row, digest in zip(good, hashes, strict=True)
+    }
+    people = ensure_people(wanted)
+    work = []
+    for session, base_id, good, hashes in checked:
+        actor = Actor(role="base", name="压测基地", ref="bench", base_id=base_id)
+        result = services.ImportResult(session_id=session.id, received=len(good))
+        upload = services.open_upload(actor, session, result, "strict", None, None, now)
+        fresh = list(zip(good, hashes, strict=True))
+        records = services.record_rows(session, upload, fresh, people, result, now)
+        work.append((actor, session, upload, result, records))
+    everything = sorted(
+        (record for *_, records in work for record in records),
+        key=lambda r: (r.values["session_id"], r.person_id),
+    )
+    table = AttendanceRecord.__table__
+    for record, record_id in zip(everything, reserve_ids(table, len(everything)), strict=True):
+        record.values["id"] = record_id
+    bulk_insert(table, [record.values for record in everything])
+    for actor, session, upload, result, records in work:
+        base = db.session.get_one(Base, session.base_id)
+        inserted = {record.person_id: record.values["id"] for record in records}
+        result.recorded = len(inserted)
+        result.certificates_issued = services.issue_for_records(
+            session, base, records, inserted, now
+        )
+        services.close_upload(actor, session, upload, result, "strict")
+    return len(everything)
 
 
 def revoke_some(args: argparse.Namespace) -> None:
-    """Revoke every certificate of 1 % of the sessions and 1 % of the others (once)."""
+    """Revoke every certificate of 1 % of the sessions and 1 % of the others, at most 2,000
+    single ones (once, in one transaction, through the revocation services)."""
     import sqlalchemy as sa
 
     from jxjd.auth import SYSTEM
@@ -239,19 +407,58 @@ def revoke_some(args: argparse.Namespace) -> None:
     if db.session.scalar(sa.select(Certificate.id).where(Certificate.revoked_at.is_not(None))):
         return
     rng = random.Random(7)
-    session_ids = list(db.session.scalars(sa.select(TrainingSession.id)))
+    session_ids = sorted(db.session.scalars(sa.select(TrainingSession.id)))
     for session_id in rng.sample(session_ids, max(1, len(session_ids) // 100)):
         revoke_session_certificates(
-            SYSTEM, db.session.get(TrainingSession, session_id), reason="压测：整班撤销"
+            SYSTEM, db.session.get_one(TrainingSession, session_id), reason="压测：整班撤销"
         )
+    top = db.session.scalar(sa.select(sa.func.max(Certificate.id))) or 0
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) or 0
+    want, picked = min(2000, max(1, count // 100)), set()
+    for cert_id in rng.sample(range(1, top + 1), min(top, want * 2)):
+        cert = db.session.get(Certificate, cert_id)
+        if cert is None or cert.revoked_at is not None or len(picked) >= want:
+            continue
+        revoke_certificate(SYSTEM, cert, reason="压测：单张撤销")
+        picked.add(cert_id)
     db.session.commit()
-    ids = list(
-        db.session.scalars(sa.select(Certificate.id).where(Certificate.revoked_at.is_(None)))
+    print(
+        f"  revoked the certificates of 1 % of sessions and {len(picked)} single ones", flush=True
     )
-    for cert_id in rng.sample(ids, max(1, len(ids) // 100)):
-        revoke_certificate(SYSTEM, db.session.get(Certificate, cert_id), reason="压测：单张撤销")
+
+
+def _have_tallies() -> bool:
+    import sqlalchemy as sa
+
+    from jxjd.attendance.models import BaseYearTally
+    from jxjd.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BaseYearTally)) > 0
+
+
+def rebuild_tallies_now() -> None:
+    """The yearly tallies recomputed by `flask tallies rebuild`'s code."""
+    from jxjd.attendance.tallies import rebuild_tallies
+    from jxjd.extensions import db
+
+    started = time.monotonic()
+    rebuild_tallies()
     db.session.commit()
-    print("  revoked certificates of 1 % of sessions and 1 % of the rest", flush=True)
+    print(f"  tallies rebuilt from the records in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def build(args: argparse.Namespace) -> int:
+    """Structure, rosters (fast or service path), tallies, revocations; resumable. Returns the
+    records this run stored."""
+    build_structure(args, args.records // args.session_size)
+    if args.builder == "service":
+        loaded = load_rosters(args)  # the upload service maintains the tallies itself
+    else:
+        loaded = load_rosters_fast(args)
+        if loaded or not _have_tallies():
+            rebuild_tallies_now()  # after loading (or when a run stopped before its rebuild)
+    revoke_some(args)
+    return loaded
 
 
 def credentials(args: argparse.Namespace) -> dict[str, Any]:
@@ -486,6 +693,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=200, help="per endpoint and client count")
     parser.add_argument("--build-only", action="store_true", help="build (or resume), no timing")
+    parser.add_argument(
+        "--builder",
+        choices=("fast", "service"),
+        default="fast",
+        help="fast: batched COPY through the upload's parts; service: one import_attendance "
+        "per session (slow; to check the fast path against)",
+    )
+    parser.add_argument("--batch", type=int, default=50, help="sessions per fast-path transaction")
+    parser.add_argument(
+        "--stop-after", type=int, help="stop after this many batches (resume later)"
+    )
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.database_url = args.database_url or f"sqlite:///{args.workdir / 'scale.sqlite3'}"
@@ -504,11 +722,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{db.engine.dialect.name} ({args.workdir})",
         flush=True,
     )
-    build_structure(args, sessions)
-    load_rosters(args)
-    revoke_some(args)
+    loaded = build(args)
     records = db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord))
-    print(f"built: {records} records in {time.monotonic() - started:.0f}s", flush=True)
+    took = time.monotonic() - started
+    print(
+        f"built: {records} records; {loaded} stored by this run in {took:.0f}s"
+        + (f" ({loaded / took:,.0f} records/s overall)" if loaded else ""),
+        flush=True,
+    )
     db.session.commit()
     if args.build_only:
         return 0

@@ -1,15 +1,18 @@
-"""The roster upload as a background job (Prefer: respond-async)."""
+"""The roster upload and the trainee-list export as background jobs (Prefer: respond-async)."""
 
 from __future__ import annotations
 
 import base64
 from typing import Any
 
+from flask import Response
+
 from jxjd.attendance import services
 from jxjd.attendance.importing import Roster, build_error_report_xlsx
+from jxjd.attendance.views import trainees_answer
 from jxjd.auth import Actor
 from jxjd.errors import Problem
-from jxjd.jobs.services import report_progress, run_as_job
+from jxjd.jobs.services import report_progress, run_as_job, run_file_job
 from jxjd.sessions.services import get_session
 from jxjd.transactions import rollback_request
 
@@ -59,3 +62,13 @@ def _report(roster: Roster, errors: list[dict[str, Any]]) -> str | None:
     if not any(e.get("row") for e in errors):
         return None
     return base64.b64encode(build_error_report_xlsx(roster.rows, errors)).decode()
+
+
+def trainees_job(actor: Actor, session_id: int, search: str) -> dict[str, Any]:
+    """The trainee-list workbook; the result links the file the synchronous request answers."""
+
+    def build() -> Response:
+        report_progress(5)
+        return trainees_answer(actor, session_id, search)
+
+    return run_file_job(build)

@@ -289,16 +289,16 @@ def store_roster(
     )
     people = {**checked.people, **people}
     store_phones({people[digest].id: phone for digest, phone in checked.phones.items()})
-    upload = _open_upload(actor, session, result, mode, filename, sha256, now)
-    records = _record_rows(session, upload, checked.fresh, people, result, now)
+    upload = open_upload(actor, session, result, mode, filename, sha256, now)
+    records = record_rows(session, upload, checked.fresh, people, result, now)
     inserted = store_records(session, records, result, mode)
     result.recorded = len(inserted)
-    result.certificates_issued = _issue(session, base, records, inserted, now)
-    _close_upload(actor, session, upload, result, mode)
+    result.certificates_issued = issue_for_records(session, base, records, inserted, now)
+    close_upload(actor, session, upload, result, mode)
     return result
 
 
-def _open_upload(
+def open_upload(
     actor: Actor,
     session: TrainingSession,
     result: ImportResult,
@@ -307,7 +307,7 @@ def _open_upload(
     sha256: str | None,
     now: datetime,
 ) -> AttendanceUpload:
-    """The upload's receipt row (its counts are filled in by _close_upload)."""
+    """The upload's receipt row (its counts are filled in by close_upload)."""
     upload = AttendanceUpload(
         session_id=session.id,
         actor_ref=actor.ref,
@@ -327,7 +327,7 @@ def _open_upload(
     return upload
 
 
-def _record_rows(
+def record_rows(
     session: TrainingSession,
     upload: AttendanceUpload,
     fresh: list[tuple[RosterRow, str]],
@@ -419,7 +419,7 @@ def _reconcile_concurrent(
     result.sort_rejected()
 
 
-def _issue(
+def issue_for_records(
     session: TrainingSession,
     base: Base,
     records: list[RecordRow],
@@ -453,7 +453,7 @@ def _issue(
     return count
 
 
-def _close_upload(
+def close_upload(
     actor: Actor,
     session: TrainingSession,
     upload: AttendanceUpload,

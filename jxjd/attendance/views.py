@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from flask import (
+    Response,
     after_this_request,
     current_app,
     flash,
@@ -25,7 +26,7 @@ from jxjd.attendance.importing import (
     rows_from_json,
 )
 from jxjd.attendance.schemas import CorrectArgs
-from jxjd.auth import current_actor
+from jxjd.auth import Actor, current_actor
 from jxjd.certificates.schemas import CertificateSchema
 from jxjd.certificates.services import certificate_for, certificates_of_session
 from jxjd.common.memory import release_memory
@@ -45,6 +46,7 @@ from jxjd.web import page
 LARGE_UPLOAD_ROWS = 5000  # from this size on, memory is handed back after the upload
 UPLOAD_JOB = "jxjd.attendance.jobs.upload_job"
 PAGE_UPLOAD_JOB = "jxjd.attendance.jobs.page_upload_job"
+TRAINEES_JOB = "jxjd.attendance.jobs.trainees_job"
 
 
 def _max_rows() -> int:
@@ -337,14 +339,42 @@ def _trainee_listing() -> tuple[str, Page]:
     return (request.args.get("q") or "").strip()[:100], Page(number=number, size=TRAINEES_PER_PAGE)
 
 
+def _trainee_search() -> str:
+    return (request.args.get("q") or "").strip()[:100]
+
+
+def trainees_answer(actor: Actor, session_id: int, search: str) -> Response:
+    """The session's trainee list (the search applied) as the workbook download answer
+    (synchronous, or a job's file)."""
+    session = get_session(actor, session_id)
+    records = services.list_records(session, search=search)
+    return xlsx_response(trainees_xlsx(session, records), f"学员名单-{session.id}.xlsx")
+
+
+@bp.get("/api/v1/sessions/<int:session_id>/trainees.xlsx")
+@doc(
+    "班次学员名单与证书（Excel，身份证号脱敏；Prefer: respond-async 时以后台任务生成）",
+    action="session.read",
+    content=XLSX_MIMETYPE,
+    query={"q": "按姓名、单位、身份证号或证书编号筛选（可选）"},
+    errors=(404,),
+)
+def trainees_export(session_id: int):
+    """The trainee list as on the session page's download; a job when the request prefers."""
+    actor, search = current_actor(), _trainee_search()
+    if wants_async():
+        session = get_session(actor, session_id)
+        job_id = start(actor, "session.trainees", TRAINEES_JOB, actor, session.id, search)
+        if job_id is not None:
+            return accepted(job_id)
+    return trainees_answer(actor, session_id, search)
+
+
 @bp.get("/sessions/<int:session_id>/trainees.xlsx")
 @page("session.read")
 def trainees_xlsx_page(session_id: int):
     """The session's trainee list (the search applied) as an Excel workbook."""
-    session = get_session(current_actor(), session_id)
-    search = (request.args.get("q") or "").strip()[:100]
-    records = services.list_records(session, search=search)
-    return xlsx_response(trainees_xlsx(session, records), f"学员名单-{session.id}.xlsx")
+    return trainees_answer(current_actor(), session_id, _trainee_search())
 
 
 CORRECTION_LABELS = {

@@ -14,7 +14,8 @@ _SEPARATORS = str.maketrans("", "", " -_\u00a0\u3000")
 
 def random_code(length: int) -> str:
     """`length` random Crockford characters (5 bits each), ungrouped."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    bits = secrets.randbits(5 * length)  # one draw from the OS, not one per character
+    return "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(length))
 
 
 def normalize(raw: str) -> str:

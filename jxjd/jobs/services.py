@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from flask import current_app, has_request_context, request
+from flask import Response, current_app, has_request_context, request
 from rq import Queue, SimpleWorker, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -24,12 +24,13 @@ from rq.job import Job, JobStatus
 from jxjd.access import authorize, job_owner
 from jxjd.auth import Actor
 from jxjd.common.memory import release_memory
-from jxjd.errors import NotFound, Problem
+from jxjd.errors import Conflict, NotFound, Problem
 from jxjd.transactions import begin_request, commit_request, rollback_request
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "jxjd"
+FILE_HEADERS = ("Content-Disposition", "Cache-Control")  # what a file answer keeps of its headers
 RESULT_TTL = 24 * 3600  # a finished job's state and result are kept a day
 JOB_TIMEOUT = 3600
 _STATUSES = {
@@ -209,3 +210,66 @@ def work(burst: bool = False) -> bool:
         raise RuntimeError("no Redis for jobs: set JXJD_JOBS_REDIS or JXJD_RATELIMIT_STORAGE")
     worker = SimpleWorker([q], connection=q.connection)
     return worker.work(burst=burst, logging_level="WARNING")
+
+
+# ---- files as results (PDF, workbooks) ---------------------------------------------------------
+
+
+class JobNotFinished(Conflict):
+    code, title = "job_not_finished", "任务尚未完成"
+
+
+def _file_key(job_id: str) -> str:
+    return f"jxjd:job-file:{job_id}"
+
+
+def file_answer(response: Response) -> dict[str, Any]:
+    """Keep a file answer (built by the synchronous view's own function) as the running job's
+    result: its bytes in Redis for as long as the job's state, its type and headers in the
+    result, with the link that downloads it."""
+    job = get_current_job()
+    if job is None:
+        raise RuntimeError("file_answer outside a job")
+    data = response.get_data()
+    job.connection.set(_file_key(job.id), data, ex=RESULT_TTL)
+    return {
+        "file": {
+            "content_type": response.mimetype,
+            "size": len(data),
+            "headers": {
+                name: response.headers[name] for name in FILE_HEADERS if name in response.headers
+            },
+            "location": f"/api/v1/jobs/{job.id}/file",
+        }
+    }
+
+
+def job_file(actor: Actor, job_id: str) -> Response:
+    """The file a finished job made, for those who may read the job (404, 403, 409 unfinished)."""
+    state = job_state(actor, job_id)
+    if state.status in ("queued", "running"):
+        raise JobNotFinished(f"任务尚未完成（进度 {state.progress}%），完成后再下载")
+    file = state.result.get("file") if isinstance(state.result, dict) else None
+    conn = connection()
+    data = conn.get(_file_key(state.id)) if file and conn is not None else None
+    if not isinstance(data, bytes) or not file:
+        raise NotFound("该任务没有可下载的文件，或文件已过期（保留 24 小时）")
+    return Response(data, mimetype=file["content_type"], headers=file["headers"])
+
+
+def run_file_job(build: Callable[[], Response]) -> dict[str, Any]:
+    """Run a job whose answer is a file (as run_as_job); its result links the file."""
+    return run_as_job(lambda: file_answer(build()))
+
+
+def progress_between(low: int, high: int) -> Callable[[int, int], None]:
+    """A (done, total) callback that reports low..high percent, at most every 5 percent."""
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        percent = low + (high - low) * done // max(total, 1)
+        if percent - last[0] >= 5 or done >= total:
+            last[0] = percent
+            report_progress(percent)
+
+    return report

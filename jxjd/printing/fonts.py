@@ -8,6 +8,7 @@ characters, which reportlab subsets and embeds once for all its pages.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import secrets
@@ -226,16 +227,19 @@ class DocumentFonts:
         self._fonts: list[ReportlabTTFont] = []
 
     def __enter__(self) -> DocumentFonts:
-        tag = secrets.token_hex(4)
+        tag = secrets.token_hex(4)  # this document's names in reportlab's registry
         try:
             for kind, characters in self.texts.items():
                 source = face(self.font_dir, kind)
-                ps_name = f"{source.ps_name}-{tag}"
+                # The embedded name follows the subset's characters: the same text makes the
+                # same bytes (a job's PDF is the synchronous one); the registry name is unique.
+                subset = hashlib.sha256("".join(sorted(characters)).encode()).hexdigest()[:8]
+                ps_name = f"{source.ps_name}-{subset}"
                 data = source.truetype(characters, ps_name)
-                font = ReportlabTTFont(ps_name, io.BytesIO(data))
+                font = ReportlabTTFont(f"{ps_name}-{tag}", io.BytesIO(data))
                 pdfmetrics.registerFont(font)
                 self._fonts.append(font)
-                self.names[kind] = ps_name
+                self.names[kind] = font.fontName
         except BaseException:
             self.__exit__()
             raise

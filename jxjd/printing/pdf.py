@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -394,9 +394,14 @@ class _Page:
 
 
 def render(
-    sheets: Sequence[Sheet] | Iterable[Sheet], *, public_url: str, font_dir: str, title: str
+    sheets: Sequence[Sheet] | Iterable[Sheet],
+    *,
+    public_url: str,
+    font_dir: str,
+    title: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """One PDF with a page per sheet (at least one sheet)."""
+    """One PDF with a page per sheet (at least one sheet); `progress(pages drawn, pages)`."""
     sheets = list(sheets)
     if not sheets:
         raise ValueError("a PDF needs at least one certificate")
@@ -420,8 +425,10 @@ def render(
         canvas.setSubject("继续教育培训证书")
         canvas.setCreator("jxjd")
         page = _Page(canvas, fonts.names, public_url)
-        for sheet in sheets:
+        for done, sheet in enumerate(sheets, start=1):
             page.draw(sheet)
             canvas.showPage()
+            if progress is not None:
+                progress(done, len(sheets))
         canvas.save()
     return out.getvalue()

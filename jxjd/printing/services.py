@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,13 +60,16 @@ def _sheet(cert: Any, session: TrainingSession) -> Sheet:
     )
 
 
-def _render(sheets: list[Sheet], title: str) -> bytes:
+def _render(
+    sheets: list[Sheet], title: str, progress: Callable[[int, int], None] | None = None
+) -> bytes:
     config = current_app.config
     return render(
         sheets,
         public_url=config["JXJD_PUBLIC_URL"],
         font_dir=config.get("JXJD_CJK_FONT_DIR") or "/usr/share/fonts/opentype/noto",
         title=title,
+        progress=progress,
     )
 
 
@@ -87,13 +91,12 @@ def _current_of(session: TrainingSession) -> tuple[sa.ColumnElement[bool], ...]:
     return cert.session_id == session.id, cert.replaced_by_id.is_(None)
 
 
-def session_pdf(session: TrainingSession, part: int | None) -> tuple[bytes, int, int]:
-    """A session's certificates, one A4 page each, in roster order: (PDF, part, parts).
+def session_pdf_part(session: TrainingSession, part: int | None) -> tuple[int, int]:
+    """The part of a session's PDF asked for and the number of parts; refusals as problems.
 
     A session with more certificates than one PDF may hold comes in parts of max_pages();
     without `part` such a session is refused with a message naming the parts.
     """
-    cert = Certificate.__table__.c
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(Certificate).where(*_current_of(session))
     )
@@ -116,6 +119,19 @@ def session_pdf(session: TrainingSession, part: int | None) -> tuple[bytes, int,
     part = part or 1
     if part > parts:
         raise invalid_parameter("part", f"本班次的证书共 {parts} 部分，参数 part 应为 1 到 {parts}")
+    return part, parts
+
+
+def session_pdf(
+    session: TrainingSession,
+    part: int | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[bytes, int, int]:
+    """A session's certificates, one A4 page each, in roster order: (PDF, part, parts);
+    `progress(pages drawn, pages)` as it renders."""
+    part, parts = session_pdf_part(session, part)
+    size = max_pages()
+    cert = Certificate.__table__.c
     rows = db.session.execute(
         sa.select(
             cert.serial,
@@ -136,7 +152,7 @@ def session_pdf(session: TrainingSession, part: int | None) -> tuple[bytes, int,
     title = f"继续教育培训证书 {session.title}"
     if parts > 1:
         title += f"（第 {part}/{parts} 部分）"
-    return _render([_sheet(row, session) for row in rows], title), part, parts
+    return _render([_sheet(row, session) for row in rows], title, progress), part, parts
 
 
 def filename_part(text: str, limit: int = 60) -> str:

@@ -6,12 +6,14 @@ rule with the static ".pdf" suffix first, and no serial contains a dot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import Blueprint, Response
 
-from jxjd.auth import current_actor
+from jxjd.auth import Actor, current_actor
 from jxjd.certificates.services import certificate_for
+from jxjd.jobs.services import accepted, start, wants_async
 from jxjd.openapi import doc
 from jxjd.printing import services
 from jxjd.sessions.services import get_session
@@ -20,6 +22,7 @@ from jxjd.web import page
 bp = Blueprint("printing", __name__)
 
 PDF = "application/pdf"
+SESSION_PDF_JOB = "jxjd.printing.jobs.session_pdf_job"
 
 
 def pdf_response(data: bytes, filename: str, fallback: str) -> Response:
@@ -46,9 +49,15 @@ def _certificate(serial: str) -> Response:
     )
 
 
-def _session(session_id: int) -> Response:
-    session = get_session(current_actor(), session_id, "session.print")
-    data, part, parts = services.session_pdf(session, services.session_part())
+def session_pdf_answer(
+    actor: Actor,
+    session_id: int,
+    part: int | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Response:
+    """A session's certificates PDF as the download answer (synchronous, or a job's file)."""
+    session = get_session(actor, session_id, "session.print")
+    data, part, parts = services.session_pdf(session, part, progress)
     suffix = f"-第{part}部分" if parts > 1 else ""
     ascii_suffix = f"-part{part}" if parts > 1 else ""
     return pdf_response(
@@ -56,6 +65,10 @@ def _session(session_id: int) -> Response:
         f"{services.filename_part(session.title)}-证书{suffix}.pdf",
         f"session-{session.id}-certificates{ascii_suffix}.pdf",
     )
+
+
+def _session(session_id: int) -> Response:
+    return session_pdf_answer(current_actor(), session_id, services.session_part())
 
 
 @bp.get("/api/v1/certificates/<serial>.pdf")
@@ -81,8 +94,20 @@ def certificate_pdf(serial: str):
     errors=(404, 409, 422),
 )
 def session_pdf(session_id: int):
-    """Every certificate of a session, one page each, in roster order."""
-    return _session(session_id)
+    """Every certificate of a session, one page each, in roster order.
+
+    With `Prefer: respond-async` (and a queue): checked here, rendered by a job with progress,
+    202 and Location: /api/v1/jobs/{id}; the job's file is this answer.
+    """
+    actor = current_actor()
+    part = services.session_part()
+    if wants_async():
+        session = get_session(actor, session_id, "session.print")
+        services.session_pdf_part(session, part)  # refusals are answered now, as without jobs
+        job_id = start(actor, "session.pdf", SESSION_PDF_JOB, actor, session.id, part)
+        if job_id is not None:
+            return accepted(job_id)
+    return session_pdf_answer(actor, session_id, part)
 
 
 @bp.get("/certificates/<serial>.pdf")

@@ -7,7 +7,6 @@ the walks take those.
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.browser.test_content_security_policy import (
@@ -32,6 +31,7 @@ PUBLIC = {
     "/api/docs",
     "/shared",
 }
+
 
 def test_every_page_each_role_reaches_passes_axe_at_390_px(
     demo,  # noqa: F811

@@ -150,4 +150,63 @@
       xhr.send(new FormData(form));
     });
   });
+  // <a data-pdf-job="url" href="pdf">: render the session's PDF as a background job and show
+  // its progress (#pdf-progress), then download the file. Without a worker (503), a refusal or
+  // a failed job the link is followed as without script (the PDF is made synchronously).
+  document.querySelectorAll("a[data-pdf-job]").forEach(function (link) {
+    var bar = document.getElementById("pdf-progress");
+    var box = document.getElementById("pdf-progress-box");
+    var text = document.getElementById("pdf-progress-text");
+    var token = document.querySelector("input[name=csrf_token]");
+    var show = function (value, words) {
+      box.hidden = false;
+      bar.value = value;
+      bar.textContent = value + "%";
+      text.textContent = words + "（" + value + "%）";
+    };
+    var direct = function () {
+      box.hidden = true;
+      link.removeAttribute("aria-busy");
+      window.location.assign(link.href);
+    };
+    var poll = function (job) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", job.status_url);
+      xhr.responseType = "json";
+      xhr.onload = function () {
+        var state = xhr.response || {};
+        if (xhr.status !== 200 || state.status === "failed") { direct(); return; }
+        if (state.status === "finished") {
+          show(100, "PDF 已生成，正在下载");
+          link.removeAttribute("aria-busy");
+          window.location.assign(job.file_url);
+          return;
+        }
+        show(state.progress || 0, state.status === "queued" ? "已排队，等待生成" : "正在生成证书 PDF");
+        window.setTimeout(function () { poll(job); }, 700);
+      };
+      xhr.onerror = function () { window.setTimeout(function () { poll(job); }, 1500); };
+      xhr.send();
+    };
+    link.addEventListener("click", function (event) {
+      if (!window.FormData || !token || !bar) { return; }
+      event.preventDefault();
+      if (link.getAttribute("aria-busy") === "true") { return; }
+      link.setAttribute("aria-busy", "true");
+      show(0, "正在提交");
+      var data = new FormData();
+      data.append("csrf_token", token.value);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", link.getAttribute("data-pdf-job"));
+      xhr.responseType = "json";
+      xhr.onload = function () {
+        if (xhr.status === 202 && xhr.response && xhr.response.status_url) {
+          show(5, "已开始生成");
+          poll(xhr.response);
+        } else { direct(); }
+      };
+      xhr.onerror = direct;
+      xhr.send(data);
+    });
+  });
 })();

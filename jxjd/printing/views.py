@@ -9,11 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, url_for
 
 from jxjd.auth import Actor, current_actor
 from jxjd.certificates.services import certificate_for
-from jxjd.jobs.services import accepted, start, wants_async
+from jxjd.jobs.services import (
+    accepted,
+    job_file,
+    job_state,
+    start,
+    wants_async,
+    worker_listening,
+)
 from jxjd.openapi import doc
 from jxjd.printing import services
 from jxjd.sessions.services import get_session
@@ -122,3 +129,43 @@ def certificate_pdf_page(serial: str):
 def session_pdf_page(session_id: int):
     """The session's certificates PDF, from the session page."""
     return _session(session_id)
+
+
+JOBS_UNAVAILABLE = {"code": "jobs_unavailable", "detail": "后台任务暂不可用，PDF 将直接生成"}
+
+
+@bp.post("/sessions/<int:session_id>/pdf-job")
+@page("session.print")
+def session_pdf_job_page(session_id: int):
+    """The print button, sent by the page's script: 202 and a job whose progress the page shows;
+    without a worker 503 and nothing started (the script then opens the PDF as without it)."""
+    actor = current_actor()
+    part = services.session_part()
+    session = get_session(actor, session_id, "session.print")
+    services.session_pdf_part(session, part)  # refusals are answered now, as without jobs
+    job_id = None
+    if worker_listening():
+        job_id = start(actor, "session.pdf", SESSION_PDF_JOB, actor, session.id, part)
+    if job_id is None:
+        return JOBS_UNAVAILABLE, 503
+    links = {"session_id": session.id, "job_id": job_id}
+    return {
+        "id": job_id,
+        "status_url": url_for("printing.session_pdf_job_status_page", **links),
+        "file_url": url_for("printing.session_pdf_job_file_page", **links),
+    }, 202
+
+
+@bp.get("/sessions/<int:session_id>/pdf-jobs/<job_id>")
+@page("job.read")
+def session_pdf_job_status_page(session_id: int, job_id: str):
+    """A PDF job's status and progress, for the page's progress bar."""
+    state = job_state(current_actor(), job_id[:64])
+    return {"status": state.status, "progress": state.progress}
+
+
+@bp.get("/sessions/<int:session_id>/pdf-jobs/<job_id>/file")
+@page("job.read")
+def session_pdf_job_file_page(session_id: int, job_id: str):
+    """The finished job's PDF: the same bytes and headers the direct download answers."""
+    return job_file(current_actor(), job_id[:64])

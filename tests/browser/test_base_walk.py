@@ -223,17 +223,23 @@ def test_a_base_walks_its_whole_job_on_the_pages(
     assert page.locator(f"a[href='/v/{new_serial}']").count() == 1
     walk.check("verify-old-certificate")
 
-    # 6. The class's certificates as one PDF: one page per current certificate.
+    # 6. The class's certificates as one PDF (rendered by a job, its progress shown): one page
+    # per current certificate.
     page.goto(session_url)
+    page.click("text=打印本班全部证书（PDF）")
+    page.locator("#pdf-progress-text", has_text="等待生成").wait_for()
+    assert page.locator("label[for=pdf-progress]").inner_text() == "证书 PDF 生成进度"
+    walk.check("pdf-progress")
     with page.expect_download() as info:
-        page.click("text=打印本班全部证书（PDF）")
+        work(burst=True)
+        db.session.remove()
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"%PDF-")
     poppler.require_poppler()
     assert poppler.page_count(data) == len(people)
 
 
-def test_without_a_worker_the_upload_form_posts_as_before(
+def test_without_a_worker_the_upload_form_posts_and_the_pdf_downloads_as_before(
     open_session, make_account, live_url, desk_page, artifacts, tmp_path
 ):
     target = open_session()
@@ -254,3 +260,9 @@ def test_without_a_worker_the_upload_form_posts_as_before(
     assert "签发证书 2 张" in page.locator("#result").inner_text().replace("\n", " ")
     assert "job=" not in page.url
     page.screenshot(path=str(artifacts / "base-upload-without-worker.png"), full_page=True)
+
+    # The print button too: no worker, so its script follows the link (the PDF made at once).
+    with page.expect_download() as info:
+        page.click("text=打印本班全部证书（PDF）")
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
+    assert page.locator("#pdf-progress-box").is_hidden()

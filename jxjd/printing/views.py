@@ -148,11 +148,14 @@ def session_pdf_job_page(session_id: int):
         job_id = start(actor, "session.pdf", SESSION_PDF_JOB, actor, session.id, part)
     if job_id is None:
         return JOBS_UNAVAILABLE, 503
-    links = {"session_id": session.id, "job_id": job_id}
     return {
         "id": job_id,
-        "status_url": url_for("printing.session_pdf_job_status_page", **links),
-        "file_url": url_for("printing.session_pdf_job_file_page", **links),
+        "status_url": url_for(
+            "printing.session_pdf_job_status_page", session_id=session.id, job_id=job_id
+        ),
+        "file_url": url_for(
+            "printing.session_pdf_job_file_page", session_id=session.id, job_id=job_id
+        ),
     }, 202
 
 

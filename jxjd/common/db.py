@@ -99,6 +99,9 @@ def fetch_prepared(text: str, params: Mapping[str, Any]) -> tuple[list[str], tup
     except sa.exc.DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
+        # The server ended this connection, and likely its idle siblings too (a restart, a
+        # failover): start from a fresh pool rather than retry on the next dead one.
+        engine.dispose()
         return _fetch_prepared(engine, text, params)
 
 

@@ -397,6 +397,21 @@ def floor(data: bytes, session, people_new: int, records: int, signatures: int) 
     return time.perf_counter() - started
 
 
+def _print_profile(profiler: Any, cprofile: bool) -> None:
+    """The profile of the first upload: pyinstrument's tree, or cProfile's two top-30 lists."""
+    if not cprofile:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    import pstats
+
+    for order in ("cumulative", "tottime"):
+        print(f"-- cProfile, by {order}")
+        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(30)
+    if os.environ.get("BENCH_CALLERS"):
+        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+        stats.print_callers(*os.environ["BENCH_CALLERS"].split(","))
+
+
 def drop_schema(app, database_url: str | None) -> None:
     """Leave a given database empty again (a temporary SQLite file just goes away)."""
     import sqlalchemy as sa
@@ -430,6 +445,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", action="store_true", help="profile the first upload with pyinstrument"
+    )
+    parser.add_argument(
+        "--cprofile",
+        action="store_true",
+        help="profile the first upload with cProfile (top 30 by cumulative and by own time)",
     )
     parser.add_argument(
         "--database-url",
@@ -538,11 +558,16 @@ def run(app, args, rng: random.Random) -> None:
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
+        elif args.cprofile and trial == 0:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         cpu, started = time.process_time(), time.perf_counter()
         body = upload(client, measured.id, token, data)
         full, full_cpu = time.perf_counter() - started, time.process_time() - cpu
         if profiler is not None:
-            profiler.stop()
+            profiler.disable() if args.cprofile else profiler.stop()
         if body["recorded"] != n or body["rejected"]:
             raise SystemExit(f"unexpected receipt: {body}")
         issued = body["certificates_issued"]
@@ -557,7 +582,7 @@ def run(app, args, rng: random.Random) -> None:
             f"  a/b {full / least:.2f}  [certificates {issued}, new people {people_new}]"
         )
         if profiler is not None:
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            _print_profile(profiler, args.cprofile)
 
     from jxjd.attendance.importing import read_roster_file
 

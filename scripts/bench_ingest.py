@@ -407,9 +407,7 @@ def _print_profile(profiler: Any, cprofile: bool) -> None:
     for order in ("cumulative", "tottime"):
         print(f"-- cProfile, by {order}")
         pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(30)
-    if os.environ.get("BENCH_CALLERS"):
-        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
-        stats.print_callers(*os.environ["BENCH_CALLERS"].split(","))
+    profiler.dump_stats("/tmp/ingest-bench.pstats")
 
 
 def drop_schema(app, database_url: str | None) -> None:

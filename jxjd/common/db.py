@@ -203,30 +203,49 @@ def bulk_insert(
     rows: Sequence[Mapping[str, Any]],
     *,
     conflict_target: Sequence[str] | None = None,
+    add_on_conflict: Sequence[str] = (),
 ) -> int:
     """Insert rows (all with the same keys) without reading anything back; the count stored.
 
     With `conflict_target`, rows whose target columns are already taken are skipped (the caller
-    compares the count and reads back only when a concurrent writer won some rows).
+    compares the count and reads back only when a concurrent writer won some rows), or, with
+    `add_on_conflict`, the stored row gets those columns' values added to its own (a running
+    sum; the count is then of rows inserted or updated).
     """
     if not rows:
         return 0
+    if add_on_conflict and not conflict_target:
+        raise ValueError("add_on_conflict needs a conflict_target")
     mark_written()  # past the ORM: tell the unit of work there is something to commit
     if _dialect() == "postgresql":
-        return _copy_insert(table, rows, conflict_target)
-    return _executemany_insert(table, rows, conflict_target)
+        return _copy_insert(table, rows, conflict_target, add_on_conflict)
+    return _executemany_insert(table, rows, conflict_target, add_on_conflict)
+
+
+def _sqlite_insert(
+    table: sa.Table, conflict_target: Sequence[str] | None, add_on_conflict: Sequence[str]
+) -> Any:
+    """The INSERT of _executemany_insert: plain, skipping conflicts, or adding on conflict."""
+    if not conflict_target:
+        return table.insert()
+    if not add_on_conflict:
+        return insert_ignoring_conflicts(table, conflict_target=conflict_target)
+    insert = dialect_insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(conflict_target),
+        set_={name: table.c[name] + insert.excluded[name] for name in add_on_conflict},
+    )
 
 
 def _executemany_insert(
-    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_target: Sequence[str] | None,
+    add_on_conflict: Sequence[str] = (),
 ) -> int:
     """Elsewhere (SQLite): one positional executemany per batch, the columns' own bind processors."""
     columns = list(rows[0])
-    insert = (
-        insert_ignoring_conflicts(table, conflict_target=conflict_target)
-        if conflict_target
-        else table.insert()
-    )
+    insert = _sqlite_insert(table, conflict_target, add_on_conflict)
     dialect = db.session.get_bind().dialect
     compiled = insert.values({name: sa.bindparam(name) for name in columns}).compile(
         dialect=dialect
@@ -256,7 +275,10 @@ def _executemany_insert(
 
 
 def _copy_insert(
-    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_target: Sequence[str] | None,
+    add_on_conflict: Sequence[str] = (),
 ) -> int:
     """PostgreSQL: COPY the rows in; through a per-connection staging table when conflicts may occur."""
     columns, convert = _copy_columns(table, rows[0])
@@ -283,12 +305,22 @@ def _copy_insert(
         if not conflict_target:
             return len(rows)
         keys = sql.SQL(", ").join(sql.Identifier(name) for name in conflict_target)
+        action: sql.Composable = sql.SQL("DO NOTHING")
+        if add_on_conflict:
+            action = sql.SQL("DO UPDATE SET {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{name} = {target}.{name} + EXCLUDED.{name}").format(
+                        name=sql.Identifier(name), target=target
+                    )
+                    for name in add_on_conflict
+                )
+            )
         # In conflict-target order: concurrent writers take the unique-index locks alike.
         cursor.execute(
             sql.SQL(
                 "INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY {keys} "
-                "ON CONFLICT ({keys}) DO NOTHING"
-            ).format(target=target, names=names, stage=into, keys=keys)
+                "ON CONFLICT ({keys}) {action}"
+            ).format(target=target, names=names, stage=into, keys=keys, action=action)
         )
         stored = cursor.rowcount
         cursor.execute(sql.SQL("TRUNCATE {}").format(into))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -253,21 +254,17 @@ def _executemany_insert(
     order = compiled.positiontup or columns
     processors = [_bind_processor(table.c[name], dialect) for name in order]
     # Columns the rows leave out but SQLAlchemy fills in (a scalar Python-side default).
-    defaults = {name: _scalar_default(table.c[name]) for name in order if name not in columns}
+    left_out = {
+        name: fn(_scalar_default(table.c[name]))
+        for name, fn in zip(order, processors, strict=True)
+        if name not in columns
+    }
+    values = _row_values(order, processors, left_out)
     cursor = _raw_connection().cursor()
     stored = 0
     try:
         for batch in chunked(rows):
-            cursor.executemany(
-                compiled.string,
-                [
-                    tuple(
-                        fn(row[name] if name in row else defaults[name])
-                        for name, fn in zip(order, processors, strict=True)
-                    )
-                    for row in batch
-                ],
-            )
+            cursor.executemany(compiled.string, [values(row) for row in batch])
             stored += cursor.rowcount
     finally:
         cursor.close()
@@ -281,7 +278,8 @@ def _copy_insert(
     add_on_conflict: Sequence[str] = (),
 ) -> int:
     """PostgreSQL: COPY the rows in; through a per-connection staging table when conflicts may occur."""
-    columns, convert = _copy_columns(table, rows[0])
+    columns, convert, left_out = _copy_columns(table, rows[0])
+    values = _row_values(columns, convert, left_out)
     names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     target = sql.Identifier(table.name)
     cursor = _raw_connection().cursor()
@@ -299,9 +297,7 @@ def _copy_insert(
             )
         with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(into, names)) as copy:
             for row in rows:
-                copy.write_row(
-                    [fn(row.get(name)) for name, fn in zip(columns, convert, strict=True)]
-                )
+                copy.write_row(values(row))
         if not conflict_target:
             return len(rows)
         keys = sql.SQL(", ").join(sql.Identifier(name) for name in conflict_target)
@@ -329,18 +325,22 @@ def _copy_insert(
         cursor.close()
 
 
-def _copy_columns(table: sa.Table, sample: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
-    """The columns to COPY (those given, plus any with a scalar default) and each's converter."""
+def _copy_columns(
+    table: sa.Table, sample: Mapping[str, Any]
+) -> tuple[list[str], list[Any], dict[str, Any]]:
+    """The columns to COPY (those given, plus any with a scalar default), each's converter, and
+    the values of those the rows leave out (their defaults)."""
     columns: list[str] = []
     convert: list[Callable[..., Any]] = []
+    left_out: dict[str, Any] = {}
     for column in table.columns:
         default = column.default
         if column.name in sample:
             pass
         elif default is not None and default.is_scalar:
-            value = cast(Any, default).arg
             columns.append(column.name)
-            convert.append(lambda _ignored, value=value: value)
+            convert.append(_same)
+            left_out[column.name] = cast(Any, default).arg
             continue
         else:
             continue
@@ -352,7 +352,39 @@ def _copy_columns(table: sa.Table, sample: Mapping[str, Any]) -> tuple[list[str]
             convert.append(lambda value: None if value is None else Json(value))
         else:
             convert.append(_same)
-    return columns, convert
+    return columns, convert, left_out
+
+
+def _row_values(
+    names: Sequence[str], convert: Sequence[Callable[[Any], Any]], left_out: Mapping[str, Any]
+) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A function giving a row's values in `names` order, each through its converter.
+
+    The rows all have the same keys: one itemgetter takes the given columns, converters that
+    change nothing are skipped, and a column the rows leave out gets its value in `left_out`
+    (already converted).
+    """
+    given = [name for name in names if name not in left_out]
+    get = itemgetter(*given)
+    single = len(given) == 1
+    active = [
+        (place, fn)
+        for place, (name, fn) in enumerate(
+            (name, fn) for name, fn in zip(names, convert, strict=True) if name not in left_out
+        )
+        if fn is not _same
+    ]
+    constants = [(i, left_out[name]) for i, name in enumerate(names) if name in left_out]
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        out = [get(row)] if single else list(get(row))
+        for place, fn in active:
+            out[place] = fn(out[place])
+        for place, value in constants:  # in increasing order: each lands where it belongs
+            out.insert(place, value)
+        return out
+
+    return values
 
 
 def _raw_connection() -> Any:

@@ -12,13 +12,15 @@ taken down again at the end, so the database is left empty:
     signing input (no PyJWT), and the same rows stored with one COPY (PostgreSQL) or one raw
     executemany (SQLite) per table, ids reserved up front;
 (r) reading the file alone (read_roster_file, the app's bounded reader), best of five;
-(m) with --memory-rows N: this process's RSS before, at the peak of and after an N-row upload
-    (the row and size caps lifted via config), to show the worker gives the memory back.
+(m) with --memory-rows N: this process's RSS before, at the peak of and after each of two N-row
+    uploads (the row and size caps lifted via config), as the request leaves it and after gc +
+    malloc_trim, to show the worker gives the memory back.
 
 Every ID in the measured file is unique (strict mode passes); a few hundred of its people already
 attended an earlier session, so their person rows are reused. Usage:
 
-    .venv/bin/python scripts/bench_ingest.py [--rows 10000] [--repeats 300] [--profile]
+    .venv/bin/python scripts/bench_ingest.py [--rows 10000] [--repeats 300] [--profile | --cprofile]
+        [--memory-rows 100000]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/jxjd_bench]
 """
 
@@ -397,6 +399,21 @@ def floor(data: bytes, session, people_new: int, records: int, signatures: int) 
     return time.perf_counter() - started
 
 
+def _print_profile(profiler: Any, cprofile: bool) -> None:
+    """The profile of the first upload: pyinstrument's tree, or cProfile's two top-30 lists."""
+    if not cprofile:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    import pstats
+
+    for order in ("cumulative", "tottime"):
+        print(f"-- cProfile, by {order}")
+        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(30)
+    saved = Path(tempfile.gettempdir()) / "bench_ingest.pstats"
+    profiler.dump_stats(saved)
+    print(f"-- the whole profile: {saved} (python -m pstats)")
+
+
 def drop_schema(app, database_url: str | None) -> None:
     """Leave a given database empty again (a temporary SQLite file just goes away)."""
     import sqlalchemy as sa
@@ -432,6 +449,11 @@ def main() -> None:
         "--profile", action="store_true", help="profile the first upload with pyinstrument"
     )
     parser.add_argument(
+        "--cprofile",
+        action="store_true",
+        help="profile the first upload with cProfile (top 30 by cumulative and by own time)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL"),
         help="an empty database to run on (default: $DATABASE_URL, else a temporary SQLite file)",
@@ -458,13 +480,14 @@ def _rss_mib() -> float:
 
 
 def memory(app, args, rng: random.Random) -> None:
-    """RSS around one large upload: the worker should end where it began."""
-    import gc
+    """RSS around two large uploads: the worker should end where it began, and a second upload
+    should not add to what the first one left."""
     import resource
 
     import sqlalchemy as sa
 
     from jxjd.auth import CLI
+    from jxjd.common.memory import release_memory
     from jxjd.extensions import db
     from jxjd.sessions.models import TrainingSession
     from jxjd.sessions.services import schedule_session
@@ -476,35 +499,48 @@ def memory(app, args, rng: random.Random) -> None:
         c: getattr(first, c)
         for c in ("plan_item_id", "specialty", "category", "level", "audience", "form", "hours")
     }
-    session = schedule_session(
-        CLI,
-        first.base,
-        {
-            **values,
-            "title": "内存测量班",
-            "start_date": date(2026, 1, 5),
-            "end_date": date(2026, 1, 7),
-            "location": "长沙",
-        },
-    )
+    sessions = [
+        schedule_session(
+            CLI,
+            first.base,
+            {
+                **values,
+                "title": f"内存测量班（第{n + 1}期）",
+                "start_date": date(2026, 1, 5 + 7 * n),
+                "end_date": date(2026, 1, 7 + 7 * n),
+                "location": "长沙",
+            },
+        )
+        for n in range(2)
+    ]
+    session_ids = [session.id for session in sessions]
     db.session.commit()
     token = base_token(first.base)
-    data = roster_xlsx(make_people(args.memory_rows, rng, set()))
+    taken: set[str] = set()
+    rosters = [roster_xlsx(make_people(args.memory_rows, rng, taken)) for _ in session_ids]
     client = app.test_client()
     client.get("/api/v1/health")
-    gc.collect()
+    db.session.remove()
+    release_memory(None)  # the rosters' generation freed memory too: start from a trimmed heap
     before = _rss_mib()
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
-    body = upload(client, session.id, token, data)
-    took = time.perf_counter() - started
-    after = _rss_mib()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"(m) {args.memory_rows} rows ({len(data) / 2**20:.1f} MiB .xlsx) in {took:.2f} s, "
-        f"recorded {body['recorded']}: RSS before {before:.0f} MiB, peak "
-        f"{max(peak, peak_before):.0f} MiB, after {after:.0f} MiB (+{after - before:.0f} MiB)"
-    )
+    print(f"(m) RSS before: {before:.0f} MiB (after gc + malloc_trim)")
+    for n, (session_id, data) in enumerate(zip(session_ids, rosters, strict=True), start=1):
+        started = time.perf_counter()
+        body = upload(client, session_id, token, data)
+        took = time.perf_counter() - started
+        after = _rss_mib()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        recorded = body["recorded"]
+        del body
+        db.session.remove()
+        release_memory(None)  # what the request already did: gc, then glibc's malloc_trim
+        trimmed = _rss_mib()
+        print(
+            f"(m) upload {n}: {args.memory_rows} rows ({len(data) / 2**20:.1f} MiB .xlsx) in "
+            f"{took:.2f} s, recorded {recorded}; RSS peak so far {peak:.0f} MiB, after the "
+            f"request {after:.0f} MiB (+{after - before:.0f}), after gc + malloc_trim "
+            f"{trimmed:.0f} MiB (+{trimmed - before:.0f})"
+        )
 
 
 def run(app, args, rng: random.Random) -> None:
@@ -538,11 +574,16 @@ def run(app, args, rng: random.Random) -> None:
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
+        elif args.cprofile and trial == 0:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         cpu, started = time.process_time(), time.perf_counter()
         body = upload(client, measured.id, token, data)
         full, full_cpu = time.perf_counter() - started, time.process_time() - cpu
         if profiler is not None:
-            profiler.stop()
+            profiler.disable() if args.cprofile else profiler.stop()
         if body["recorded"] != n or body["rejected"]:
             raise SystemExit(f"unexpected receipt: {body}")
         issued = body["certificates_issued"]
@@ -557,7 +598,7 @@ def run(app, args, rng: random.Random) -> None:
             f"  a/b {full / least:.2f}  [certificates {issued}, new people {people_new}]"
         )
         if profiler is not None:
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            _print_profile(profiler, args.cprofile)
 
     from jxjd.attendance.importing import read_roster_file
 

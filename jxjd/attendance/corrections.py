@@ -183,11 +183,7 @@ def _reissue(
         hours=hours,
         category=values["category"],
     )
-    issue_certificates(session, base_name, [item], utcnow())
-    certs = Certificate.__table__.c
-    new_id = db.session.execute(
-        sa.select(certs.id).where(certs.record_id == record.id, certs.revoked_at.is_(None))
-    ).scalar_one()
-    allocate_entries([new_id])
+    [new_id] = issue_certificates(session, base_name, [item], utcnow())
+    allocate_entries([new_id], new=True)
     db.session.expire(record)
     return new_id

@@ -439,18 +439,11 @@ def issue_for_records(
         for record in records
         if record.person_id in inserted and record.values["result"] == "pass"
     ]
-    count = issue_certificates(session, base.name, issuable, now)
-    if count:
-        # Every certificate gets its status list entry in the issuing transaction, so its bit
-        # exists (0) from the start and revocation only has to set it (CONTRACT §13).
-        record_ids = [item.record_id for item in issuable]
-        cert_ids: list[int] = []
-        for batch in chunked(record_ids):
-            cert_ids += db.session.scalars(
-                sa.select(Certificate.id).where(Certificate.record_id.in_(batch))
-            )
-        allocate_entries(cert_ids)
-    return count
+    cert_ids = issue_certificates(session, base.name, issuable, now)
+    # Every certificate gets its status list entry in the issuing transaction, so its bit
+    # exists (0) from the start and revocation only has to set it (CONTRACT §13).
+    allocate_entries(cert_ids, new=True)
+    return len(cert_ids)
 
 
 def close_upload(

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from jxjd.attendance.counting import counted_hours
 from jxjd.attendance.models import AttendanceRecord, BasePersonYearTally, BaseYearTally
 from jxjd.certificates.services import on_revocation
-from jxjd.common.db import chunked, dialect_insert, insert_ignoring_conflicts
+from jxjd.common.db import bulk_insert, chunked, insert_ignoring_conflicts
 from jxjd.extensions import db
 from jxjd.sessions.models import TrainingSession
 
@@ -66,20 +66,17 @@ def tally_new_records(base_id: int, year: int, records: Iterable[tuple[int, Deci
         return
     _lock_base_year(base_id, year)
     new_people = len(per_person) - _known_people(base_id, year, sorted(per_person))
-    insert = dialect_insert(_PERSON)
-    upsert = insert.on_conflict_do_update(
-        index_elements=["base_id", "year", "person_id"],
-        set_={
-            "person_times": _PERSON.c.person_times + insert.excluded.person_times,
-            "counted_hours": _PERSON.c.counted_hours + insert.excluded.counted_hours,
-        },
-    )
     rows = [
         {"base_id": base_id, "year": year, "person_id": p, "person_times": n, "counted_hours": h}
         for p, (n, h) in sorted(per_person.items())
     ]
-    for batch in chunked(rows):
-        db.session.execute(upsert, list(batch))
+    # COPY (PostgreSQL) or one executemany: a person's tally grows by the new records.
+    bulk_insert(
+        _PERSON,
+        rows,
+        conflict_target=["base_id", "year", "person_id"],
+        add_on_conflict=["person_times", "counted_hours"],
+    )
     _add_to_base_year(
         base_id,
         year,

@@ -24,7 +24,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore
-from jxjd.common.db import bulk_insert, read_one
+from jxjd.common.db import bulk_insert, read_one, reserve_ids
 from jxjd.common.enums import CERTIFICATE_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
@@ -94,21 +94,28 @@ def _qr_prefix_len() -> int:
     return len(current_app.config["JXJD_PUBLIC_URL"]) + len("/v/") + SERIAL_LENGTH + len("?t=")
 
 
-def issue_certificates(session: Any, base_name: str, items: list[Issuable], now: datetime) -> int:
-    """Sign and store one certificate per item (COPY or one executemany); returns the count."""
+def issue_certificates(
+    session: Any, base_name: str, items: list[Issuable], now: datetime
+) -> list[int]:
+    """Sign and store one certificate per item (COPY or one executemany); their ids, in order.
+
+    The ids are reserved up front (common.db.reserve_ids): nothing is read back.
+    """
     if not items:
-        return 0
+        return []
+    ids = reserve_ids(Certificate.__table__, len(items))
     key = signing_keys().active()
     prefix_len = _qr_prefix_len()
     iat = int(now.timestamp())
     common = session_values(IssueContext("", items[0], session, base_name, iat))
     rows = []
-    for item in items:
+    for cert_id, item in zip(ids, items, strict=True):
         serial = new_serial()
         payload = signed_payload(IssueContext(serial, item, session, base_name, iat), common)
         payload, token = _sign_fitting(key, payload, prefix_len)
         rows.append(
             {
+                "id": cert_id,
                 "serial": serial,
                 "record_id": item.record_id,
                 "person_id": item.person_id,
@@ -120,7 +127,8 @@ def issue_certificates(session: Any, base_name: str, items: list[Issuable], now:
                 "issued_at": now,
             }
         )
-    return bulk_insert(Certificate.__table__, rows)
+    bulk_insert(Certificate.__table__, rows)
+    return ids
 
 
 # ---- reading, access, QR cache, revocation ---------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -206,30 +207,49 @@ def bulk_insert(
     rows: Sequence[Mapping[str, Any]],
     *,
     conflict_target: Sequence[str] | None = None,
+    add_on_conflict: Sequence[str] = (),
 ) -> int:
     """Insert rows (all with the same keys) without reading anything back; the count stored.
 
     With `conflict_target`, rows whose target columns are already taken are skipped (the caller
-    compares the count and reads back only when a concurrent writer won some rows).
+    compares the count and reads back only when a concurrent writer won some rows), or, with
+    `add_on_conflict`, the stored row gets those columns' values added to its own (a running
+    sum; the count is then of rows inserted or updated).
     """
     if not rows:
         return 0
+    if add_on_conflict and not conflict_target:
+        raise ValueError("add_on_conflict needs a conflict_target")
     mark_written()  # past the ORM: tell the unit of work there is something to commit
     if _dialect() == "postgresql":
-        return _copy_insert(table, rows, conflict_target)
-    return _executemany_insert(table, rows, conflict_target)
+        return _copy_insert(table, rows, conflict_target, add_on_conflict)
+    return _executemany_insert(table, rows, conflict_target, add_on_conflict)
+
+
+def _sqlite_insert(
+    table: sa.Table, conflict_target: Sequence[str] | None, add_on_conflict: Sequence[str]
+) -> Any:
+    """The INSERT of _executemany_insert: plain, skipping conflicts, or adding on conflict."""
+    if not conflict_target:
+        return table.insert()
+    if not add_on_conflict:
+        return insert_ignoring_conflicts(table, conflict_target=conflict_target)
+    insert = dialect_insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(conflict_target),
+        set_={name: table.c[name] + insert.excluded[name] for name in add_on_conflict},
+    )
 
 
 def _executemany_insert(
-    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_target: Sequence[str] | None,
+    add_on_conflict: Sequence[str] = (),
 ) -> int:
     """Elsewhere (SQLite): one positional executemany per batch, the columns' own bind processors."""
     columns = list(rows[0])
-    insert = (
-        insert_ignoring_conflicts(table, conflict_target=conflict_target)
-        if conflict_target
-        else table.insert()
-    )
+    insert = _sqlite_insert(table, conflict_target, add_on_conflict)
     dialect = db.session.get_bind().dialect
     compiled = insert.values({name: sa.bindparam(name) for name in columns}).compile(
         dialect=dialect
@@ -237,21 +257,17 @@ def _executemany_insert(
     order = compiled.positiontup or columns
     processors = [_bind_processor(table.c[name], dialect) for name in order]
     # Columns the rows leave out but SQLAlchemy fills in (a scalar Python-side default).
-    defaults = {name: _scalar_default(table.c[name]) for name in order if name not in columns}
+    left_out = {
+        name: fn(_scalar_default(table.c[name]))
+        for name, fn in zip(order, processors, strict=True)
+        if name not in columns
+    }
+    values = _row_values(order, processors, left_out)
     cursor = _raw_connection().cursor()
     stored = 0
     try:
         for batch in chunked(rows):
-            cursor.executemany(
-                compiled.string,
-                [
-                    tuple(
-                        fn(row[name] if name in row else defaults[name])
-                        for name, fn in zip(order, processors, strict=True)
-                    )
-                    for row in batch
-                ],
-            )
+            cursor.executemany(compiled.string, [values(row) for row in batch])
             stored += cursor.rowcount
     finally:
         cursor.close()
@@ -259,10 +275,14 @@ def _executemany_insert(
 
 
 def _copy_insert(
-    table: sa.Table, rows: Sequence[Mapping[str, Any]], conflict_target: Sequence[str] | None
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_target: Sequence[str] | None,
+    add_on_conflict: Sequence[str] = (),
 ) -> int:
     """PostgreSQL: COPY the rows in; through a per-connection staging table when conflicts may occur."""
-    columns, convert = _copy_columns(table, rows[0])
+    columns, convert, left_out = _copy_columns(table, rows[0])
+    values = _row_values(columns, convert, left_out)
     names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     target = sql.Identifier(table.name)
     cursor = _raw_connection().cursor()
@@ -280,18 +300,26 @@ def _copy_insert(
             )
         with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(into, names)) as copy:
             for row in rows:
-                copy.write_row(
-                    [fn(row.get(name)) for name, fn in zip(columns, convert, strict=True)]
-                )
+                copy.write_row(values(row))
         if not conflict_target:
             return len(rows)
         keys = sql.SQL(", ").join(sql.Identifier(name) for name in conflict_target)
+        action: sql.Composable = sql.SQL("DO NOTHING")
+        if add_on_conflict:
+            action = sql.SQL("DO UPDATE SET {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{name} = {target}.{name} + EXCLUDED.{name}").format(
+                        name=sql.Identifier(name), target=target
+                    )
+                    for name in add_on_conflict
+                )
+            )
         # In conflict-target order: concurrent writers take the unique-index locks alike.
         cursor.execute(
             sql.SQL(
                 "INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY {keys} "
-                "ON CONFLICT ({keys}) DO NOTHING"
-            ).format(target=target, names=names, stage=into, keys=keys)
+                "ON CONFLICT ({keys}) {action}"
+            ).format(target=target, names=names, stage=into, keys=keys, action=action)
         )
         stored = cursor.rowcount
         cursor.execute(sql.SQL("TRUNCATE {}").format(into))
@@ -300,18 +328,22 @@ def _copy_insert(
         cursor.close()
 
 
-def _copy_columns(table: sa.Table, sample: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
-    """The columns to COPY (those given, plus any with a scalar default) and each's converter."""
+def _copy_columns(
+    table: sa.Table, sample: Mapping[str, Any]
+) -> tuple[list[str], list[Any], dict[str, Any]]:
+    """The columns to COPY (those given, plus any with a scalar default), each's converter, and
+    the values of those the rows leave out (their defaults)."""
     columns: list[str] = []
     convert: list[Callable[..., Any]] = []
+    left_out: dict[str, Any] = {}
     for column in table.columns:
         default = column.default
         if column.name in sample:
             pass
         elif default is not None and default.is_scalar:
-            value = cast(Any, default).arg
             columns.append(column.name)
-            convert.append(lambda _ignored, value=value: value)
+            convert.append(_same)
+            left_out[column.name] = cast(Any, default).arg
             continue
         else:
             continue
@@ -323,7 +355,39 @@ def _copy_columns(table: sa.Table, sample: Mapping[str, Any]) -> tuple[list[str]
             convert.append(lambda value: None if value is None else Json(value))
         else:
             convert.append(_same)
-    return columns, convert
+    return columns, convert, left_out
+
+
+def _row_values(
+    names: Sequence[str], convert: Sequence[Callable[[Any], Any]], left_out: Mapping[str, Any]
+) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A function giving a row's values in `names` order, each through its converter.
+
+    The rows all have the same keys: one itemgetter takes the given columns, converters that
+    change nothing are skipped, and a column the rows leave out gets its value in `left_out`
+    (already converted).
+    """
+    given = [name for name in names if name not in left_out]
+    get = itemgetter(*given)
+    single = len(given) == 1
+    active = [
+        (place, fn)
+        for place, (name, fn) in enumerate(
+            (name, fn) for name, fn in zip(names, convert, strict=True) if name not in left_out
+        )
+        if fn is not _same
+    ]
+    constants = [(i, left_out[name]) for i, name in enumerate(names) if name in left_out]
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        out = [get(row)] if single else list(get(row))
+        for place, fn in active:
+            out[place] = fn(out[place])
+        for place, value in constants:  # in increasing order: each lands where it belongs
+            out.insert(place, value)
+        return out
+
+    return values
 
 
 def _raw_connection() -> Any:

@@ -10,7 +10,6 @@ conditional UPDATE … RETURNING (atomic on PostgreSQL and SQLite); the unique c
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
@@ -18,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 
 from jxjd.certificates.models import Certificate
-from jxjd.common.db import chunked
+from jxjd.common.db import bulk_insert, chunked
 from jxjd.common.time import utcnow
 from jxjd.credentials.models import CredentialStatus, StatusList
 from jxjd.credentials.vc import STATUS_LIST_SIZE
@@ -42,8 +41,9 @@ def permute(seed: bytes, n: int, size: int = STATUS_LIST_SIZE) -> int:
     while True:
         left, right = x >> half, x & mask
         for round_ in range(_ROUNDS):
-            digest = hmac.new(seed, bytes([round_]) + right.to_bytes(4, "big"), hashlib.sha256)
-            left, right = right, left ^ (int.from_bytes(digest.digest()[:4], "big") & mask)
+            # hmac.digest: the same HMAC-SHA256 as hmac.new(...).digest(), in one C call.
+            digest = hmac.digest(seed, bytes([round_]) + right.to_bytes(4, "big"), "sha256")
+            left, right = right, left ^ (int.from_bytes(digest[:4], "big") & mask)
         x = (left << half) | right
         if x < size:
             return x
@@ -116,13 +116,17 @@ def ensure_entry(certificate_id: int) -> CredentialStatus:
     return entry
 
 
-def allocate_entries(certificate_ids: Iterable[int]) -> int:
-    """Give every listed certificate without an entry one, in bulk; returns how many were new."""
+def allocate_entries(certificate_ids: Iterable[int], *, new: bool = False) -> int:
+    """Give every listed certificate without an entry one, in bulk; returns how many were new.
+
+    `new`: the certificates were issued in this transaction, so none has an entry yet (nothing
+    is looked up). The entries go in with one COPY or executemany (common.db.bulk_insert).
+    """
     wanted = sorted(set(certificate_ids))
     if not wanted:
         return 0
     have: set[int] = set()
-    for batch in chunked(wanted):
+    for batch in () if new else chunked(wanted):
         have.update(
             db.session.scalars(
                 sa.select(_ENTRIES.c.certificate_id).where(_ENTRIES.c.certificate_id.in_(batch))
@@ -142,8 +146,7 @@ def allocate_entries(certificate_ids: Iterable[int]) -> int:
         }
         for cid, (list_id, index) in zip(missing, _reserve(len(missing)), strict=True)
     ]
-    for new_entries in chunked(rows):
-        db.session.execute(_ENTRIES.insert(), list(new_entries))
+    bulk_insert(_ENTRIES, rows)
     return len(rows)
 
 

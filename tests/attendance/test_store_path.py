@@ -103,3 +103,43 @@ def test_a_column_left_out_takes_its_default_on_every_database(open_session):
     assert bulk_insert(table, [row], conflict_target=["session_id", "person_id"]) == 0
     stored = db.session.get(AttendanceRecord, record_id)
     assert stored.name_differs is False and stored.hours == Decimal(24)
+
+
+def test_add_on_conflict_sums_into_the_stored_row_on_every_database(open_session):
+    """bulk_insert(add_on_conflict=...) inserts new keys and adds to the taken ones (tallies)."""
+    from decimal import Decimal
+
+    from jxjd.attendance.models import BasePersonYearTally
+    from jxjd.common.db import bulk_insert
+    from jxjd.people.services import NewPerson, ensure_people, id_hashes
+    from tests.fixtures.attendance import new_id_number
+
+    target = open_session()
+    numbers = [new_id_number() for _ in range(2)]
+    hashes = id_hashes(numbers)
+    people = ensure_people({d: NewPerson(n, "王伟") for d, n in zip(hashes, numbers, strict=True)})
+    first, second = (people[d].id for d in hashes)
+    table = BasePersonYearTally.__table__
+    keys = {"base_id": target.base.id, "year": 2031}
+
+    def tally(person_id: int, times: int, hours: str) -> dict:
+        return {
+            **keys,
+            "person_id": person_id,
+            "person_times": times,
+            "counted_hours": Decimal(hours),
+        }
+
+    sums = {"conflict_target": ["base_id", "year", "person_id"]}
+    sums["add_on_conflict"] = ["person_times", "counted_hours"]
+    assert bulk_insert(table, [tally(first, 1, "24")], **sums) == 1
+    assert bulk_insert(table, [tally(first, 2, "12.5"), tally(second, 1, "8")], **sums) == 2
+    stored = db.session.execute(
+        sa.select(table.c.person_id, table.c.person_times, table.c.counted_hours).where(
+            table.c.base_id == target.base.id, table.c.year == 2031
+        )
+    ).all()
+    assert {r.person_id: (r.person_times, r.counted_hours) for r in stored} == {
+        first: (3, Decimal("36.5")),
+        second: (1, Decimal(8)),
+    }

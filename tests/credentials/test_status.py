@@ -28,6 +28,31 @@ def test_permute_spreads_consecutive_entries_over_a_full_size_list():
     assert [status.permute(b"\x02" * 32, n) for n in range(64)] != first
 
 
+def test_permute_keeps_the_indices_it_has_always_given():
+    """Lists already handed out entries: the same seed and n must give the same index for ever."""
+    seed = bytes(range(32))
+    assert [status.permute(seed, n) for n in range(8)] == [
+        71349,
+        100896,
+        89473,
+        62649,
+        51952,
+        126837,
+        114833,
+        64278,
+    ]
+    assert [status.permute(b"\x07" * 32, n, 100) for n in range(8)] == [
+        77,
+        27,
+        81,
+        75,
+        56,
+        92,
+        62,
+        82,
+    ]
+
+
 def test_permute_refuses_entries_outside_the_list():
     with pytest.raises(ValueError):
         status.permute(b"k", 8, 8)

@@ -15,6 +15,14 @@ def test_random_codes_use_only_the_32_unambiguous_characters():
     assert not set("ILOU") & set("".join(codes)) and len(crockford.ALPHABET) == 32
 
 
+@pytest.mark.parametrize("length", [1, 7, 8, 26])
+def test_random_codes_have_the_length_and_every_character_turns_up_in_every_place(length):
+    codes = [crockford.random_code(length) for _ in range(2000)]
+    assert {len(code) for code in codes} == {length}
+    for place in range(length):  # 2,000 draws of 32 characters: each seen (miss p < 1e-25)
+        assert {code[place] for code in codes} == set(crockford.ALPHABET)
+
+
 @pytest.mark.parametrize(
     ("typed", "canonical"),
     [

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from rq import SimpleWorker
 
+from jxjd.jobs.services import queue
 from tests.fixtures.servers import throwaway_redis
 
 
@@ -28,3 +30,14 @@ def jobs_redis(app, redis_server, monkeypatch) -> str:
     for key in conn.scan_iter(f"rq:*{QUEUE_NAME}*"):
         conn.delete(key)
     return redis_server
+
+
+@pytest.fixture
+def listening(app, jobs_redis):
+    """A worker registered on the queue (as `flask jobs worker` is while it runs)."""
+    with app.app_context():
+        worker = SimpleWorker([queue()], connection=queue().connection)
+        worker.register_birth()
+    yield worker
+    with app.app_context():
+        worker.register_death()

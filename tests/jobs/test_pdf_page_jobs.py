@@ -5,7 +5,6 @@ worker nothing is started (503) and the link is followed as before (synchronousl
 from __future__ import annotations
 
 import pytest
-from rq import SimpleWorker
 
 from jxjd.extensions import db
 from jxjd.jobs.services import queue, work
@@ -22,17 +21,6 @@ def print_page(client, make_account, login, open_session, upload_roster):
     assert login(client, "pdf-base").status_code == 302
     token = csrf_token_from(client.get(f"/sessions/{target.id}").get_data(as_text=True))
     return client, target, token
-
-
-@pytest.fixture
-def listening(app, jobs_redis):
-    """A worker registered on the queue (as `flask jobs worker` is while it runs)."""
-    with app.app_context():
-        worker = SimpleWorker([queue()], connection=queue().connection)
-        worker.register_birth()
-    yield worker
-    with app.app_context():
-        worker.register_death()
 
 
 def test_the_print_button_names_its_job_endpoint_and_a_labelled_progress_bar(print_page):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from rq import SimpleWorker
 
 from jxjd.extensions import db
 from jxjd.jobs.services import queue, work
@@ -23,17 +22,6 @@ def base_page(client, make_account, login, open_session):
     assert login(client, "job-base").status_code == 302
     token = csrf_token_from(client.get(f"/sessions/{target.id}").get_data(as_text=True))
     return client, target, token
-
-
-@pytest.fixture
-def listening(app, jobs_redis):
-    """A worker registered on the queue (as `flask jobs worker` is while it runs)."""
-    with app.app_context():
-        worker = SimpleWorker([queue()], connection=queue().connection)
-        worker.register_birth()
-    yield worker
-    with app.app_context():
-        worker.register_death()
 
 
 def _send(client, target, token, data, mode="strict"):

@@ -35,7 +35,7 @@ from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
 from jxjd.certificates.services import Issuable, issue_certificates
-from jxjd.common.db import begin_immediate_on_sqlite, bulk_insert, chunked, reserve_ids
+from jxjd.common.db import begin_immediate_on_sqlite, bulk_insert, in_batches, reserve_ids
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number, normalize_id_number
 from jxjd.common.memory import no_cycle_collection
@@ -246,11 +246,11 @@ def existing_records(session_id: int, person_ids: Sequence[int]) -> dict[int, sa
     """
     record = AttendanceRecord.__table__.c
     found: dict[int, sa.Row] = {}
-    for batch in chunked(sorted(person_ids)):
+    for wanted in in_batches(record.person_id, sorted(person_ids)):
         for row in db.session.execute(
             sa.select(
                 record.id, record.person_id, record.upload_id, record.hours, record.result
-            ).where(record.session_id == session_id, record.person_id.in_(batch))
+            ).where(record.session_id == session_id, wanted)
         ):
             found[row.person_id] = row
     return found

@@ -43,19 +43,6 @@ def _lock_base_year(base_id: int, year: int) -> None:
     )
 
 
-def _known_people(base_id: int, year: int, person_ids: list[int]) -> int:
-    """How many of these people already have a tally at the base in the year."""
-    c = _PERSON.c
-    known = 0
-    for batch in chunked(person_ids):
-        known += db.session.execute(
-            sa.select(sa.func.count())
-            .select_from(_PERSON)
-            .where(c.base_id == base_id, c.year == year, c.person_id.in_(batch))
-        ).scalar_one()
-    return known
-
-
 def tally_new_records(base_id: int, year: int, records: Iterable[tuple[int, Decimal]]) -> None:
     """Add freshly stored records, as (person_id, credited hours), to the base's year."""
     per_person: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
@@ -65,13 +52,13 @@ def tally_new_records(base_id: int, year: int, records: Iterable[tuple[int, Deci
     if not per_person:
         return
     _lock_base_year(base_id, year)
-    new_people = len(per_person) - _known_people(base_id, year, sorted(per_person))
     rows = [
         {"base_id": base_id, "year": year, "person_id": p, "person_times": n, "counted_hours": h}
         for p, (n, h) in sorted(per_person.items())
     ]
-    # COPY (PostgreSQL) or one executemany: a person's tally grows by the new records.
-    bulk_insert(
+    # COPY (PostgreSQL) or executemany: a person's tally grows by the new records; the count is
+    # of the people new to the base's year (exact: the base-year row is held).
+    new_people = bulk_insert(
         _PERSON,
         rows,
         conflict_target=["base_id", "year", "person_id"],

@@ -29,7 +29,7 @@ from jxjd.attendance.schemas import CorrectArgs
 from jxjd.auth import Actor, current_actor
 from jxjd.certificates.schemas import CertificateSchema
 from jxjd.certificates.services import certificate_for, certificates_of_session
-from jxjd.common.memory import release_memory
+from jxjd.common.memory import release_memory_after
 from jxjd.common.paging import Page, current_page, paged
 from jxjd.common.params import query_mode
 from jxjd.common.schema import json_body, load
@@ -123,7 +123,7 @@ def upload(session_id: int):
     mode = query_mode()
     roster = _roster_from_request()
     if len(roster.rows) >= LARGE_UPLOAD_ROWS:
-        after_this_request(release_memory)  # the worker gives the roster's memory back
+        after_this_request(release_memory_after)  # the worker gives the memory back
     if wants_async():
         job_id = start(actor, "attendance.upload", UPLOAD_JOB, actor, session.id, roster, mode)
         if job_id is not None:  # without a queue, answered at once as without the header

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 from jxjd.common.ids import to_halfwidth
@@ -10,12 +11,14 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # What people type for what they see: the letters Crockford leaves out read as digits.
 _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SEPARATORS = str.maketrans("", "", " -_\u00a0\u3000")
+_FROM_RFC4648 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)
 
 
 def random_code(length: int) -> str:
-    """`length` random Crockford characters (5 bits each), ungrouped."""
-    bits = secrets.randbits(5 * length)  # one draw from the OS, not one per character
-    return "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(length))
+    """`length` random Crockford characters (5 bits each), ungrouped: base32 of random bytes
+    (RFC 4648 in C), its alphabet mapped onto Crockford's."""
+    encoded = base64.b32encode(secrets.token_bytes((5 * length + 7) // 8))
+    return encoded[:length].decode("ascii").translate(_FROM_RFC4648)
 
 
 def normalize(raw: str) -> str:

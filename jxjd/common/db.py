@@ -152,6 +152,21 @@ def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def in_batches(column: Any, values: Sequence[Any]) -> Iterator[sa.ColumnElement[bool]]:
+    """`column IN values` as the conditions of the queries to run, one per batch: on PostgreSQL
+    a single query, the values sent as one array (`= ANY(%s)`; thousands of placeholders cost
+    more to send than the look-up); elsewhere an IN list per CHUNK values."""
+    if not values:
+        return
+    if _dialect() == "postgresql":
+        yield column == sa.any_(
+            sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        )
+        return
+    for batch in chunked(values):
+        yield column.in_(batch)
+
+
 def execute_dml(statement: sa.Executable) -> int:
     """Run an UPDATE or DELETE in the request's transaction; the number of rows it matched."""
     result = db.session.execute(statement)
@@ -214,7 +229,7 @@ def bulk_insert(
     With `conflict_target`, rows whose target columns are already taken are skipped (the caller
     compares the count and reads back only when a concurrent writer won some rows), or, with
     `add_on_conflict`, the stored row gets those columns' values added to its own (a running
-    sum; the count is then of rows inserted or updated).
+    sum; the count is then of the rows that were new, the others having been added to).
     """
     if not rows:
         return 0
@@ -226,52 +241,59 @@ def bulk_insert(
     return _executemany_insert(table, rows, conflict_target, add_on_conflict)
 
 
-def _sqlite_insert(
-    table: sa.Table, conflict_target: Sequence[str] | None, add_on_conflict: Sequence[str]
-) -> Any:
-    """The INSERT of _executemany_insert: plain, skipping conflicts, or adding on conflict."""
-    if not conflict_target:
-        return table.insert()
-    if not add_on_conflict:
-        return insert_ignoring_conflicts(table, conflict_target=conflict_target)
-    insert = dialect_insert(table)
-    return insert.on_conflict_do_update(
-        index_elements=list(conflict_target),
-        set_={name: table.c[name] + insert.excluded[name] for name in add_on_conflict},
-    )
-
-
 def _executemany_insert(
     table: sa.Table,
     rows: Sequence[Mapping[str, Any]],
     conflict_target: Sequence[str] | None,
     add_on_conflict: Sequence[str] = (),
 ) -> int:
-    """Elsewhere (SQLite): one positional executemany per batch, the columns' own bind processors."""
-    columns = list(rows[0])
-    insert = _sqlite_insert(table, conflict_target, add_on_conflict)
-    dialect = db.session.get_bind().dialect
-    compiled = insert.values({name: sa.bindparam(name) for name in columns}).compile(
-        dialect=dialect
+    """Elsewhere (SQLite): one positional executemany per batch, the columns' own bind processors.
+
+    Adding on conflict is two statements per batch, which SQLite's single writer keeps together:
+    an UPDATE adding to the rows already stored, then an INSERT of the others, whose count is
+    the new rows'.
+    """
+    if add_on_conflict and conflict_target:
+        c, both = table.c, (*conflict_target, *add_on_conflict)
+        _executemany(  # bind names differ from the columns' (SET may not reuse those)
+            table,
+            sa.update(table)
+            .where(*(c[key] == sa.bindparam(f"_{key}") for key in conflict_target))
+            .values({name: c[name] + sa.bindparam(f"_{name}") for name in add_on_conflict}),
+            [{f"_{name}": row[name] for name in both} for row in rows],
+        )
+    insert = (
+        insert_ignoring_conflicts(table, conflict_target=conflict_target)
+        if conflict_target
+        else table.insert()
     )
+    return _executemany(table, insert.values({name: sa.bindparam(name) for name in rows[0]}), rows)
+
+
+def _executemany(table: sa.Table, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+    """One positional executemany per batch of a statement whose bind names are columns of
+    `table`, or "_" and a column's name (their bind processors applied); the rows it changed."""
+    dialect = db.session.get_bind().dialect
+    compiled = statement.compile(dialect=dialect)
+    columns = list(rows[0])
     order = compiled.positiontup or columns
-    processors = [_bind_processor(table.c[name], dialect) for name in order]
+    processors = [_bind_processor(table.c[name.removeprefix("_")], dialect) for name in order]
     # Columns the rows leave out but SQLAlchemy fills in (a scalar Python-side default).
     left_out = {
-        name: fn(_scalar_default(table.c[name]))
+        name: fn(_scalar_default(table.c[name.removeprefix("_")]))
         for name, fn in zip(order, processors, strict=True)
         if name not in columns
     }
     values = _row_values(order, processors, left_out)
     cursor = _raw_connection().cursor()
-    stored = 0
+    changed = 0
     try:
         for batch in chunked(rows):
             cursor.executemany(compiled.string, [values(row) for row in batch])
-            stored += cursor.rowcount
+            changed += cursor.rowcount
     finally:
         cursor.close()
-    return stored
+    return changed
 
 
 def _copy_insert(
@@ -315,13 +337,23 @@ def _copy_insert(
                 )
             )
         # In conflict-target order: concurrent writers take the unique-index locks alike.
-        cursor.execute(
-            sql.SQL(
-                "INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY {keys} "
-                "ON CONFLICT ({keys}) {action}"
-            ).format(target=target, names=names, stage=into, keys=keys, action=action)
-        )
-        stored = cursor.rowcount
+        insert = sql.SQL(
+            "INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY {keys} "
+            "ON CONFLICT ({keys}) {action}"
+        ).format(target=target, names=names, stage=into, keys=keys, action=action)
+        if add_on_conflict:
+            # A row the upsert inserted has no xmax yet; one it added to carries this
+            # transaction's: the count of new rows comes from the same statement.
+            cursor.execute(
+                sql.SQL(
+                    "WITH upserted AS ({} RETURNING xmax = 0 AS new) "
+                    "SELECT count(*) FILTER (WHERE new) FROM upserted"
+                ).format(insert)
+            )
+            stored = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert)
+            stored = cursor.rowcount
         cursor.execute(sql.SQL("TRUNCATE {}").format(into))
         return stored
     finally:

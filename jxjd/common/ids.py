@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from operator import mul
 
 from jxjd.common.time import local_today
 
@@ -36,8 +37,9 @@ def normalize_id_number(raw: str) -> str:
 
 def id_check_char(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11]
+    if len(first17) != len(ID_WEIGHTS):
+        raise ValueError("the check character needs exactly 17 digits")
+    return ID_CHECK_CHARS[sum(map(mul, map(int, first17), ID_WEIGHTS)) % 11]
 
 
 def id_number_problem(value: str, *, today: date | None = None) -> str | None:

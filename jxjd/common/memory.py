@@ -9,7 +9,10 @@ import gc
 from collections.abc import Iterator
 from typing import TypeVar
 
+from flask import Response
+
 T = TypeVar("T")
+R = TypeVar("R", bound=Response)
 
 _LIBC_NAME = ctypes.util.find_library("c")
 try:
@@ -25,6 +28,17 @@ def release_memory(response: T) -> T:
     if _TRIM is not None:
         _TRIM(0)
     return response
+
+
+def release_memory_after(response: R) -> R:
+    """Release the memory once the response has been sent (WSGI close), not before: the client
+    does not wait for the collection of a large request's garbage."""
+    response.call_on_close(_release_now)
+    return response
+
+
+def _release_now() -> None:
+    release_memory(None)
 
 
 @contextlib.contextmanager

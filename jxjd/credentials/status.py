@@ -10,6 +10,7 @@ conditional UPDATE … RETURNING (atomic on PostgreSQL and SQLite); the unique c
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
@@ -33,20 +34,42 @@ def permute(seed: bytes, n: int, size: int = STATUS_LIST_SIZE) -> int:
     walked until it lands inside [0, size) (a bijection of [0, size) for each seed)."""
     if not 0 <= n < size:
         raise ValueError(f"entry {n} outside a list of {size}")
-    bits = max(2, (size - 1).bit_length())
-    bits += bits % 2
-    half = bits // 2
+    half = _half_bits(size)
     mask = (1 << half) - 1
+    rounds = _round_values(seed, half)
     x = n
     while True:
         left, right = x >> half, x & mask
-        for round_ in range(_ROUNDS):
-            # hmac.digest: the same HMAC-SHA256 as hmac.new(...).digest(), in one C call.
-            digest = hmac.digest(seed, bytes([round_]) + right.to_bytes(4, "big"), "sha256")
-            left, right = right, left ^ (int.from_bytes(digest[:4], "big") & mask)
+        for values in rounds:
+            left, right = right, left ^ values[right]
         x = (left << half) | right
         if x < size:
             return x
+
+
+def _half_bits(size: int) -> int:
+    bits = max(2, (size - 1).bit_length())
+    return (bits + bits % 2) // 2
+
+
+@functools.lru_cache(maxsize=16)
+def _round_values(seed: bytes, half: int) -> tuple[tuple[int, ...], ...]:
+    """Each round's function over every half-word value: HMAC-SHA256(seed, round ‖ value), its
+    first 4 bytes masked to `half` bits. Computed once per list (4 × 512 HMACs for a list of
+    131,072) instead of about eight per entry."""
+    mask = (1 << half) - 1
+    return tuple(
+        tuple(
+            # hmac.digest: the same HMAC-SHA256 as hmac.new(...).digest(), in one C call.
+            int.from_bytes(
+                hmac.digest(seed, bytes([round_]) + value.to_bytes(4, "big"), "sha256")[:4],
+                "big",
+            )
+            & mask
+            for value in range(1 << half)
+        )
+        for round_ in range(_ROUNDS)
+    )
 
 
 def _open_list() -> tuple[int, int, int, bytes]:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from jxjd.common.crypto import FieldCipher, app_keystore, lookup_hash
-from jxjd.common.db import bulk_insert, chunked, reserve_ids
+from jxjd.common.db import bulk_insert, chunked, in_batches, reserve_ids
 from jxjd.common.ids import id_number_problem, mask_id_number, normalize_id_number
 from jxjd.common.phones import mask_phone
 from jxjd.common.time import utcnow
@@ -59,11 +59,11 @@ def id_hashes(id_numbers: Iterable[str]) -> list[str]:
 
 
 def people_by_hash(digests: Iterable[str]) -> dict[str, PersonRef]:
-    """The stored people among these look-up hashes: one query per batch of 2,000."""
+    """The stored people among these look-up hashes (common.db.in_batches)."""
     found: dict[str, PersonRef] = {}
-    for batch in chunked(sorted(set(digests))):
+    for wanted in in_batches(Person.id_hash, sorted(set(digests))):
         for pid, digest, name in db.session.execute(
-            sa.select(Person.id, Person.id_hash, Person.name).where(Person.id_hash.in_(batch))
+            sa.select(Person.id, Person.id_hash, Person.name).where(wanted)
         ):
             found[digest] = PersonRef(pid, name)
     return found

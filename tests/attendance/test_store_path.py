@@ -133,13 +133,15 @@ def test_add_on_conflict_sums_into_the_stored_row_on_every_database(open_session
     sums = {"conflict_target": ["base_id", "year", "person_id"]}
     sums["add_on_conflict"] = ["person_times", "counted_hours"]
     assert bulk_insert(table, [tally(first, 1, "24")], **sums) == 1
-    assert bulk_insert(table, [tally(first, 2, "12.5"), tally(second, 1, "8")], **sums) == 2
+    # The count is of the new rows: `first` is added to, `second` is new.
+    assert bulk_insert(table, [tally(first, 2, "12.5"), tally(second, 1, "8")], **sums) == 1
+    assert bulk_insert(table, [tally(first, 1, "1"), tally(second, 1, "1")], **sums) == 0
     stored = db.session.execute(
         sa.select(table.c.person_id, table.c.person_times, table.c.counted_hours).where(
             table.c.base_id == target.base.id, table.c.year == 2031
         )
     ).all()
     assert {r.person_id: (r.person_times, r.counted_hours) for r in stored} == {
-        first: (3, Decimal("36.5")),
-        second: (1, Decimal(8)),
+        first: (4, Decimal("37.5")),
+        second: (2, Decimal(9)),
     }

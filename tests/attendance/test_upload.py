@@ -577,3 +577,29 @@ def test_error_report_includes_conflicts_with_stored_records(client, open_sessio
     )
     rows = list(load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True))
     assert "已有本班次记录" in rows[1][-1]
+
+
+# ---- a large upload gives its memory back, after the answer ---------------------------------
+
+
+def test_large_upload_releases_memory_only_once_the_response_is_closed(
+    client, open_session, monkeypatch
+):
+    import jxjd.attendance.views as views
+    import jxjd.common.memory as memory
+
+    released: list[str] = []
+    monkeypatch.setattr(views, "LARGE_UPLOAD_ROWS", 2)
+    monkeypatch.setattr(memory, "release_memory", lambda response: released.append("gc"))
+    target = open_session()
+    resp = client.post(
+        f"/api/v1/sessions/{target.id}/attendance",
+        json={"rows": trainees(2)},
+        headers=target.headers,
+        buffered=False,
+    )
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.json["recorded"] == 2
+    assert released == []  # the answer is out before the collection
+    resp.close()
+    assert released == ["gc"]

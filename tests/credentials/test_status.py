@@ -150,3 +150,18 @@ def test_revoked_indices_and_the_revocation_stamp_follow_revocations(
     assert resp.status_code == 200
     assert status.revoked_indices(entries[0].list_id) == [entries[1].idx]
     assert status.revocation_stamp() != before
+
+
+# ---- the keyed order of a list's entries -----------------------------------------------------
+
+
+def test_permute_keeps_the_indexes_lists_already_hold():
+    """The round values are tabulated once per list; the order must stay what the per-entry
+    HMACs gave, or new entries could collide with indexes already handed out."""
+    from jxjd.credentials.status import permute
+
+    seed = bytes(range(32))
+    assert [permute(seed, n) for n in (0, 1, 2, 1000, 65535, 131071)] == [
+        71349, 100896, 89473, 62460, 22944, 26682
+    ]  # fmt: skip
+    assert permute(seed, 131071) != permute(bytes(32), 131071)  # keyed by the seed

@@ -49,6 +49,7 @@ def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", False)
     limiter.init_app(app)
+    _drop_the_per_request_check(app)
 
     @app.errorhandler(StorageError)
     def _store_unreachable(exc: StorageError):
@@ -57,6 +58,22 @@ def init_rate_limits(app: Flask) -> None:
         log.error("rate-limit store unreachable (%s): limited requests answer 503", reason)
         retry = RateLimitUnavailable.retry_after
         return render_problem(RateLimitUnavailable(headers={"Retry-After": str(retry)}))
+
+
+def _drop_the_per_request_check(app: Flask) -> None:
+    """Flask-Limiter checks every request in a before_request hook, for application-wide,
+    default and blueprint limits. jxjd sets none: its limits are decorated (sign-in, checked by
+    the decorator's own wrapper) or counted where they apply (throttle.py, verify). Left in, the
+    hook only costs every request its look-ups (about a tenth of a cached QR image's CPU), so it
+    is taken out; were such limits ever configured, it stays."""
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits:
+        return
+    if getattr(manager, "_blueprint_limits", None) or getattr(limiter, "_meta_limits", None):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
 
 
 def rate_limit_checks() -> list[str]:

@@ -10,7 +10,10 @@ progress.
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -95,6 +98,22 @@ class App(Flask):
             rollback_request()
             raise
         return rv
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        """Flask's, with the synchronous functions remembered: Flask asks it of every hook on
+        every request (about seventeen times), and each answer costs an inspection of the
+        function. A weak set, so the one-off functions of after_this_request are not kept."""
+        if func in self._synchronous:
+            return func
+        sync = super().ensure_sync(func)
+        if sync is func:
+            with contextlib.suppress(TypeError):  # not weakly referenceable: asked each time
+                self._synchronous.add(func)
+        return sync
+
+    @cached_property
+    def _synchronous(self) -> weakref.WeakSet[Callable]:
+        return weakref.WeakSet()
 
 
 def install(app: Flask) -> None:

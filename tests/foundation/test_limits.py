@@ -380,3 +380,14 @@ def test_an_odd_plan_item_id_in_the_sessions_form_is_refused(
 def test_withdrawing_a_grant_by_an_odd_number_is_404(client, make_headers, ref):
     headers = make_headers("person", name="张三", id_number="430104199003070015")
     assert_problem(client.delete(f"/api/v1/me/grants/{ref[:200]}", headers=headers), 404)
+
+
+def test_no_per_request_rate_limit_hook_without_app_wide_limits(app):
+    """Only decorated limits exist (sign-in; its 429 across workers is in
+    test_rate_limit_workers.py), so Flask-Limiter's before-request check is not run on every
+    request (a cached QR image, a verify)."""
+    from jxjd.extensions import limiter
+
+    assert limiter.limit_manager.default_limits == []
+    assert limiter.limit_manager.application_limits == []
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])

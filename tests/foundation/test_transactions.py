@@ -58,3 +58,32 @@ def test_a_refused_request_leaves_nothing_behind(client, admin_headers, create_b
     assert changes == 1
     db.session.expire_all()
     assert db.session.get(Base, base.id).status == "recognized"
+
+
+# ---- Flask's ensure_sync, remembered ---------------------------------------------------------
+
+
+def test_ensure_sync_remembers_synchronous_hooks_but_keeps_no_one_off_function(app):
+    import gc
+    import weakref
+
+    from flask import after_this_request
+
+    def hook():
+        return None
+
+    assert app.ensure_sync(hook) is hook
+    assert hook in app._synchronous
+    refs = []
+
+    with app.test_request_context("/"):
+
+        def one_off(response):
+            return response
+
+        refs.append(weakref.ref(one_off))
+        after_this_request(one_off)
+        app.process_response(app.response_class("ok"))
+        del one_off
+    gc.collect()
+    assert refs[0]() is None  # not held by the remembered set

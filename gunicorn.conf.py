@@ -40,6 +40,16 @@ def post_worker_init(worker) -> None:
                 worker.log.warning(message)
 
 
+def post_request(worker, req, environ, resp) -> None:
+    """After a very large upload (JXJD_RECYCLE_AFTER_ROWS) the worker finishes and is replaced,
+    as with max_requests: the memory its allocator kept goes with it."""
+    if environ.get("jxjd.recycle_worker"):  # jxjd.attendance.views.RECYCLE_WORKER
+        worker.log.info(
+            "replacing worker %s after a large upload (memory back to baseline)", worker.pid
+        )
+        worker.alive = False
+
+
 # ---- metrics across workers (jxjd/metrics.py) ---------------------------------------------------
 # prometheus-client keeps each worker's values in files in PROMETHEUS_MULTIPROC_DIR and /metrics
 # adds them up, so whichever worker answers the scrape reports the whole instance. One folder per

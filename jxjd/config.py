@@ -35,6 +35,9 @@ class Config:
     MAX_UPLOAD_MB: int = int(os.environ.get("JXJD_MAX_UPLOAD_MB", "5"))
     # Data rows one roster file or JSON body may hold (CONTRACT §11): past it → 413/422.
     JXJD_MAX_ROSTER_ROWS: int = int(os.environ.get("JXJD_MAX_ROSTER_ROWS", "20000"))
+    # After answering an upload of at least this many rows, the gunicorn worker is replaced (as
+    # max_requests does), so its memory is back at the baseline; 0: never.
+    JXJD_RECYCLE_AFTER_ROWS: int = int(os.environ.get("JXJD_RECYCLE_AFTER_ROWS", "10000"))
     # JSON request bodies (rosters sent as JSON included), whatever the upload limit.
     JXJD_MAX_JSON_MB: float = float(os.environ.get("JXJD_MAX_JSON_MB", "6"))
     # Failed certificate look-ups per client (CONTRACT §7).

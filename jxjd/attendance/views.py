@@ -44,6 +44,7 @@ from jxjd.transactions import attempt
 from jxjd.web import page
 
 LARGE_UPLOAD_ROWS = 5000  # from this size on, memory is handed back after the upload
+RECYCLE_WORKER = "jxjd.recycle_worker"  # the WSGI environ key gunicorn.conf.py looks for
 UPLOAD_JOB = "jxjd.attendance.jobs.upload_job"
 PAGE_UPLOAD_JOB = "jxjd.attendance.jobs.page_upload_job"
 TRAINEES_JOB = "jxjd.attendance.jobs.trainees_job"
@@ -124,6 +125,11 @@ def upload(session_id: int):
     roster = _roster_from_request()
     if len(roster.rows) >= LARGE_UPLOAD_ROWS:
         after_this_request(release_memory_after)  # the worker gives the memory back
+    recycle_after = current_app.config["JXJD_RECYCLE_AFTER_ROWS"]
+    if recycle_after and len(roster.rows) >= recycle_after:
+        # What the allocator keeps, the process keeps: gunicorn.conf.py's post_request
+        # replaces this worker once the answer is out.
+        request.environ[RECYCLE_WORKER] = True
     if wants_async():
         job_id = start(actor, "attendance.upload", UPLOAD_JOB, actor, session.id, roster, mode)
         if job_id is not None:  # without a queue, answered at once as without the header

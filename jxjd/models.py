@@ -8,6 +8,7 @@ from jxjd.attendance.models import (  # noqa: F401, E402
     AttendanceUpload,
     BasePersonYearTally,
     BaseYearTally,
+    PersonYearTally,
 )
 from jxjd.audit.models import AccessLogEntry, AuditEvent, AuditHead  # noqa: F401
 from jxjd.bases.models import Base, BaseChange, BaseSpecialty, BaseStatusChange  # noqa: F401

@@ -105,3 +105,24 @@ class BasePersonYearTally(Model):
     counted_hours: so.Mapped[Decimal] = so.mapped_column(TallyHours, default=Decimal(0))
 
     __table_args__ = (sa.Index("ix_base_person_year_tallies_person_year", "person_id", "year"),)
+
+
+class PersonYearTally(Model):
+    """One person's counted hours at every base in one year: the province's distinct trained
+    people are the rows with hours (a count over one index, not a distinct over every base's
+    tallies). Kept with the base tallies in attendance.tallies."""
+
+    __tablename__ = "person_year_tallies"
+
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    counted_hours: so.Mapped[Decimal] = so.mapped_column(TallyHours, default=Decimal(0))
+
+    __table_args__ = (
+        sa.Index(
+            "ix_person_year_tallies_trained",
+            "year",
+            sqlite_where=sa.text("counted_hours > 0"),
+            postgresql_where=sa.text("counted_hours > 0"),
+        ),
+    )

@@ -19,7 +19,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from jxjd.attendance.counting import counted_hours
-from jxjd.attendance.models import AttendanceRecord, BasePersonYearTally, BaseYearTally
+from jxjd.attendance.models import (
+    AttendanceRecord,
+    BasePersonYearTally,
+    BaseYearTally,
+    PersonYearTally,
+)
 from jxjd.certificates.services import on_revocation
 from jxjd.common.db import bulk_insert, chunked, insert_ignoring_conflicts
 from jxjd.extensions import db
@@ -27,6 +32,7 @@ from jxjd.sessions.models import TrainingSession
 
 _BASE_YEAR = BaseYearTally.__table__
 _PERSON = BasePersonYearTally.__table__
+_PERSON_YEAR = PersonYearTally.__table__
 
 
 def _lock_base_year(base_id: int, year: int) -> None:
@@ -63,6 +69,16 @@ def tally_new_records(base_id: int, year: int, records: Iterable[tuple[int, Deci
         rows,
         conflict_target=["base_id", "year", "person_id"],
         add_on_conflict=["person_times", "counted_hours"],
+    )
+    # And each person's year over every base (the province's distinct trained people).
+    bulk_insert(
+        _PERSON_YEAR,
+        [
+            {"person_id": p, "year": year, "counted_hours": h}
+            for p, (_, h) in sorted(per_person.items())
+        ],
+        conflict_target=["person_id", "year"],
+        add_on_conflict=["counted_hours"],
     )
     _add_to_base_year(
         base_id,
@@ -128,6 +144,14 @@ def _subtract(base_id: int, year: int, people: dict[int, Decimal]) -> None:
             rows,
             execution_options={"synchronize_session": False},
         )
+        y = _PERSON_YEAR.c
+        db.session.execute(
+            sa.update(_PERSON_YEAR)
+            .where(y.year == year, y.person_id == sa.bindparam("p"))
+            .values(counted_hours=y.counted_hours - sa.bindparam("h", type_=y.counted_hours.type)),
+            rows,
+            execution_options={"synchronize_session": False},
+        )
     total = sum(people.values(), Decimal(0))
     _add_to_base_year(base_id, year, trainees=0, person_times=0, hours=-total)
 
@@ -150,11 +174,20 @@ def tallies_query() -> sa.Select:
 
 def rebuild_tallies() -> None:
     """Recompute every tally from the records, set-based (after a bulk load or a restore)."""
+    db.session.execute(sa.delete(_PERSON_YEAR))
     db.session.execute(sa.delete(_PERSON))
     db.session.execute(sa.delete(_BASE_YEAR))
     columns = ["base_id", "year", "person_id", "person_times", "counted_hours"]
     db.session.execute(sa.insert(_PERSON).from_select(columns, tallies_query()))
     c = _PERSON.c
+    db.session.execute(
+        sa.insert(_PERSON_YEAR).from_select(
+            ["person_id", "year", "counted_hours"],
+            sa.select(c.person_id, c.year, sa.func.sum(c.counted_hours)).group_by(
+                c.person_id, c.year
+            ),
+        )
+    )
     db.session.execute(
         sa.insert(_BASE_YEAR).from_select(
             ["base_id", "year", "trainees", "person_times", "trainee_hours"],
@@ -179,4 +212,20 @@ def recount_record(base_id: int, year: int, person_id: int, hours: Decimal) -> N
         .where(c.base_id == base_id, c.year == year, c.person_id == person_id)
         .values(counted_hours=c.counted_hours + hours)
     )
+    y = _PERSON_YEAR.c
+    db.session.execute(
+        sa.update(_PERSON_YEAR)
+        .where(y.person_id == person_id, y.year == year)
+        .values(counted_hours=y.counted_hours + hours)
+    )
     _add_to_base_year(base_id, year, trainees=0, person_times=0, hours=hours)
+
+
+def trained_people(year: int) -> int:
+    """Distinct people credited hours at any base in the year (one partial-index count)."""
+    y = _PERSON_YEAR.c
+    return db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(_PERSON_YEAR)
+        .where(y.year == year, y.counted_hours > 0)
+    ).scalar_one()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from jxjd.attendance.models import BasePersonYearTally, BaseYearTally
+from jxjd.attendance.tallies import trained_people
 from jxjd.audit.models import AuditHead
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
@@ -139,6 +140,8 @@ def _trained_people(base_ids: list[int], year: int) -> int:
     """Distinct people credited hours at these bases in the year (from the kept tallies)."""
     if not base_ids:
         return 0
+    if len(set(base_ids)) == db.session.scalar(sa.select(sa.func.count()).select_from(Base)):
+        return trained_people(year)  # every base: the person-year tallies answer directly
     tally = BasePersonYearTally
     return db.session.execute(
         sa.select(sa.func.count(sa.distinct(tally.person_id))).where(

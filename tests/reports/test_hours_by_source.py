@@ -119,3 +119,26 @@ def test_the_workbook_and_the_page_show_the_sources(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "学时来源" in html and "发表论文" in html and "97.3" in html
+
+
+def test_revoking_a_persons_only_hours_takes_them_out_of_the_trained_people(
+    client, report_data, admin_headers
+):
+    """The province's trained people come from the person-year tallies, kept on revocation."""
+    import sqlalchemy as sa
+
+    from jxjd.certificates.models import Certificate
+    from jxjd.extensions import db
+    from jxjd.people.services import find_person
+
+    person5 = find_person(id_number(5))  # 2.2 hours in s3, nothing else in 2027
+    serial = db.session.scalar(
+        sa.select(Certificate.serial).where(Certificate.person_id == person5.id)
+    )
+    resp = client.post(
+        f"/api/v1/certificates/{serial}/revoke", json={"reason": "乱发证"}, headers=admin_headers
+    )
+    assert resp.status_code == 200, resp.json
+    rows = _rows(client.get("/api/v1/reports/2027", headers=admin_headers).json)
+    assert rows["base"]["people"] == 3
+    assert rows["base"]["hours"] == round(45.3 - 2.2, 1)

@@ -17,7 +17,12 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from jxjd.attendance.models import AttendanceRecord, BasePersonYearTally, BaseYearTally
+from jxjd.attendance.models import (
+    AttendanceRecord,
+    BasePersonYearTally,
+    BaseYearTally,
+    PersonYearTally,
+)
 from jxjd.attendance.tallies import rebuild_tallies
 from jxjd.certificates.models import Certificate
 from jxjd.common.types import Hours, hours_json
@@ -25,7 +30,9 @@ from jxjd.extensions import db
 from jxjd.sessions.models import TrainingSession
 from tests.fixtures.attendance import PAST_YEAR, trainee, trainees
 
-MIGRATION = Path(__file__).parents[2] / "migrations/versions/20261130_perfdata_tallies.py"
+VERSIONS = Path(__file__).parents[2] / "migrations/versions"
+MIGRATION = VERSIONS / "20261130_perfdata_tallies.py"
+PERSON_YEAR_MIGRATION = VERSIONS / "20261130_trained_people.py"
 
 
 def old_figures(year: int) -> dict[int, tuple[int, int, Decimal]]:
@@ -49,10 +56,12 @@ def old_figures(year: int) -> dict[int, tuple[int, int, Decimal]]:
     return {base_id: (t, n, Decimal(h)) for base_id, t, n, h in rows}
 
 
-def tallies() -> tuple[list[tuple], list[tuple]]:
-    """Every tally row, in key order."""
+def tallies() -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Every tally row, in key order (per base and year, per base, person and year, and per
+    person and year over every base)."""
     base = BaseYearTally
     person = BasePersonYearTally
+    year = PersonYearTally
     return (
         [
             tuple(r)
@@ -72,6 +81,14 @@ def tallies() -> tuple[list[tuple], list[tuple]]:
                     person.person_times,
                     person.counted_hours,
                 ).order_by(person.base_id, person.year, person.person_id)
+            )
+        ],
+        [
+            tuple(r)
+            for r in db.session.execute(
+                sa.select(year.person_id, year.year, year.counted_hours).order_by(
+                    year.person_id, year.year
+                )
             )
         ],
     )
@@ -188,13 +205,15 @@ def test_the_migration_backfills_flags_and_tallies_set_based(client, uploaded, a
     flags = dict(db.session.execute(sa.select(AttendanceRecord.id, AttendanceRecord.counted)).all())
     # As the migration finds the data: every record counted, no tallies.
     db.session.execute(sa.update(AttendanceRecord).values(counted=True))
+    db.session.execute(sa.delete(PersonYearTally))
     db.session.execute(sa.delete(BasePersonYearTally))
     db.session.execute(sa.delete(BaseYearTally))
-    spec = importlib.util.spec_from_file_location("perfdata_tallies", MIGRATION)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
     with Operations.context(MigrationContext.configure(db.session.connection())):
-        migration._backfill()
+        for name, path in (("perfdata_tallies", MIGRATION), ("trained", PERSON_YEAR_MIGRATION)):
+            spec = importlib.util.spec_from_file_location(name, path)
+            migration = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(migration)
+            migration._backfill()  # in revision order: the person-year rows sum the base ones
     assert tallies() == maintained
     assert dict(
         db.session.execute(sa.select(AttendanceRecord.id, AttendanceRecord.counted)).all()
@@ -252,6 +271,7 @@ def test_concurrent_uploads_at_one_base_count_each_trainee_once(app, open_sessio
 
 def test_the_rebuild_command_recomputes_what_a_bulk_load_left_out(app, uploaded):
     maintained = tallies()
+    db.session.execute(sa.delete(PersonYearTally))
     db.session.execute(sa.delete(BasePersonYearTally))
     db.session.execute(sa.delete(BaseYearTally))
     db.session.commit()

@@ -86,7 +86,7 @@ class BaseYearTally(Model):
 
     __tablename__ = "base_year_tallies"
 
-    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), primary_key=True)
+    base_id: so.Mapped[int] = so.mapped_column(primary_key=True)  # no foreign key: derived
     year: so.Mapped[int] = so.mapped_column(primary_key=True)
     trainees: so.Mapped[int] = so.mapped_column(default=0)
     person_times: so.Mapped[int] = so.mapped_column(default=0)
@@ -98,9 +98,11 @@ class BasePersonYearTally(Model):
 
     __tablename__ = "base_person_year_tallies"
 
-    base_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bases.id"), primary_key=True)
+    # No foreign keys on the tallies: each row is derived from records whose own keys are
+    # checked, and the per-row key checks would double the cost of an upload's upserts.
+    base_id: so.Mapped[int] = so.mapped_column(primary_key=True)
     year: so.Mapped[int] = so.mapped_column(primary_key=True)
-    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(primary_key=True)
     person_times: so.Mapped[int] = so.mapped_column(default=0)
     counted_hours: so.Mapped[Decimal] = so.mapped_column(TallyHours, default=Decimal(0))
 
@@ -114,7 +116,7 @@ class PersonYearTally(Model):
 
     __tablename__ = "person_year_tallies"
 
-    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people.id"), primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(primary_key=True)  # no foreign key: derived
     year: so.Mapped[int] = so.mapped_column(primary_key=True)
     counted_hours: so.Mapped[Decimal] = so.mapped_column(TallyHours, default=Decimal(0))
 

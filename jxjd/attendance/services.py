@@ -17,6 +17,7 @@ reconciled (identical → already recorded, different → conflict).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -34,7 +35,7 @@ from jxjd.audit.services import record_event
 from jxjd.auth import Actor
 from jxjd.bases.models import Base
 from jxjd.certificates.models import Certificate
-from jxjd.certificates.services import Issuable, issue_certificates
+from jxjd.certificates.services import Issuable, Signer
 from jxjd.common.db import begin_immediate_on_sqlite, bulk_insert, in_batches, reserve_ids
 from jxjd.common.enums import BASE_STATUSES, RESULTS
 from jxjd.common.ids import mask_id_number, normalize_id_number
@@ -291,9 +292,13 @@ def store_roster(
     store_phones({people[digest].id: phone for digest, phone in checked.phones.items()})
     upload = open_upload(actor, session, result, mode, filename, sha256, now)
     records = record_rows(session, upload, checked.fresh, people, result, now)
-    inserted = store_records(session, records, result, mode)
+    number_records(records)
+    # The certificates are signed in another thread while the records are stored: signing
+    # needs only the rows and their reserved ids, and the inserts mostly wait for the database.
+    with Signing(session, base, records, now) as signing:
+        inserted = store_records(session, records, result, mode)
+        result.certificates_issued = signing.store(inserted)
     result.recorded = len(inserted)
-    result.certificates_issued = issue_for_records(session, base, records, inserted, now)
     close_upload(actor, session, upload, result, mode)
     return result
 
@@ -364,19 +369,25 @@ def record_rows(
     return records
 
 
+def number_records(records: list[RecordRow]) -> None:
+    """Give the records their ids, reserved up front (the insert reads nothing back), in person
+    order: the insert's order, a fixed lock order as for people."""
+    ordered = sorted(records, key=lambda record: record.person_id)
+    ids = reserve_ids(AttendanceRecord.__table__, len(ordered))
+    for record, record_id in zip(ordered, ids, strict=True):
+        record.values["id"] = record_id
+
+
 def store_records(
     session: TrainingSession, records: list[RecordRow], result: ImportResult, mode: str
 ) -> dict[int, int]:
-    """Insert the records; person_id → record id of those this upload stored.
+    """Insert the numbered records; person_id → record id of those this upload stored.
 
     Records a concurrent upload stored first are skipped by the insert and reconciled here.
     """
     table = AttendanceRecord.__table__
-    # Ids reserved up front: the insert reads nothing back. In person order, a fixed lock order
-    # as for people; the receipt keeps file order.
+    # In person order (the receipt keeps file order).
     ordered = sorted(records, key=lambda record: record.person_id)
-    for record, record_id in zip(ordered, reserve_ids(table, len(ordered)), strict=True):
-        record.values["id"] = record_id
     stored = bulk_insert(
         table, [record.values for record in ordered], conflict_target=["session_id", "person_id"]
     )
@@ -419,6 +430,54 @@ def _reconcile_concurrent(
     result.sort_rejected()
 
 
+class Signing:
+    """The certificates of an upload's passing records, signed in a thread of their own.
+
+    Started with the numbered records, before they are stored; `store(inserted)` waits for the
+    signatures and stores the certificates of the records the upload did store (a record a
+    concurrent upload stored first gets none: its signature is dropped, its reserved id unused),
+    each with its status list entry. Leaving the block without storing still waits for the
+    thread.
+    """
+
+    def __init__(
+        self, session: TrainingSession, base: Base, records: list[RecordRow], now: datetime
+    ) -> None:
+        self.items = [
+            Issuable(
+                record_id=record.values["id"],
+                person_id=record.person_id,
+                name=record.values["name"],
+                # The stored mask is derived from the same normalised number: no query needed.
+                id_masked=mask_id_number(record.id_number),
+                hours=record.values["credited_hours"],
+            )
+            for record in records
+            if record.values["result"] == "pass"
+        ]
+        ids = reserve_ids(Certificate.__table__, len(self.items))
+        signer = Signer.for_session(session, base.name, now)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jxjd-sign")
+        self._rows = self._pool.submit(signer.rows, ids, self.items)
+
+    def __enter__(self) -> Signing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+
+    def store(self, inserted: dict[int, int]) -> int:
+        """Store the certificates of the records stored (person_id → record id); the count."""
+        stored = set(inserted.values())
+        rows = [row for row in self._rows.result() if row["record_id"] in stored]
+        if rows:
+            bulk_insert(Certificate.__table__, rows)
+        # Every certificate gets its status list entry in the issuing transaction, so its bit
+        # exists (0) from the start and revocation only has to set it (CONTRACT §13).
+        allocate_entries([row["id"] for row in rows], new=True)
+        return len(rows)
+
+
 def issue_for_records(
     session: TrainingSession,
     base: Base,
@@ -426,24 +485,10 @@ def issue_for_records(
     inserted: dict[int, int],
     now: datetime,
 ) -> int:
-    """One signed certificate per passing record this upload stored; returns the count."""
-    issuable = [
-        Issuable(
-            record_id=inserted[record.person_id],
-            person_id=record.person_id,
-            name=record.values["name"],
-            # The stored mask is derived from the same normalised number: no query needed.
-            id_masked=mask_id_number(record.id_number),
-            hours=record.values["credited_hours"],
-        )
-        for record in records
-        if record.person_id in inserted and record.values["result"] == "pass"
-    ]
-    cert_ids = issue_certificates(session, base.name, issuable, now)
-    # Every certificate gets its status list entry in the issuing transaction, so its bit
-    # exists (0) from the start and revocation only has to set it (CONTRACT §13).
-    allocate_entries(cert_ids, new=True)
-    return len(cert_ids)
+    """One signed certificate per passing record stored (numbered records, already inserted:
+    the scale benchmark's bulk builder); the count."""
+    with Signing(session, base, records, now) as signing:
+        return signing.store(inserted)
 
 
 def close_upload(

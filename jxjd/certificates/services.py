@@ -104,31 +104,70 @@ def issue_certificates(
     if not items:
         return []
     ids = reserve_ids(Certificate.__table__, len(items))
-    key = signing_keys().active()
-    prefix_len = _qr_prefix_len()
-    iat = int(now.timestamp())
-    common = session_values(IssueContext("", items[0], session, base_name, iat))
-    rows = []
-    for cert_id, item in zip(ids, items, strict=True):
-        serial = new_serial()
-        payload = signed_payload(IssueContext(serial, item, session, base_name, iat), common)
-        payload, token = _sign_fitting(key, payload, prefix_len)
-        rows.append(
-            {
-                "id": cert_id,
-                "serial": serial,
-                "record_id": item.record_id,
-                "person_id": item.person_id,
-                "session_id": session.id,
-                "alg": key.alg,
-                "kid": key.kid,
-                "token": token,
-                "payload": payload,
-                "issued_at": now,
-            }
-        )
+    rows = Signer.for_session(session, base_name, now).rows(ids, items)
     bulk_insert(Certificate.__table__, rows)
     return ids
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a certificate states about its session, copied off the ORM object."""
+
+    id: int
+    title: str
+    category: str
+    start_date: Any
+    end_date: Any
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Everything signing a session's certificates needs, taken in the request's thread: no app
+    context, no ORM and no database after that, so an upload can sign in another thread while
+    its records are being stored (attendance.services.store_roster)."""
+
+    key: ActiveKey
+    prefix_len: int
+    session: SessionFacts
+    base_name: str
+    now: datetime
+    common: dict[str, Any]
+
+    @classmethod
+    def for_session(cls, session: Any, base_name: str, now: datetime) -> Signer:
+        facts = SessionFacts(
+            session.id, session.title, session.category, session.start_date, session.end_date
+        )
+        iat = int(now.timestamp())
+        first = Issuable(record_id=0, person_id=0, name="", id_masked="", hours=Decimal(0))
+        common = session_values(IssueContext("", first, facts, base_name, iat))
+        return cls(signing_keys().active(), _qr_prefix_len(), facts, base_name, now, common)
+
+    def rows(self, ids: list[int], items: list[Issuable]) -> list[dict[str, Any]]:
+        """The certificate rows of these items, with these (reserved) ids: signed, not stored."""
+        key, iat = self.key, int(self.now.timestamp())
+        rows = []
+        for cert_id, item in zip(ids, items, strict=True):
+            serial = new_serial()
+            context = IssueContext(serial, item, self.session, self.base_name, iat)
+            payload, token = _sign_fitting(
+                key, signed_payload(context, self.common), self.prefix_len
+            )
+            rows.append(
+                {
+                    "id": cert_id,
+                    "serial": serial,
+                    "record_id": item.record_id,
+                    "person_id": item.person_id,
+                    "session_id": self.session.id,
+                    "alg": key.alg,
+                    "kid": key.kid,
+                    "token": token,
+                    "payload": payload,
+                    "issued_at": self.now,
+                }
+            )
+        return rows
 
 
 # ---- reading, access, QR cache, revocation ---------------------------------------------------

@@ -548,7 +548,7 @@ def test_error_report_of_a_good_roster_has_no_errors_and_issues_nothing(
     def no_signing(*_args, **_kw):
         raise AssertionError("a check must not sign certificates")
 
-    monkeypatch.setattr(services, "issue_certificates", no_signing)
+    monkeypatch.setattr(services, "Signing", no_signing)
     target = open_session()
     resp = client.post(
         f"/api/v1/sessions/{target.id}/attendance/error-report",

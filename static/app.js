@@ -90,123 +90,121 @@
       if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // The progress box of a job (#NAME-progress-box with #NAME-progress and #NAME-progress-text).
+  var progressBox = function (name) {
+    var bar = document.getElementById(name + "-progress");
+    var box = document.getElementById(name + "-progress-box");
+    var text = document.getElementById(name + "-progress-text");
+    return {
+      present: Boolean(bar && box && text),
+      show: function (value, words) {
+        box.hidden = false;
+        bar.value = value;
+        bar.textContent = value + "%";
+        text.textContent = words + "（" + value + "%）";
+      },
+      hide: function () { box.hidden = true; }
+    };
+  };
+  // Poll a job (its 202 answer: status_url, result_url, file_url) every 0.7 s, or 1.5 s after a
+  // network error: each state in between goes to running(state); the last (finished or
+  // failed) to ended(state), or ended(null) when the status cannot be read.
+  var followJob = function (job, running, ended) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", job.status_url);
+    xhr.responseType = "json";
+    xhr.onload = function () {
+      var state = xhr.response || {};
+      if (xhr.status !== 200) { ended(null); return; }
+      if (state.status === "finished" || state.status === "failed") { ended(state); return; }
+      running(state);
+      window.setTimeout(function () { followJob(job, running, ended); }, 700);
+    };
+    xhr.onerror = function () {
+      window.setTimeout(function () { followJob(job, running, ended); }, 1500);
+    };
+    xhr.send();
+  };
+  // Start a job with a POST; job(answer) on its 202, otherwise fallback().
+  var startJob = function (url, data, job, fallback, xhr) {
+    xhr = xhr || new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.responseType = "json";
+    xhr.onload = function () {
+      if (xhr.status === 202 && xhr.response && xhr.response.status_url) {
+        job(xhr.response);
+      } else { fallback(); }
+    };
+    xhr.onerror = fallback;
+    xhr.send(data);
+  };
   // <form data-upload-job="url">: send the roster to a background job and show its progress
   // (#upload-progress), then open the page with the job's result. Without a worker (503) or on
   // any other answer the form is posted as without script (the upload is synchronous).
   document.querySelectorAll("form[data-upload-job]").forEach(function (form) {
-    var bar = document.getElementById("upload-progress");
-    var box = document.getElementById("upload-progress-box");
-    var text = document.getElementById("upload-progress-text");
+    var progress = progressBox("upload");
     var button = form.querySelector("button[type=submit]");
-    var show = function (value, words) {
-      box.hidden = false;
-      bar.value = value;
-      bar.textContent = value + "%";
-      text.textContent = words + "（" + value + "%）";
-    };
     var fallback = function () {
       form.removeAttribute("data-upload-job");
-      box.hidden = true;
+      progress.hide();
       HTMLFormElement.prototype.submit.call(form);
     };
-    var poll = function (job) {
-      var xhr = new XMLHttpRequest();
-      xhr.open("GET", job.status_url);
-      xhr.responseType = "json";
-      xhr.onload = function () {
-        var state = xhr.response || {};
-        if (xhr.status !== 200) { window.location.assign(job.result_url); return; }
-        if (state.status === "finished" || state.status === "failed") {
-          show(100, "处理完成，正在打开结果");
-          window.location.assign(job.result_url);
-          return;
-        }
-        // The file's transfer was the first fifth of the bar; the job's own progress the rest.
-        var value = 20 + Math.round((state.progress || 0) * 0.8);
-        show(value, state.status === "queued" ? "已排队，等待处理" : "正在检查并保存名单");
-        window.setTimeout(function () { poll(job); }, 700);
-      };
-      xhr.onerror = function () { window.setTimeout(function () { poll(job); }, 1500); };
-      xhr.send();
-    };
     form.addEventListener("submit", function (event) {
-      if (!form.hasAttribute("data-upload-job") || !window.FormData) { return; }
+      if (!form.hasAttribute("data-upload-job") || !window.FormData || !progress.present) {
+        return;
+      }
       event.preventDefault();
       if (button) { button.disabled = true; }
-      show(0, "正在上传文件");
+      progress.show(0, "正在上传文件");
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.getAttribute("data-upload-job"));
-      xhr.responseType = "json";
       xhr.upload.onprogress = function (e) {
-        if (e.lengthComputable) { show(Math.round((e.loaded / e.total) * 20), "正在上传文件"); }
+        if (e.lengthComputable) {
+          progress.show(Math.round((e.loaded / e.total) * 20), "正在上传文件");
+        }
       };
-      xhr.onload = function () {
-        if (xhr.status === 202 && xhr.response && xhr.response.status_url) {
-          show(20, "文件已上传，等待处理");
-          poll(xhr.response);
-        } else { fallback(); }
-      };
-      xhr.onerror = fallback;
-      xhr.send(new FormData(form));
+      startJob(form.getAttribute("data-upload-job"), new FormData(form), function (job) {
+        progress.show(20, "文件已上传，等待处理");
+        followJob(job, function (state) {
+          // The file's transfer was the first fifth of the bar; the job's own progress the rest.
+          var value = 20 + Math.round((state.progress || 0) * 0.8);
+          progress.show(value, state.status === "queued" ? "已排队，等待处理" : "正在检查并保存名单");
+        }, function (state) {
+          if (state) { progress.show(100, "处理完成，正在打开结果"); }
+          window.location.assign(job.result_url);
+        });
+      }, fallback, xhr);
     });
   });
   // <a data-pdf-job="url" href="pdf">: render the session's PDF as a background job and show
   // its progress (#pdf-progress), then download the file. Without a worker (503), a refusal or
   // a failed job the link is followed as without script (the PDF is made synchronously).
   document.querySelectorAll("a[data-pdf-job]").forEach(function (link) {
-    var bar = document.getElementById("pdf-progress");
-    var box = document.getElementById("pdf-progress-box");
-    var text = document.getElementById("pdf-progress-text");
+    var progress = progressBox("pdf");
     var token = document.querySelector("input[name=csrf_token]");
-    var show = function (value, words) {
-      box.hidden = false;
-      bar.value = value;
-      bar.textContent = value + "%";
-      text.textContent = words + "（" + value + "%）";
-    };
     var direct = function () {
-      box.hidden = true;
+      progress.hide();
       link.removeAttribute("aria-busy");
       window.location.assign(link.href);
     };
-    var poll = function (job) {
-      var xhr = new XMLHttpRequest();
-      xhr.open("GET", job.status_url);
-      xhr.responseType = "json";
-      xhr.onload = function () {
-        var state = xhr.response || {};
-        if (xhr.status !== 200 || state.status === "failed") { direct(); return; }
-        if (state.status === "finished") {
-          show(100, "PDF 已生成，正在下载");
-          link.removeAttribute("aria-busy");
-          window.location.assign(job.file_url);
-          return;
-        }
-        show(state.progress || 0, state.status === "queued" ? "已排队，等待生成" : "正在生成证书 PDF");
-        window.setTimeout(function () { poll(job); }, 700);
-      };
-      xhr.onerror = function () { window.setTimeout(function () { poll(job); }, 1500); };
-      xhr.send();
-    };
     link.addEventListener("click", function (event) {
-      if (!window.FormData || !token || !bar) { return; }
+      if (!window.FormData || !token || !progress.present) { return; }
       event.preventDefault();
       if (link.getAttribute("aria-busy") === "true") { return; }
       link.setAttribute("aria-busy", "true");
-      show(0, "正在提交");
+      progress.show(0, "正在提交");
       var data = new FormData();
       data.append("csrf_token", token.value);
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", link.getAttribute("data-pdf-job"));
-      xhr.responseType = "json";
-      xhr.onload = function () {
-        if (xhr.status === 202 && xhr.response && xhr.response.status_url) {
-          show(5, "已开始生成");
-          poll(xhr.response);
-        } else { direct(); }
-      };
-      xhr.onerror = direct;
-      xhr.send(data);
+      startJob(link.getAttribute("data-pdf-job"), data, function (job) {
+        progress.show(5, "已开始生成");
+        followJob(job, function (state) {
+          progress.show(state.progress || 0, state.status === "queued" ? "已排队，等待生成" : "正在生成证书 PDF");
+        }, function (state) {
+          if (!state || state.status === "failed") { direct(); return; }
+          progress.show(100, "PDF 已生成，正在下载");
+          link.removeAttribute("aria-busy");
+          window.location.assign(job.file_url);
+        });
+      }, direct);
     });
   });
 })();

@@ -124,13 +124,16 @@ def test_the_workbook_and_the_page_show_the_sources(
 def test_revoking_a_persons_only_hours_takes_them_out_of_the_trained_people(
     client, report_data, admin_headers
 ):
-    """The province's trained people come from the person-year tallies, kept on revocation."""
+    """The province's trained people come from the person-year tallies, kept on revocation;
+    a report after the revocation counts again."""
     import sqlalchemy as sa
 
     from jxjd.certificates.models import Certificate
     from jxjd.extensions import db
     from jxjd.people.services import find_person
 
+    before = _rows(client.get("/api/v1/reports/2027", headers=admin_headers).json)
+    assert before["base"]["people"] == 4  # counted, and kept for the next report
     person5 = find_person(id_number(5))  # 2.2 hours in s3, nothing else in 2027
     serial = db.session.scalar(
         sa.select(Certificate.serial).where(Certificate.person_id == person5.id)

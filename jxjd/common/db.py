@@ -229,7 +229,8 @@ def bulk_insert(
     With `conflict_target`, rows whose target columns are already taken are skipped (the caller
     compares the count and reads back only when a concurrent writer won some rows), or, with
     `add_on_conflict`, the stored row gets those columns' values added to its own (a running
-    sum; the count is then of the rows that were new, the others having been added to).
+    sum; the count is then of the rows that were new, the others having been added to; the
+    rows' conflict targets must then be distinct, as PostgreSQL requires of one upsert).
     """
     if not rows:
         return 0

@@ -1,16 +1,29 @@
 """A very large upload leaves memory in the worker that Python's allocator keeps (README
 "Deployment guide"): gunicorn.conf.py replaces the worker once it has answered, as max_requests
-does, so the memory is back at the baseline. JXJD_RECYCLE_AFTER_ROWS sets the size (3 here)."""
+does, so the memory is back at the baseline. JXJD_RECYCLE_AFTER_ROWS sets the size (3 here).
+
+The server shares the suite's database (its fixtures make the base and session), so this runs in
+the PostgreSQL pass: two processes on the suite's SQLite file, which other tests replace (restore)
+and reopen, left later readers with "disk I/O error".
+"""
 
 from __future__ import annotations
 
+import os
 import time
+
+import pytest
 
 from jxjd.extensions import db
 from tests.fixtures.attendance import roster_xlsx, trainees
 from tests.foundation.test_operations_gunicorn import serve
 from tests.foundation.test_rate_limit_workers import server_env  # noqa: F401 (fixture)
 from tests.foundation.test_two_instances import _upload
+
+pytestmark = pytest.mark.skipif(
+    not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+    reason="the server shares the suite's database (the PostgreSQL pass runs this)",
+)
 
 
 def _booted(server) -> int:

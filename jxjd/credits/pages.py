@@ -18,6 +18,7 @@ from jxjd.credits import bp, importing, services, turnaround, workbooks
 from jxjd.credits.evidence import read_evidence
 from jxjd.credits.models import CREDIT_STATUSES
 from jxjd.credits.schemas import CreditArgs
+from jxjd.credits.views import credits_frame_from_upload
 from jxjd.errors import ValidationFailed, field_error
 from jxjd.extensions import db
 from jxjd.people.models import Person
@@ -146,24 +147,11 @@ def _one_from_form() -> services.CreditInput:
 
 def _workbook(actor: Actor) -> dict[str, Any]:
     """Import the uploaded workbook: the receipt or the problem, and the error report."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationFailed([field_error("missing_file", "请选择要上传的文件", field="file")])
-    max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    try:
-        data = upload.read(max_bytes + 1)
-    finally:
-        upload.close()
-    frame = importing.read_table(
-        data,
-        upload.filename,
-        max_bytes=max_bytes,
-        max_rows=current_app.config["JXJD_MAX_ROSTER_ROWS"],
-    )
+    frame, filename, data = credits_frame_from_upload("请选择要上传的文件")
     mode = "partial" if request.form.get("mode") == "partial" else "strict"
     result, problem = attempt(
         lambda: importing.import_credits(
-            actor, frame, mode=mode, filename=upload.filename, sha256=importing.file_sha256(data)
+            actor, frame, mode=mode, filename=filename, sha256=importing.file_sha256(data)
         )
     )
     if problem is not None and not isinstance(problem, ValidationFailed):

@@ -166,13 +166,14 @@ def revoke(credit_id: int, args: Body):
     return _decide(credit_id, "revoked", args)
 
 
-def credits_frame_from_upload() -> tuple[Any, str, bytes]:
-    """The uploaded file (multipart field `file`) read into a bounded frame."""
+def credits_frame_from_upload(
+    missing: str = "请选择要上传的文件（字段 file）",
+) -> tuple[Any, str, bytes]:
+    """The uploaded file (multipart field `file`) read into a bounded frame, with its name and
+    bytes (the API's import and the entry page's); `missing` says that no file was chosen."""
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
-    if upload is None:
-        raise ValidationFailed(
-            [field_error("missing_file", "请选择要上传的文件（字段 file）", field="file")]
-        )
+    if upload is None or not upload.filename:
+        raise ValidationFailed([field_error("missing_file", missing, field="file")])
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     try:
         data = upload.read(max_bytes + 1)
@@ -180,11 +181,11 @@ def credits_frame_from_upload() -> tuple[Any, str, bytes]:
         upload.close()
     frame = importing.read_table(
         data,
-        upload.filename or "",
+        upload.filename,
         max_bytes=max_bytes,
         max_rows=current_app.config["JXJD_MAX_ROSTER_ROWS"],
     )
-    return frame, upload.filename or "", data
+    return frame, upload.filename, data
 
 
 @bp.post("/api/v1/credits/import")

@@ -186,3 +186,11 @@ def test_a_claim_with_another_persons_id_number_is_shown_not_a_500(client, make_
     resp = client.post("/me/credits", data=form, content_type="multipart/form-data")
     assert resp.status_code == 403 and "只能申报本人的学时" in resp.text
     assert _count() == 0
+
+
+def test_a_workbook_post_without_a_file_says_to_choose_one(client, make_account, trained):
+    _employer(client, make_account, trained)
+    resp = _post(client, {"what": "workbook"}, {"file": (io.BytesIO(b""), "")})
+    assert resp.status_code == 422
+    assert "请选择要上传的文件" in resp.text and "字段 file" not in resp.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Credit)) == 0

@@ -195,3 +195,8 @@ def test_a_rejected_credit_may_be_imported_again_with_other_values(client, admin
     )
     again = _import(client, admin_headers, xlsx([row(person, 数量=8)])).json
     assert (again["recorded"], again["rejected"]) == (1, [])
+
+
+def test_an_import_without_a_chosen_file_is_missing_file(client, admin_headers):
+    body = assert_problem(_import(client, admin_headers, b"", filename=""), 422)
+    assert [e["code"] for e in body["errors"]] == ["missing_file"]

@@ -107,6 +107,7 @@ def doc(
     listed_as: str | None = None,
     content: str | None = None,
     errors: tuple[int, ...] = (),
+    ahead: Callable[..., None] | None = None,
 ) -> Callable:
     """Declare an API operation once: who may call it, what it takes, what it answers.
 
@@ -116,7 +117,8 @@ def doc(
     read after the view's own look-ups). A view
     returning a model has it dumped with `response`; a list, with a `response` listing many, goes
     out as {listed_as: [...]}; a dict goes out as it is; all with `status`. Everything here also
-    goes into the OpenAPI document.
+    goes into the OpenAPI document. `ahead(**path_args)` announces the view's own look-up
+    (db.read_ahead) so that it goes to the database with the caller's token look-up.
     """
     body_schema = body() if isinstance(body, type) else body
     out_schema = response() if isinstance(response, type) else response
@@ -130,6 +132,8 @@ def doc(
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def operation(*args: Any, **kwargs: Any) -> Any:
+            if ahead is not None:
+                ahead(*args, **kwargs)
             if not public or identify:
                 access.authorize(current_actor(optional=public), action)
             if body_schema is not None:

@@ -24,7 +24,7 @@ from jxjd.certificates.models import Certificate
 from jxjd.certificates.signing import ActiveKey, SigningKeys
 from jxjd.common import crockford
 from jxjd.common.crypto import app_keystore
-from jxjd.common.db import bulk_insert, read_one, reserve_ids
+from jxjd.common.db import bulk_insert, read_ahead, read_one, reserve_ids
 from jxjd.common.enums import CERTIFICATE_STATUSES
 from jxjd.common.paging import Page, page_of
 from jxjd.common.time import to_local, utcnow
@@ -194,6 +194,11 @@ _CERTIFICATES = Certificate.__table__
 _QR_BY_SERIAL = sa.select(
     *(_CERTIFICATES.c[name] for name in ("id", "serial", "token", "person_id", "session_id"))
 ).where(_CERTIFICATES.c.serial == sa.bindparam("serial"))
+
+
+def read_qr_certificate_ahead(serial: str) -> None:
+    """Send qr_certificate_for's look-up with the caller's token look-up (read_ahead)."""
+    read_ahead(_QR_BY_SERIAL, {"serial": serial})
 
 
 def qr_certificate_for(actor: Actor, serial: str) -> Certificate:

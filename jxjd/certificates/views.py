@@ -82,14 +82,26 @@ def _qr(serial: str, kind: str, mimetype: str) -> Response:
 
 
 @bp.get("/api/v1/certificates/<serial>/qr.png")
-@doc("证书二维码（PNG）", action="certificate.read", content="image/png", errors=(404,))
+@doc(
+    "证书二维码（PNG）",
+    action="certificate.read",
+    content="image/png",
+    errors=(404,),
+    ahead=services.read_qr_certificate_ahead,  # with the caller's token: one round trip
+)
 def qr_png(serial: str):
     """The QR code of the verify URL."""
     return _qr(serial, "png", "image/png")
 
 
 @bp.get("/api/v1/certificates/<serial>/qr.svg")
-@doc("证书二维码（SVG）", action="certificate.read", content="image/svg+xml", errors=(404,))
+@doc(
+    "证书二维码（SVG）",
+    action="certificate.read",
+    content="image/svg+xml",
+    errors=(404,),
+    ahead=services.read_qr_certificate_ahead,
+)
 def qr_svg(serial: str):
     """The QR code of the verify URL, as SVG."""
     return _qr(serial, "svg", "image/svg+xml")

@@ -5,20 +5,34 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 
 from jxjd.attendance import services
 from jxjd.attendance.importing import Roster, build_error_report_xlsx
 from jxjd.attendance.views import trainees_answer
 from jxjd.auth import Actor
 from jxjd.errors import Problem
-from jxjd.jobs.services import report_progress, run_as_job, run_file_job
+from jxjd.jobs.services import (
+    replace_worker_after_job,
+    report_progress,
+    run_as_job,
+    run_file_job,
+)
 from jxjd.sessions.services import get_session
 from jxjd.transactions import rollback_request
 
 
+def _replace_worker_if_large(roster: Roster) -> None:
+    """A very large roster leaves the worker larger: a fresh one takes the next job (as
+    gunicorn.conf.py replaces a web worker after such an upload)."""
+    recycle_after = current_app.config["JXJD_RECYCLE_AFTER_ROWS"]
+    if recycle_after and len(roster.rows) >= recycle_after:
+        replace_worker_after_job()
+
+
 def upload_job(actor: Actor, session_id: int, roster: Roster, mode: str) -> dict[str, Any]:
     """Store the roster as the synchronous upload would; its answer's body is the result."""
+    _replace_worker_if_large(roster)
 
     def upload() -> dict[str, Any]:
         report_progress(5)
@@ -36,6 +50,7 @@ def page_upload_job(actor: Actor, session_id: int, roster: Roster, mode: str) ->
     A refused roster is not a failed job here: its problem is the page's answer, and the
     error report needs the rows, which only the job holds.
     """
+    _replace_worker_if_large(roster)
 
     def upload() -> dict[str, Any]:
         report_progress(5)

@@ -18,7 +18,7 @@ from typing import Any
 import redis
 from flask import Response, current_app, has_request_context, request
 from rq import Queue, SimpleWorker, Worker, get_current_job
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 
 from jxjd.access import authorize, job_owner
@@ -203,13 +203,51 @@ def run_as_job(work: Callable[[], Any]) -> Any:
         release_memory(None)
 
 
+# A job whose work leaves the process much larger than it found it (a very large upload) asks
+# for a fresh worker once it has finished, as gunicorn.conf.py replaces a web worker.
+_replace_requested = False
+
+
+def replace_worker_after_job() -> None:
+    """Ask for a fresh job worker once the running job has finished (nothing outside a job).
+
+    What the allocator keeps after a large job (Python's small-object arenas that a few live
+    objects pin) stays with the process; `flask jobs worker` starts itself again instead.
+    """
+    global _replace_requested
+    if get_current_job() is not None:
+        _replace_requested = True
+
+
+class _JobWorker(SimpleWorker):
+    """RQ's SimpleWorker (jobs run in this process, in its app context), which stops after a
+    job that asked for a fresh worker, with that job finished and its result stored."""
+
+    replace = False
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        global _replace_requested
+        _replace_requested = False
+        super().execute_job(job, queue)
+        if _replace_requested:
+            _replace_requested = False
+            self.replace = True
+            self.log.info("job worker %s: stopping after a large job, to be replaced", self.name)
+            raise StopRequested()  # RQ's work loop ends here, as on a stop signal
+
+
 def work(burst: bool = False) -> bool:
-    """Process jobs in this process (inside the app context) until stopped, or until empty."""
+    """Process jobs in this process (inside the app context) until stopped, or until empty.
+
+    True when the worker stopped after a large job and should be replaced by a fresh process
+    (`flask jobs worker` does so); the jobs still queued wait for it.
+    """
     q = queue()
     if q is None:
         raise RuntimeError("no Redis for jobs: set JXJD_JOBS_REDIS or JXJD_RATELIMIT_STORAGE")
-    worker = SimpleWorker([q], connection=q.connection)
-    return worker.work(burst=burst, logging_level="WARNING")
+    worker = _JobWorker([q], connection=q.connection)
+    worker.work(burst=burst, logging_level="WARNING")
+    return worker.replace
 
 
 # ---- files as results (PDF, workbooks) ---------------------------------------------------------

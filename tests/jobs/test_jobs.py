@@ -100,3 +100,26 @@ def test_without_the_preference_or_without_a_queue_the_upload_is_answered_at_onc
     assert resp.status_code == 200 and "Preference-Applied" not in resp.headers
     assert resp.get_json()["recorded"] == 1
     assert db.session.scalar(sa.text("SELECT count(*) FROM attendance_records")) == 2
+
+
+def test_a_large_upload_job_stops_its_worker_for_a_fresh_one(
+    app, client, open_session, jobs_redis, monkeypatch
+):
+    # JXJD_RECYCLE_AFTER_ROWS, as gunicorn.conf.py replaces a web worker (3 rows here).
+    monkeypatch.setitem(app.config, "JXJD_RECYCLE_AFTER_ROWS", 3)
+    target = open_session()
+    large = _post(client, target, roster_xlsx(trainees(3)), ASYNC)
+    small = _post(client, target, roster_xlsx(trainees(1)), ASYNC)
+    assert (large.status_code, small.status_code) == (202, 202)
+
+    assert work(burst=True) is True  # stopped after the large job, to be replaced
+    db.session.remove()
+    first = client.get(large.headers["Location"], headers=target.headers).get_json()
+    waiting = client.get(small.headers["Location"], headers=target.headers).get_json()
+    assert (first["status"], first["result"]["recorded"]) == ("finished", 3)
+    assert waiting["status"] == "queued"  # left for the fresh worker
+
+    assert work(burst=True) is False  # a small job keeps its worker
+    db.session.remove()
+    second = client.get(small.headers["Location"], headers=target.headers).get_json()
+    assert (second["status"], second["result"]["recorded"]) == ("finished", 1)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from jxjd import transactions
+from jxjd.common.db import forget_reads_ahead
 from jxjd.common.files import private_dir, private_sqlite
 from jxjd.common.guards import install_guards
 from jxjd.config import Config, TestConfig
@@ -123,6 +124,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_observability(app)  # request ids, JSON logs, metrics: first, so they see every request
     install_guards(app)  # converters before any route, the request guard before other hooks
     transactions.install(app)  # one unit of work per request: the commit after the view
+    app.before_request(forget_reads_ahead)  # and no look-up read ahead by an earlier one
     _register_identity(app)
     _register_features(app)
     register_error_handlers(app)

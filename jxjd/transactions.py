@@ -129,8 +129,5 @@ class App(Flask):
 
 
 def install(app: Flask) -> None:
-    """Start every request with a fresh unit of work (and no reads left over from another)."""
-    from jxjd.common.db import forget_reads_ahead  # db.py marks writes through this module
-
+    """Start every request with a fresh unit of work."""
     app.before_request(begin_request)
-    app.before_request(forget_reads_ahead)

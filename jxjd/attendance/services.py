@@ -16,11 +16,12 @@ reconciled (identical → already recorded, different → conflict).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from queue import SimpleQueue
 from typing import Any
 
 import sqlalchemy as sa
@@ -433,11 +434,11 @@ def _reconcile_concurrent(
 class Signing:
     """The certificates of an upload's passing records, signed in a thread of their own.
 
-    Started with the numbered records, before they are stored; `store(inserted)` waits for the
-    signatures and stores the certificates of the records the upload did store (a record a
-    concurrent upload stored first gets none: its signature is dropped, its reserved id unused),
-    each with its status list entry. Leaving the block without storing still waits for the
-    thread.
+    Started with the numbered records, before they are stored; `store(inserted)` stores the
+    certificates of the records the upload did store as the thread signs them (one COPY that
+    takes each chunk as it comes; a record a concurrent upload stored first gets none: its
+    signature is dropped, its reserved id unused), then their status list entries. Leaving the
+    block without storing still waits for the thread.
     """
 
     def __init__(
@@ -455,10 +456,27 @@ class Signing:
             for record in records
             if record.values["result"] == "pass"
         ]
-        ids = reserve_ids(Certificate.__table__, len(self.items))
+        self.ids = reserve_ids(Certificate.__table__, len(self.items))
         signer = Signer.for_session(session, base.name, now)
+        self._signed: SimpleQueue[list[dict[str, Any]] | BaseException | None] = SimpleQueue()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jxjd-sign")
-        self._rows = self._pool.submit(signer.rows, ids, self.items)
+        self._pool.submit(self._sign, signer)
+
+    def _sign(self, signer: Signer) -> None:
+        """The thread: each signed chunk into the queue, then None (or what went wrong)."""
+        try:
+            for chunk in signer.chunks(self.ids, self.items):
+                self._signed.put(chunk)
+        except BaseException as exc:  # handed to the request's thread, which raises it
+            self._signed.put(exc)
+            return
+        self._signed.put(None)
+
+    def _chunks(self) -> Iterator[list[dict[str, Any]]]:
+        while (chunk := self._signed.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
 
     def __enter__(self) -> Signing:
         return self
@@ -469,13 +487,21 @@ class Signing:
     def store(self, inserted: dict[int, int]) -> int:
         """Store the certificates of the records stored (person_id → record id); the count."""
         stored = set(inserted.values())
-        rows = [row for row in self._rows.result() if row["record_id"] in stored]
-        if rows:
-            bulk_insert(Certificate.__table__, rows)
+        count = bulk_insert(
+            Certificate.__table__,
+            (row for chunk in self._chunks() for row in chunk if row["record_id"] in stored),
+        )
         # Every certificate gets its status list entry in the issuing transaction, so its bit
         # exists (0) from the start and revocation only has to set it (CONTRACT §13).
-        allocate_entries([row["id"] for row in rows], new=True)
-        return len(rows)
+        allocate_entries(
+            [
+                cid
+                for cid, item in zip(self.ids, self.items, strict=True)
+                if item.record_id in stored
+            ],
+            new=True,
+        )
+        return count
 
 
 def issue_for_records(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -145,15 +145,21 @@ class Signer:
 
     def rows(self, ids: list[int], items: list[Issuable]) -> list[dict[str, Any]]:
         """The certificate rows of these items, with these (reserved) ids: signed, not stored."""
+        return [row for chunk in self.chunks(ids, items) for row in chunk]
+
+    def chunks(
+        self, ids: list[int], items: list[Issuable], size: int = 500
+    ) -> Iterator[list[dict[str, Any]]]:
+        """rows(ids, items), `size` at a time, each chunk handed out as soon as it is signed."""
         key, iat = self.key, int(self.now.timestamp())
-        rows = []
+        chunk: list[dict[str, Any]] = []
         for cert_id, item in zip(ids, items, strict=True):
             serial = new_serial()
             context = IssueContext(serial, item, self.session, self.base_name, iat)
             payload, token = _sign_fitting(
                 key, signed_payload(context, self.common), self.prefix_len
             )
-            rows.append(
+            chunk.append(
                 {
                     "id": cert_id,
                     "serial": serial,
@@ -167,7 +173,11 @@ class Signer:
                     "issued_at": self.now,
                 }
             )
-        return rows
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
 
 # ---- reading, access, QR cache, revocation ---------------------------------------------------

@@ -109,3 +109,58 @@ def test_same_people_in_another_order_at_the_same_time_store_each_person_once(ap
         "attendance_records": len(people),
         "certificates": len(people),
     }
+
+
+def _upload_to_each(app, targets: list, files: list[bytes]) -> list:
+    """One roster to each session, from threads released at once; the responses in order."""
+    app_keystore().ensure_all()
+    barrier = threading.Barrier(len(targets))
+    responses: list = [None] * len(targets)
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        client = app.test_client()
+        try:
+            barrier.wait(timeout=10)
+            responses[index] = client.post(
+                f"/api/v1/sessions/{targets[index].id}/attendance",
+                data={"file": (io.BytesIO(files[index]), "名单.xlsx")},
+                headers=targets[index].headers,
+                content_type="multipart/form-data",
+            )
+        except BaseException as exc:  # surfaced in the test thread below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    return responses
+
+
+def test_new_people_shared_by_sessions_on_other_days_are_stored_once(app, open_session):
+    # No day in common, so no lock keeps these uploads apart: they meet on the people's unique
+    # index (each COPYs straight in; the ones that find a person taken go the staging way).
+    first = open_session(start_date="2026-05-04", end_date="2026-05-06")
+    targets = [first] + [
+        open_session(
+            base=first.base,
+            title=f"人工智能应用高级研修班（第{n}期）",
+            start_date=f"2026-05-{3 * n + 4:02d}",
+            end_date=f"2026-05-{3 * n + 6:02d}",
+        )
+        for n in range(1, 4)
+    ]
+    shared, own = trainees(120), [trainees(10) for _ in targets]
+    files = [roster_xlsx(shared[n * 30 :] + shared[: n * 30] + own[n]) for n in range(len(targets))]
+    responses = _upload_to_each(app, targets, files)
+    for resp in responses:
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        assert resp.json["recorded"] == len(shared) + 10
+    assert count_rows("people", "attendance_records", "certificates") == {
+        "people": len(shared) + 10 * len(targets),
+        "attendance_records": len(targets) * (len(shared) + 10),
+        "certificates": len(targets) * (len(shared) + 10),
+    }

@@ -11,18 +11,14 @@ from jxjd.common.crypto import app_keystore
 from tests.fixtures.attendance import count_rows, roster_xlsx, trainees
 
 
-def _upload_together(app, target, data: bytes | list[bytes], uploads: int = 2) -> list:
-    """Post rosters from `uploads` threads released at once; the responses in order.
-
-    `data` is one roster for every thread, or one roster per thread.
-    """
-    files = data if isinstance(data, list) else [data] * uploads
+def _upload_to_each(app, targets: list, files: list[bytes]) -> list:
+    """One roster to each session, from threads released at once; the responses in order."""
     # KeyStore.secret creates a missing key file non-atomically (O_EXCL, then write), so two
     # first-ever requests can read an empty file ("key file … is damaged"): create the keys first,
     # as KeyStore.ensure_all is meant for. Reported as a bug in jxjd/common/crypto.py.
     app_keystore().ensure_all()
-    barrier = threading.Barrier(uploads)
-    responses: list = [None] * uploads
+    barrier = threading.Barrier(len(targets))
+    responses: list = [None] * len(targets)
     failures: list[BaseException] = []
 
     def run(index: int) -> None:
@@ -30,21 +26,30 @@ def _upload_together(app, target, data: bytes | list[bytes], uploads: int = 2) -
         try:
             barrier.wait(timeout=10)
             responses[index] = client.post(
-                f"/api/v1/sessions/{target.id}/attendance",
+                f"/api/v1/sessions/{targets[index].id}/attendance",
                 data={"file": (io.BytesIO(files[index]), "名单.xlsx")},
-                headers=target.headers,
+                headers=targets[index].headers,
                 content_type="multipart/form-data",
             )
         except BaseException as exc:  # surfaced in the test thread below
             failures.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(uploads)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     assert not failures, failures
     return responses
+
+
+def _upload_together(app, target, data: bytes | list[bytes], uploads: int = 2) -> list:
+    """Post rosters to one session from `uploads` threads released at once; the responses.
+
+    `data` is one roster for every thread, or one roster per thread.
+    """
+    files = data if isinstance(data, list) else [data] * uploads
+    return _upload_to_each(app, [target] * len(files), files)
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -109,35 +114,6 @@ def test_same_people_in_another_order_at_the_same_time_store_each_person_once(ap
         "attendance_records": len(people),
         "certificates": len(people),
     }
-
-
-def _upload_to_each(app, targets: list, files: list[bytes]) -> list:
-    """One roster to each session, from threads released at once; the responses in order."""
-    app_keystore().ensure_all()
-    barrier = threading.Barrier(len(targets))
-    responses: list = [None] * len(targets)
-    failures: list[BaseException] = []
-
-    def run(index: int) -> None:
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=10)
-            responses[index] = client.post(
-                f"/api/v1/sessions/{targets[index].id}/attendance",
-                data={"file": (io.BytesIO(files[index]), "名单.xlsx")},
-                headers=targets[index].headers,
-                content_type="multipart/form-data",
-            )
-        except BaseException as exc:  # surfaced in the test thread below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
-    return responses
 
 
 def test_new_people_shared_by_sessions_on_other_days_are_stored_once(app, open_session):

@@ -11,18 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.fixtures.attendance import roster_xlsx, trainees
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def one_certificate(open_session, upload_roster, client):
-    """(headers, serial) of one freshly issued certificate."""
-    target = open_session()
-    assert upload_roster(target, roster_xlsx(trainees(1))).status_code == 200
-    listed = client.get(f"/api/v1/sessions/{target.id}/certificates", headers=target.headers)
-    return target.headers, listed.json["certificates"][0]["serial"]
 
 
 @pytest.fixture

@@ -11,16 +11,6 @@ from jxjd.certificates import services as certificates
 from jxjd.common import db as dbhelpers
 from jxjd.extensions import db
 from tests.conftest import assert_problem
-from tests.fixtures.attendance import roster_xlsx, trainees
-
-
-@pytest.fixture
-def one_certificate(open_session, upload_roster, client):
-    """(headers, serial) of one freshly issued certificate."""
-    target = open_session()
-    assert upload_roster(target, roster_xlsx(trainees(1))).status_code == 200
-    listed = client.get(f"/api/v1/sessions/{target.id}/certificates", headers=target.headers)
-    return target.headers, listed.json["certificates"][0]["serial"]
 
 
 def _on_postgresql(app) -> bool:

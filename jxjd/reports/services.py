@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +28,8 @@ from jxjd.plans.services import current_filed_plan
 from jxjd.reports.tabular import delivered_rows, figures_rows, plan_rows, province_rows
 from jxjd.rules.conversions import conversions_for
 from jxjd.rules.services import rules_for
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -59,28 +62,17 @@ def plan_vs_actual(base: Base, year: int) -> list[dict[str, Any]]:
 def base_report(base: Base, year: int) -> dict[str, Any]:
     """CONTRACT §9 for one base and year (from the cache while nothing it shows has changed)."""
     version = _report_version(base.id, year)
-    cache = current_app.extensions.setdefault(_CACHE, OrderedDict())
-    key = (base.id, year, version)
-    with _lock:
-        cached = cache.get(key)
-        if cached is not None:
-            cache.move_to_end(key)
-            return cached
-    report = _compute_base_report(base, year)
-    with _lock:
-        cache[key] = report
-        while len(cache) > REPORT_CACHE_SIZE:
-            cache.popitem(last=False)
-    return report
+    return _by_version(("base", base.id, year, version), lambda: _compute_base_report(base, year))
 
 
-# Base reports by version, per app (a process's copy; any instance recomputes on a miss). The
-# version is the audit chain's head, (count, last hash), with the base-year's tally row: every
-# write that changes what a report shows (an upload, a revocation, a session, a plan, a rule, a
-# base's name) appends to the chain in its own transaction, and a tally rebuilt from the records
-# (flask tallies rebuild, after a bulk load or a restore) changes the tally row. The version is
-# read in the request's transaction before the figures, so a report cached under a version holds
-# everything written up to it: never a stale answer after a write.
+# Base reports (and the province's trained people) by version, per app (a process's copy; any
+# instance recomputes on a miss). The version is the audit chain's head, (count, last hash), with
+# the base-year's tally row: every write that changes what a report shows (an upload, a
+# revocation, a session, a plan, a rule, a base's name) appends to the chain in its own
+# transaction, and a tally rebuilt from the records (flask tallies rebuild, after a bulk load or a
+# restore) changes the tally row. The version is read in the request's transaction before the
+# figures, so a report cached under a version holds everything written up to it: never a stale
+# answer after a write.
 _CACHE = "jxjd_report_cache"
 REPORT_CACHE_SIZE = 1024
 _lock = threading.Lock()
@@ -104,6 +96,23 @@ _VERSION = (
     )
     .where(_HEAD.c.id == 1)
 )
+
+
+def _by_version(key: tuple, compute: Callable[[], T]) -> T:
+    """compute(), kept in this process under `key` (which holds the version it depends on);
+    the least recently used entries go past REPORT_CACHE_SIZE."""
+    cache = current_app.extensions.setdefault(_CACHE, OrderedDict())
+    with _lock:
+        cached = cache.get(key)
+        if cached is not None:
+            cache.move_to_end(key)
+            return cached
+    value = compute()
+    with _lock:
+        cache[key] = value
+        while len(cache) > REPORT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
 
 
 def _report_version(base_id: int, year: int) -> tuple:
@@ -153,7 +162,6 @@ def _trained_people(base_ids: list[int], year: int) -> int:
 # The province's trained people of a year count about a million index entries at province
 # scale (about 55 ms); kept per process like the base reports, by the audit chain's head and the
 # year's base tallies (a write through the app moves the head, a rebuild the tallies).
-_TRAINED_CACHE = "jxjd_trained_people_cache"
 _YEAR_VERSION = sa.select(
     *(
         sa.select(column).where(_HEAD.c.id == 1).scalar_subquery()
@@ -170,15 +178,7 @@ _YEAR_VERSION = sa.select(
 
 def _province_trained_people(year: int) -> int:
     version = tuple(db.session.execute(_YEAR_VERSION, {"year": year}).one())
-    cache = current_app.extensions.setdefault(_TRAINED_CACHE, {})
-    with _lock:
-        hit = cache.get(year)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    count = trained_people(year)
-    with _lock:
-        cache[year] = (version, count)
-    return count
+    return _by_version(("trained", year, version), lambda: trained_people(year))
 
 
 def _source_row(figures: FormFigures | None, **labels: Any) -> dict[str, Any]:

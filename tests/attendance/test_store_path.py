@@ -73,35 +73,18 @@ def test_reserved_ids_follow_rows_stored_by_the_ordinary_path(open_session):
 
 def test_a_column_left_out_takes_its_default_on_every_database(open_session):
     """bulk_insert fills in a scalar Python-side default the rows leave out (COPY or not)."""
-    from datetime import UTC, datetime
     from decimal import Decimal
 
     from jxjd.attendance.models import AttendanceRecord
     from jxjd.common.db import bulk_insert, reserve_ids
-    from jxjd.people.services import NewPerson, ensure_people, id_hashes
-    from tests.fixtures.attendance import new_id_number
 
     target = open_session()
-    number = new_id_number()
-    (digest,) = id_hashes([number])
-    person = ensure_people({digest: NewPerson(number, "王伟")})[digest]
     table = AttendanceRecord.__table__
-    (record_id,) = reserve_ids(table, 1)
-    row = {
-        "id": record_id,
-        "session_id": target.id,
-        "person_id": person.id,
-        "upload_id": None,
-        "name": "王伟",
-        "employer": None,
-        "hours": Decimal(24),
-        "result": "pass",
-        "credited_hours": Decimal(24),
-        "created_at": datetime.now(UTC),
-    }  # no name_differs: its default (False) applies
+    [row] = _record_rows(target, _people(1), reserve_ids(table, 1))
+    del row["name_differs"]  # its default (False) applies
     assert bulk_insert(table, [row], conflict_target=["session_id", "person_id"]) == 1
     assert bulk_insert(table, [row], conflict_target=["session_id", "person_id"]) == 0
-    stored = db.session.get(AttendanceRecord, record_id)
+    stored = db.session.get(AttendanceRecord, row["id"])
     assert stored.name_differs is False and stored.hours == Decimal(24)
 
 

@@ -16,6 +16,10 @@ both (medians over the rounds) and the ratio verify/bare (target ≥ 60 %), once
 --both runs the whole benchmark on a temporary SQLite file and on the given (empty) PostgreSQL
 database, one after the other, and prints bare and verify of both side by side.
 
+--lookups also times the register look-up itself in this process (CPU per call, best of 5 ×
+2,000 calls, time.thread_time): the certificate read that every verify makes, and a bare
+`SELECT 1` through the same reader, beside the gunicorn figures.
+
 --qr adds one cached QR image (answered from the file, and 304 by its ETag); --burst 8 adds a
 verify load while 8 clients keep uploading rosters (with --redis-url, as RQ jobs run by `flask
 jobs worker`, one per gunicorn worker).
@@ -244,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         help="a Redis for rate limits and jobs: burst uploads then go to RQ workers "
         "(Prefer: respond-async) run by `flask jobs worker`",
     )
+    parser.add_argument(
+        "--lookups",
+        action="store_true",
+        help="also time the register look-up per call in this process (CPU µs)",
+    )
     parser.add_argument("--json-out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.both:
@@ -275,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         tokens, bearer, sessions = prepare(env, args.certificates)
         env["JXJD_BENCH_SESSIONS"] = ",".join(map(str, sessions))
         print(f"  {len(tokens)} valid certificates in {time.monotonic() - started:.1f}s")
+        if args.lookups:
+            lookup_cpu(tokens)
         token_file = tmp / "tokens.txt"
         token_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
         script = tmp / "verify.lua"
@@ -423,6 +434,39 @@ def serve_and_load(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def lookup_cpu(tokens: list[str], calls: int = 2000, rounds: int = 5) -> None:
+    """CPU per call of the register look-up, in this process (the app prepare() made)."""
+    from jxjd import create_app
+    from jxjd.common.db import fetch_prepared
+    from jxjd.extensions import db
+    from jxjd.verify import services
+
+    app = create_app()
+    with app.test_request_context("/api/v1/verify"):
+        outcome = services.verify_certificate(token=tokens[0])
+        assert outcome.certificate is not None
+        stored = outcome.certificate
+        scanned = (stored.token, stored.payload)
+        loads = {
+            "certificate look-up (verify)": lambda: services.find_certificate(
+                stored.serial, scanned
+            )
+        }
+        if db.engine.dialect.name == "postgresql":
+            loads["SELECT 1 on the same reader"] = lambda: fetch_prepared("SELECT 1", {})
+        print("register look-up, CPU per call in this process (best of 5):")
+        for name, call in loads.items():
+            for _ in range(200):
+                call()
+            best = float("inf")
+            for _ in range(rounds):
+                started = time.thread_time()
+                for _ in range(calls):
+                    call()
+                best = min(best, (time.thread_time() - started) / calls)
+            print(f"  {name:<32}{best * 1e6:8.1f} µs", flush=True)
 
 
 def verify_during_burst(

@@ -65,8 +65,9 @@ def test_a_connection_the_server_closed_is_replaced(app, client, certificate):
 def _backend_pid(app) -> int:
     """The server process of this thread's reader connection (by a look-up through it)."""
     with app.test_request_context("/api/v1/verify"):
-        names, row = dbhelpers.fetch_prepared("SELECT pg_backend_pid() AS pid", {})
-    return row[0]
+        found = dbhelpers.fetch_prepared("SELECT pg_backend_pid() AS pid", {})
+    assert found is not None
+    return found[1][0]
 
 
 def _skip_on_sqlite(app) -> None:
@@ -117,10 +118,7 @@ def test_statements_the_server_forgot_are_prepared_again(app, client, certificat
     assert _result(client, t=certificate["token"]) == "valid"
     pid = _backend_pid(app)
     with app.test_request_context("/api/v1/verify"):
-        # Through the same connection: the server drops every statement prepared on it.
-        dbhelpers.fetch_prepared(
-            "SELECT count(*) AS n FROM (SELECT pg_advisory_unlock_all()) u", {}
-        )
+        # On this thread's reader connection: the server drops every statement prepared on it.
         conn = dbhelpers._reader(db.engine).connection()
         conn.driver_connection.execute("DEALLOCATE ALL")
     assert _result(client, t=certificate["token"]) == "valid"

@@ -155,8 +155,8 @@ def read_one(statement: sa.Select, params: Mapping[str, Any]) -> dict[str, Any] 
     """The first row of a read on the autocommit reader, by column name (None if no row).
 
     `statement` is a module-level constant: on PostgreSQL it is compiled once and run as a
-    prepared statement on a pooled psycopg connection, without SQLAlchemy's execution (about
-    100 µs less per call); timestamps come back in UTC as UTCDateTime gives them. A connection
+    prepared statement through fetch_prepared (libpq, on the thread's reader connection; no
+    SQLAlchemy execution); timestamps come back in UTC as UTCDateTime gives them. A connection
     the server closed is replaced once. Reads announced with read_ahead go along.
     """
     engine = autocommit_reader()
